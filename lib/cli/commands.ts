@@ -1,0 +1,35 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { synthCommand } from "./synth.ts";
+import { UsageError } from "./usage-error.ts";
+
+/** A CLI command: one line of usage and a `run` returning the exit code. */
+export interface Command {
+  readonly summary: string;
+  readonly usage: string;
+  run(args: string[]): Promise<number>;
+}
+
+/** `node:util` parseArgs, with its errors turned into usage errors (exit 2) instead of stack traces. */
+export function parseCommandArgs<T extends ParseArgsConfig>(config: T, args: string[]) {
+  try {
+    return parseArgs({ ...config, args, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** Every command, by name. */
+export const commands: Record<string, Command> = {
+  synth: synthCommand,
+};
+
+/** Prints the command list (to stderr when `problem` is set). */
+export function printUsage(problem?: string): void {
+  const lines = [
+    ...(problem ? [`stepjobs: ${problem}`, ""] : []),
+    "usage: stepjobs <command> [options]",
+    "",
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`),
+  ];
+  (problem ? process.stderr : process.stdout).write(lines.join("\n") + "\n");
+}

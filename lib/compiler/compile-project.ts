@@ -1,0 +1,54 @@
+import fs from "node:fs";
+import path from "node:path";
+import { discoverJobs, type Discovery } from "./discover-jobs.ts";
+import type { JobPlan } from "./job-plan.ts";
+import { type AslDefinition, renderStateMachine } from "./render-state-machine.ts";
+
+/** A compiled job: its plan, its ASL and the module that defines it (what the runner bundle imports). */
+export interface CompiledJob {
+  readonly plan: JobPlan;
+  readonly definition: AslDefinition;
+  /** Absolute path of the job's source file. */
+  readonly entry: string;
+}
+
+/** The result of {@link compileProject}: compiled jobs plus every error and warning with its location. */
+export interface CompiledProject extends Omit<Discovery, "plans"> {
+  readonly jobs: readonly CompiledJob[];
+}
+
+/** The job modules of a directory: `*.ts` files, not declarations or tests, sorted for stable output. */
+export function listJobFiles(jobsDir: string): string[] {
+  if (!fs.existsSync(jobsDir)) return [];
+  return fs
+    .readdirSync(jobsDir, { recursive: true, encoding: "utf8" })
+    .filter((f) => /\.(ts|mts)$/.test(f) && !/\.(d|test|spec)\.m?ts$/.test(f))
+    .map((f) => path.join(jobsDir, f))
+    .sort();
+}
+
+/**
+ * Compiles every job in `jobsDir` (paths in messages are relative to `root`): the one entry point shared
+ * by `stepjobs synth`, the CDK app and `stepjobs dev`, so all three see the same ASL.
+ */
+export function compileProject(options: { readonly root: string; readonly jobsDir: string }): CompiledProject {
+  const root = path.resolve(options.root);
+  const files = listJobFiles(path.resolve(root, options.jobsDir)).map((abs) => ({
+    path: path.relative(root, abs),
+    text: fs.readFileSync(abs, "utf8"),
+  }));
+  const readFile = (rel: string): string | undefined => {
+    const abs = path.resolve(root, rel);
+    return fs.existsSync(abs) ? fs.readFileSync(abs, "utf8") : undefined;
+  };
+  const discovery = discoverJobs(files, { readFile });
+  return {
+    errors: discovery.errors,
+    warnings: discovery.warnings,
+    jobs: discovery.plans.map((plan) => ({
+      plan,
+      definition: renderStateMachine(plan),
+      entry: path.resolve(root, plan.location.file),
+    })),
+  };
+}

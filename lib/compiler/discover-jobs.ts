@@ -1,0 +1,317 @@
+import path from "node:path";
+import ts from "typescript";
+import { JobDefinitionError, RetryOptionsError, type SourceLocation } from "../sdk/errors.ts";
+import type { RetryOptions, RunTaskOptions } from "../sdk/types.ts";
+import { compileRetry } from "./compile-retry.ts";
+import { evaluateLiteral, findConstInitializer, propertyName, unwrap } from "./evaluate-literal.ts";
+import type { CompilerWarning, JobPlan, TaskPlan } from "./job-plan.ts";
+import { stateNameFor } from "./state-names.ts";
+
+/** A job source file: its path (printed in errors, relative to the project) and text. */
+export interface JobSource {
+  readonly path: string;
+  readonly text: string;
+}
+
+/** What {@link discoverJobs} found: plans for the valid jobs, and every error and warning with its location. */
+export interface Discovery {
+  readonly plans: readonly JobPlan[];
+  readonly errors: readonly JobDefinitionError[];
+  readonly warnings: readonly CompilerWarning[];
+}
+
+/** Options of {@link discoverJobs}. */
+export interface DiscoverOptions {
+  /** Reads an imported module (e.g. `src/trigger.ts`) to find the client's retry defaults. @default none are read */
+  readonly readFile?: (path: string) => string | undefined;
+}
+
+function locate(file: ts.SourceFile, node: ts.Node): SourceLocation {
+  const { line, character } = file.getLineAndCharacterOfPosition(node.getStart(file));
+  return { file: file.fileName, line: line + 1, column: character + 1 };
+}
+
+function objectProperty(obj: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined {
+  for (const prop of obj.properties) {
+    if (ts.isPropertyAssignment(prop) && propertyName(prop.name) === name) return prop.initializer;
+    if (ts.isShorthandPropertyAssignment(prop) && prop.name.text === name) return prop.name;
+    if (ts.isMethodDeclaration(prop) && prop.name && propertyName(prop.name) === name) return prop as unknown as ts.Expression;
+  }
+  return undefined;
+}
+
+function isCallOf(node: ts.Node, method: string): node is ts.CallExpression & { expression: ts.PropertyAccessExpression } {
+  return ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === method;
+}
+
+/** Resolves `import { client } from "../trigger"` to the file and the name it is exported under. */
+function resolveImport(file: ts.SourceFile, local: string): { module: string; exported: string } | undefined {
+  for (const statement of file.statements) {
+    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
+    const bindings = statement.importClause?.namedBindings;
+    if (!bindings || !ts.isNamedImports(bindings)) continue;
+    for (const element of bindings.elements) {
+      if (element.name.text === local) {
+        return { module: statement.moduleSpecifier.text, exported: (element.propertyName ?? element.name).text };
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Reads the literal `defaults.retry` of the `new TriggerClient({...})` a job's client variable refers to. */
+function clientDefaults(file: ts.SourceFile, clientName: string, options: DiscoverOptions): RetryOptions | undefined {
+  let source = file;
+  let name = clientName;
+  let init = findConstInitializer(source, name);
+  if (!init) {
+    const imported = resolveImport(file, clientName);
+    if (!imported || !imported.module.startsWith(".") || !options.readFile) return undefined;
+    const base = path.join(path.dirname(file.fileName), imported.module.replace(/\.(ts|js|mjs|mts)$/, ""));
+    for (const candidate of [`${base}.ts`, `${base}.mts`, `${base}/index.ts`]) {
+      const text = options.readFile(candidate);
+      if (text === undefined) continue;
+      source = ts.createSourceFile(candidate, text, ts.ScriptTarget.Latest, true);
+      name = imported.exported;
+      init = findConstInitializer(source, name);
+      break;
+    }
+  }
+  if (!init) return undefined;
+  const created = unwrap(init);
+  if (!ts.isNewExpression(created) || !created.arguments?.[0]) return undefined;
+  const arg = unwrap(created.arguments[0]);
+  if (!ts.isObjectLiteralExpression(arg)) return undefined;
+  const defaults = objectProperty(arg, "defaults");
+  if (!defaults) return undefined;
+  const value = evaluateLiteral(defaults, source);
+  if (!value.ok) {
+    throw new JobDefinitionError(locate(source, value.node), "client defaults must be a literal object so synth can compile them");
+  }
+  return (value.value as { retry?: RetryOptions } | undefined)?.retry;
+}
+
+/** The task id of an `io.runTask` call: literal, a `*` pattern for template literals, or undefined (dynamic). */
+function taskIdOf(node: ts.Expression): { id: string; match: "literal" | "pattern" } | undefined {
+  const n = unwrap(node);
+  if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) return { id: n.text, match: "literal" };
+  if (ts.isTemplateExpression(n)) {
+    const escape = (s: string) => s.replace(/[\\*]/g, (c) => `\\${c}`);
+    const pattern = escape(n.head.text) + n.templateSpans.map((span) => `*${escape(span.literal.text)}`).join("");
+    return { id: pattern, match: "pattern" };
+  }
+  return undefined;
+}
+
+function stringProperty(file: ts.SourceFile, obj: ts.ObjectLiteralExpression, name: string, where: ts.Node): string {
+  const node = objectProperty(obj, name);
+  if (!node) throw new JobDefinitionError(locate(file, where), `defineJob is missing "${name}"`);
+  const value = evaluateLiteral(node, file);
+  if (!value.ok || typeof value.value !== "string" || value.value.length === 0) {
+    throw new JobDefinitionError(locate(file, node), `defineJob "${name}" must be a non-empty string literal`);
+  }
+  return value.value;
+}
+
+function readTrigger(file: ts.SourceFile, jobObj: ts.ObjectLiteralExpression, jobId: string): JobPlan["trigger"] {
+  const node = objectProperty(jobObj, "trigger");
+  if (!node) throw new JobDefinitionError(locate(file, jobObj), `job "${jobId}" has no trigger; add trigger: client.on("event.name", { schema })`);
+  const call = unwrap(node);
+  if (!isCallOf(call, "on") && !(ts.isCallExpression(call) && ts.isIdentifier(call.expression) && call.expression.text === "eventTrigger")) {
+    throw new JobDefinitionError(locate(file, node), `job "${jobId}" trigger must be client.on("event.name", { schema }) written in place`);
+  }
+  const isOn = isCallOf(call, "on");
+  const optionsNode = isOn ? call.arguments[1] : call.arguments[0];
+  const options = optionsNode ? evaluateLiteral(optionsNode, file) : { ok: true as const, value: undefined };
+  if (!options.ok) {
+    throw new JobDefinitionError(locate(file, options.node), `job "${jobId}" trigger options must be literal JSON (schema included) so synth can compile the validator`);
+  }
+  const opts = (options.value ?? {}) as { name?: unknown; schema?: unknown; source?: unknown };
+  let event: unknown = opts.name;
+  if (isOn) {
+    const nameArg = call.arguments[0] && evaluateLiteral(call.arguments[0], file);
+    event = nameArg && nameArg.ok ? nameArg.value : undefined;
+  }
+  if (typeof event !== "string" || event.length === 0) {
+    throw new JobDefinitionError(locate(file, call), `job "${jobId}" trigger needs an event name as a string literal`);
+  }
+  if (opts.schema === undefined || typeof opts.schema !== "object" || opts.schema === null || Array.isArray(opts.schema)) {
+    throw new JobDefinitionError(locate(file, optionsNode ?? call), `job "${jobId}" trigger "${event}" has no schema; add { schema: { type: "object", ... } }`);
+  }
+  if (opts.source !== undefined && typeof opts.source !== "string") {
+    throw new JobDefinitionError(locate(file, optionsNode ?? call), `job "${jobId}" trigger source must be a string`);
+  }
+  return { event, schema: opts.schema as Record<string, unknown>, ...(opts.source ? { source: opts.source as string } : {}) };
+}
+
+function runFunction(node: ts.Node | undefined): ts.FunctionLikeDeclaration | undefined {
+  if (!node) return undefined;
+  if (ts.isMethodDeclaration(node) || ts.isArrowFunction(node) || ts.isFunctionExpression(node)) return node;
+  return undefined;
+}
+
+interface FoundTask {
+  plan: TaskPlan;
+  optionsKey: string;
+}
+
+function readTasks(
+  file: ts.SourceFile,
+  run: ts.FunctionLikeDeclaration,
+  jobId: string,
+  defaults: RetryOptions | undefined,
+  warnings: CompilerWarning[],
+  errors: JobDefinitionError[],
+): TaskPlan[] {
+  const ioParam = run.parameters[1];
+  const ioName = ioParam && ts.isIdentifier(ioParam.name) ? ioParam.name.text : undefined;
+  if (!ioName) return [];
+  const found = new Map<string, FoundTask>();
+  const visit = (node: ts.Node): void => {
+    if (isCallOf(node, "runTask") && ts.isIdentifier(node.expression.expression) && node.expression.expression.text === ioName) {
+      try {
+        collectTask(node);
+      } catch (error) {
+        if (error instanceof JobDefinitionError) errors.push(error);
+        else throw error;
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  const collectTask = (call: ts.CallExpression): void => {
+    const where = locate(file, call);
+    const idArg = call.arguments[0];
+    const taskId = idArg && taskIdOf(idArg);
+    if (!taskId) {
+      warnings.push({ location: where, message: `task id is not a literal; it runs through the DynamicTask state with retries driven by the runner` });
+      return;
+    }
+    const optionsArg = call.arguments[3];
+    let options: RunTaskOptions | undefined;
+    if (optionsArg) {
+      const value = evaluateLiteral(optionsArg, file);
+      if (!value.ok) {
+        throw new JobDefinitionError(
+          locate(file, value.node),
+          `options of io.runTask("${taskId.id}") must be an object literal so synth can compile them into the task state's Retry; got \`${value.node.getText(file)}\``,
+        );
+      }
+      options = value.value as RunTaskOptions | undefined;
+    }
+    let compiled;
+    try {
+      compiled = compileRetry(options, defaults);
+    } catch (error) {
+      if (!(error instanceof RetryOptionsError)) throw error;
+      const fieldNode = optionsArg && fieldLocation(unwrap(optionsArg), error.field);
+      throw new JobDefinitionError(locate(file, fieldNode ?? optionsArg ?? call), `io.runTask("${taskId.id}") ${error.message}`);
+    }
+    for (const message of compiled.warnings) warnings.push({ location: locate(file, optionsArg ?? call), message: `io.runTask("${taskId.id}"): ${message}` });
+    const optionsKey = JSON.stringify(options ?? null);
+    const existing = found.get(taskId.id);
+    if (existing) {
+      if (existing.optionsKey !== optionsKey) {
+        const first = existing.plan.location;
+        throw new JobDefinitionError(
+          where,
+          `task id "${taskId.id}" in job "${jobId}" is also used at line ${first.line} with different options; one id compiles to one state, so give it one retry policy or a different id`,
+        );
+      }
+      return;
+    }
+    found.set(taskId.id, {
+      optionsKey,
+      plan: {
+        id: taskId.id,
+        match: taskId.match,
+        stateName: "",
+        ...(options ? { options } : {}),
+        retry: compiled.retrier,
+        maxAttempts: compiled.maxAttempts,
+        location: where,
+      },
+    });
+  };
+  if (run.body) visit(run.body);
+  const tasks = [...found.values()].map((f) => f.plan);
+  const taken = new Set<string>();
+  return tasks.map((t) => {
+    const stateName = stateNameFor(t.id, taken);
+    taken.add(stateName);
+    return { ...t, stateName };
+  });
+}
+
+/** The node of the option a retry error names (`retry.limit` -> the `limit` property), for a precise column. */
+function fieldLocation(obj: ts.Expression, field: string): ts.Node | undefined {
+  let current: ts.Node | undefined = obj;
+  for (const part of field.split(".")) {
+    if (!current || !ts.isObjectLiteralExpression(current)) return current;
+    const prop: ts.ObjectLiteralElementLike | undefined = current.properties.find((p) => p.name && propertyName(p.name as ts.PropertyName) === part);
+    if (!prop) return current;
+    current = ts.isPropertyAssignment(prop) ? unwrap(prop.initializer) : prop;
+  }
+  return current;
+}
+
+/**
+ * Finds every `defineJob({...})` in `files` with the TypeScript compiler API (no type checking, so it
+ * is fast and needs no tsconfig): its trigger (event name, schema, source) and every `io.runTask` call
+ * inside `run` with its id and literal options. Errors carry `file:line:col`; one bad job does not hide
+ * the others.
+ */
+export function discoverJobs(files: readonly JobSource[], options: DiscoverOptions = {}): Discovery {
+  const plans: JobPlan[] = [];
+  const errors: JobDefinitionError[] = [];
+  const warnings: CompilerWarning[] = [];
+  const seen = new Map<string, SourceLocation>();
+  for (const source of files) {
+    const file = ts.createSourceFile(source.path, source.text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+    const visit = (node: ts.Node): void => {
+      if (isCallOf(node, "defineJob")) {
+        try {
+          const plan = readJob(file, node, options, warnings, errors);
+          const first = seen.get(plan.id);
+          if (first) {
+            errors.push(new JobDefinitionError(plan.location, `duplicate job id "${plan.id}"; it is already defined at ${first.file}:${first.line}:${first.column}`));
+          } else {
+            seen.set(plan.id, plan.location);
+            plans.push(plan);
+          }
+        } catch (error) {
+          if (error instanceof JobDefinitionError) errors.push(error);
+          else throw error;
+        }
+        return;
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(file);
+  }
+  return { plans, errors, warnings };
+}
+
+function readJob(
+  file: ts.SourceFile,
+  call: ts.CallExpression & { expression: ts.PropertyAccessExpression },
+  options: DiscoverOptions,
+  warnings: CompilerWarning[],
+  errors: JobDefinitionError[],
+): JobPlan {
+  const arg = call.arguments[0] && unwrap(call.arguments[0]);
+  if (!arg || !ts.isObjectLiteralExpression(arg)) {
+    throw new JobDefinitionError(locate(file, call), "defineJob takes an object literal { id, name, version, trigger, run }");
+  }
+  const id = stringProperty(file, arg, "id", call);
+  const name = stringProperty(file, arg, "name", call);
+  const version = stringProperty(file, arg, "version", call);
+  const trigger = readTrigger(file, arg, id);
+  const run = runFunction(objectProperty(arg, "run"));
+  if (!run) throw new JobDefinitionError(locate(file, arg), `job "${id}" has no run function; add run: async (payload, io, ctx) => { ... }`);
+  const clientExpr = call.expression.expression;
+  const defaults = ts.isIdentifier(clientExpr) ? clientDefaults(file, clientExpr.text, options) : undefined;
+  const errorCount = errors.length;
+  const tasks = readTasks(file, run, id, defaults, warnings, errors);
+  if (errors.length > errorCount) throw errors.pop()!;
+  return { id, name, version, location: locate(file, call), trigger, ...(defaults ? { defaults } : {}), tasks };
+}

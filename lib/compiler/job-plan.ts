@@ -1,0 +1,47 @@
+import type { SourceLocation } from "../sdk/errors.ts";
+import type { RetryOptions, RunTaskOptions } from "../sdk/types.ts";
+import type { AslRetrier } from "./compile-retry.ts";
+
+/** A job as `stepjobs synth` sees it statically: plain JSON, the input of every renderer. */
+export interface JobPlan {
+  readonly id: string;
+  readonly name: string;
+  readonly version: string;
+  /** Where `defineJob` is called. */
+  readonly location: SourceLocation;
+  readonly trigger: {
+    /** EventBridge `detail-type`. */
+    readonly event: string;
+    readonly source?: string;
+    /** The JSON Schema the payload must match. */
+    readonly schema: Record<string, unknown>;
+  };
+  /** Client-wide retry defaults, read from `new TriggerClient({ defaults })` when it is a literal. */
+  readonly defaults?: RetryOptions;
+  /** One entry per distinct task id (or id pattern), in source order. */
+  readonly tasks: readonly TaskPlan[];
+}
+
+/** A task discovered from an `io.runTask` call. */
+export interface TaskPlan {
+  /** The literal id, or for a template literal the pattern with `*` per substitution. */
+  readonly id: string;
+  /** `literal` ids route with `StringEquals`, `pattern` ids with `StringMatches`. */
+  readonly match: "literal" | "pattern";
+  /** The ASL state name (the id where valid; see `stateNameFor`). */
+  readonly stateName: string;
+  /** The options object as written (absent: none). */
+  readonly options?: RunTaskOptions;
+  /** The compiled native retrier (the user's policy; `renderStateMachine` adds the fixed ones). */
+  readonly retry: AslRetrier;
+  /** Total attempts the policy allows. */
+  readonly maxAttempts: number;
+  /** Where the first call is. */
+  readonly location: SourceLocation;
+}
+
+/** A non-fatal finding of the compiler (e.g. a delay rounded up to whole seconds). */
+export interface CompilerWarning {
+  readonly location: SourceLocation;
+  readonly message: string;
+}

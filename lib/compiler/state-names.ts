@@ -1,0 +1,20 @@
+import { createHash } from "node:crypto";
+
+/** States every compiled machine has; a task id equal to one of them gets a `Task ` prefix. */
+export const FIXED_STATES = ["Plan", "Route", "DynamicTask", "DynamicRetry", "DynamicWait", "Succeeded", "RunFailed"] as const;
+
+/** Step Functions limits state names to 80 characters (https://states-language.net/spec.html#states-fields). */
+export const MAX_STATE_NAME_LENGTH = 80;
+
+/**
+ * The ASL state name of a task: its id, so the console graph reads like the code; prefixed when it
+ * collides with a fixed state or another task, shortened with a hash when over 80 characters.
+ */
+export function stateNameFor(taskId: string, taken: ReadonlySet<string>): string {
+  let name = (FIXED_STATES as readonly string[]).includes(taskId) ? `Task ${taskId}` : taskId;
+  if (name.length > MAX_STATE_NAME_LENGTH || taken.has(name)) {
+    const hash = createHash("sha256").update(taskId).digest("hex").slice(0, 8);
+    name = `${name.slice(0, MAX_STATE_NAME_LENGTH - 9)}~${hash}`;
+  }
+  return name;
+}

@@ -1,0 +1,96 @@
+import type { FromSchema, JSONSchema } from "json-schema-to-ts";
+import type { Context, IO, RetryOptions } from "./types.ts";
+
+/** Options of `new TriggerClient(...)`. */
+export interface TriggerClientOptions {
+  /** The app id, shown in the dashboard and used to name the CDK stack's resources. */
+  readonly id: string;
+  /** API key for `client.sendEvent` against a running stepjobs API. @default process.env.TRIGGER_API_KEY */
+  readonly apiKey?: string;
+  /** Base URL of the stepjobs API. @default process.env.TRIGGER_API_URL ?? "http://localhost:8080" */
+  readonly apiUrl?: string;
+  /** Defaults for every job of this client; a task's own options override them field by field. */
+  readonly defaults?: { readonly retry?: RetryOptions };
+}
+
+/** An event trigger: the event name a job listens to and the JSON Schema its payload must match. */
+export interface EventTrigger<TPayload = unknown> {
+  readonly type: "event";
+  /** EventBridge `detail-type` the job's rule matches. */
+  readonly name: string;
+  /** EventBridge `source` the rule also matches, when set. */
+  readonly source?: string;
+  readonly schema: JSONSchema;
+  /** Phantom field carrying the payload type; never set at run time. */
+  readonly __payload?: TPayload;
+}
+
+/** Options of `client.on(name, options)`. */
+export interface EventTriggerOptions<S> {
+  /** JSON Schema (draft 2020-12 / draft-07 keywords ajv supports) the payload must match. */
+  readonly schema: S;
+  /** Restrict to events from this EventBridge `source`. @default any source */
+  readonly source?: string;
+}
+
+/** What `client.defineJob` takes. */
+export interface JobDefinition<TPayload> {
+  /** Unique, machine-readable id (kebab-case); names the state machine. */
+  readonly id: string;
+  /** Human-readable name shown in the dashboard. */
+  readonly name: string;
+  /** Semantic version of the job. */
+  readonly version: string;
+  readonly trigger: EventTrigger<TPayload>;
+  /** The job body: replayed on every step, so task order must depend only on payload and task results. */
+  readonly run: (payload: TPayload, io: IO, ctx: Context) => Promise<unknown>;
+}
+
+/** A registered job. */
+export interface Job<TPayload = unknown> extends JobDefinition<TPayload> {
+  readonly client: TriggerClient;
+}
+
+const REGISTRY = Symbol.for("stepjobs.jobs");
+type Registry = Map<string, Job<any>>;
+
+/**
+ * Every job defined in this process, keyed by id. Kept on `globalThis` so the runner finds jobs even
+ * when a bundler or loader ends up with two copies of this module.
+ */
+export function registeredJobs(): Registry {
+  const g = globalThis as { [REGISTRY]?: Registry };
+  return (g[REGISTRY] ??= new Map());
+}
+
+/**
+ * The stepjobs client, API-compatible with Trigger.dev v2's `TriggerClient` for defining jobs.
+ * Jobs defined through it are compiled to one Step Functions state machine each.
+ */
+export class TriggerClient {
+  readonly id: string;
+  readonly options: TriggerClientOptions;
+
+  constructor(options: TriggerClientOptions) {
+    this.id = options.id;
+    this.options = options;
+  }
+
+  /**
+   * Declares an event trigger. The payload type is inferred from the inline schema (no `as const`
+   * needed); `NoInfer` keeps the nested inference inside `defineJob` shallow (TS2589 otherwise).
+   */
+  on<const S extends JSONSchema>(
+    name: string,
+    options: EventTriggerOptions<S>,
+  ): NoInfer<EventTrigger<FromSchema<S>>> {
+    return { type: "event", name, source: options.source, schema: options.schema };
+  }
+
+  /** Defines (and registers) a job. Redefining an id replaces it, which is what a dev reload wants. */
+  defineJob<TPayload>(definition: JobDefinition<TPayload>): Job<TPayload> {
+    const job: Job<TPayload> = { ...definition, client: this };
+    registeredJobs().set(job.id, job);
+    return job;
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * The stepjobs error hierarchy. Each class sets `name` explicitly because Step Functions matches
+ * `Retry`/`Catch` rules on the error name the Lambda reports (`errorType`), and bundlers may rename
+ * classes. See https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
+ */
+
+/** Base of every error stepjobs itself raises; `code` is stable and machine-readable. */
+export class StepJobsError extends Error {
+  /** Stable identifier, e.g. `JOB_DEFINITION`, used by the API and CLI error bodies. */
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StepJobsError";
+    this.code = code;
+  }
+}
+
+/**
+ * Throw from a task to fail it without retrying. The compiled state machine places a retrier
+ * `{ ErrorEquals: ["NonRetriableError"], MaxAttempts: 0 }` before the task's own policy.
+ */
+export class NonRetriableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "NonRetriableError";
+  }
+}
+
+/** A place in a job's source, printed as `file:line:col`. */
+export interface SourceLocation {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+/** Formats a location the way editors and terminals link it: `file:line:col`. */
+export function formatLocation(loc: SourceLocation): string {
+  return `${loc.file}:${loc.line}:${loc.column}`;
+}
+
+/**
+ * A job's source cannot be compiled (non-literal options, duplicate ids, missing trigger, ...).
+ * Its message starts with `file:line:col` so one line says what is wrong and where.
+ */
+export class JobDefinitionError extends StepJobsError {
+  readonly location: SourceLocation;
+  readonly detail: string;
+  constructor(location: SourceLocation, detail: string) {
+    super("JOB_DEFINITION", `${formatLocation(location)}: ${detail}`);
+    this.name = "JobDefinitionError";
+    this.location = location;
+    this.detail = detail;
+  }
+}
+
+/** Retry options out of ASL range; `field` names the offending option (`retry.limit`, `maxAttempts`, ...). */
+export class RetryOptionsError extends StepJobsError {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super("RETRY_OPTIONS", `${field} ${message}`);
+    this.name = "RetryOptionsError";
+    this.field = field;
+  }
+}
+
+/**
+ * Replay reached a different task than the run recorded at the same position: the job's control flow
+ * depends on something other than its payload and task results (e.g. `Math.random()`, the clock).
+ */
+export class NonDeterminismError extends StepJobsError {
+  readonly expectedKey: string;
+  readonly actualKey: string;
+  readonly location: string | undefined;
+  constructor(expectedKey: string, actualKey: string, location: string | undefined) {
+    super(
+      "NON_DETERMINISM",
+      `replay expected task "${expectedKey}" but the job called "${actualKey}"` +
+        (location ? ` at ${location}` : "") +
+        "; task order must depend only on the payload and earlier task results",
+    );
+    this.name = "NonDeterminismError";
+    this.expectedKey = expectedKey;
+    this.actualKey = actualKey;
+    this.location = location;
+  }
+}
+
+/**
+ * A task result is too large to carry. Step Functions limits state payloads to 256 KiB
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html); DynamoDB items to 400 KB.
+ */
+export class TaskOutputTooLargeError extends NonRetriableError {
+  readonly taskKey: string;
+  readonly size: number;
+  readonly limit: number;
+  constructor(taskKey: string, size: number, limit: number) {
+    super(`task "${taskKey}" returned ${size} bytes of JSON; the limit is ${limit} bytes`);
+    this.name = "TaskOutputTooLargeError";
+    this.taskKey = taskKey;
+    this.size = size;
+    this.limit = limit;
+  }
+}
+
+/** One schema violation, located by JSON pointer (RFC 6901) into the event payload. */
+export interface ValidationIssue {
+  readonly jobId: string;
+  /** JSON pointer into the payload, `""` for the payload itself. */
+  readonly path: string;
+  readonly message: string;
+}
+
+/** An event payload does not match the schema of a job listening to it. */
+export class EventValidationError extends StepJobsError {
+  readonly issues: readonly ValidationIssue[];
+  constructor(eventName: string, issues: readonly ValidationIssue[]) {
+    super(
+      "EVENT_VALIDATION",
+      `event "${eventName}" does not match its schema: ` +
+        issues.map((i) => `${i.path || "/"} ${i.message} (job ${i.jobId})`).join("; "),
+    );
+    this.name = "EventValidationError";
+    this.issues = issues;
+  }
+}
+
+/** The error a finished-and-failed task rethrows on replay, keeping the original `name` and message. */
+export class TaskFailedError extends Error {
+  readonly taskId: string;
+  readonly taskKey: string;
+  constructor(taskId: string, taskKey: string, name: string, message: string) {
+    super(message);
+    this.name = name;
+    this.taskId = taskId;
+    this.taskKey = taskKey;
+  }
+}

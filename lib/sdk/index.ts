@@ -1,0 +1,9 @@
+/**
+ * stepjobs: Trigger.dev v2-style jobs that deploy as native AWS Step Functions.
+ * This entry point is what job authors import and is bundled into each runner Lambda,
+ * so it imports no AWS SDK, CDK or dev-runtime code.
+ */
+export { TriggerClient, registeredJobs } from "./client.ts";
+export type { EventTrigger, EventTriggerOptions, Job, JobDefinition, TriggerClientOptions } from "./client.ts";
+export * from "./errors.ts";
+export type * from "./types.ts";

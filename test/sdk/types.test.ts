@@ -1,0 +1,74 @@
+import { describe, expect, expectTypeOf, it } from "vitest";
+import { TriggerClient, type Jsonify } from "stepjobs";
+
+// These assertions are checked by `tsc --noEmit` (the first half of `npm test`); a wrong inference
+// or a missing compile error fails the typecheck, and @ts-expect-error fails when no error occurs.
+const client = new TriggerClient({ id: "type-tests" });
+
+describe("payload inference from the inline JSON Schema (no `as const`)", () => {
+  it("types the tutorial job's payload, task payloads and results", () => {
+    const job = client.defineJob({
+      id: "types-tutorial",
+      name: "Types",
+      version: "1.0.0",
+      trigger: client.on("my.event", {
+        schema: {
+          type: "object",
+          properties: { message: { type: "string" }, shouldFail: { type: "boolean" } },
+          required: ["message", "shouldFail"],
+          additionalProperties: false,
+        },
+      }),
+      run: async (payload, io, ctx) => {
+        expectTypeOf(payload.message).toEqualTypeOf<string>();
+        expectTypeOf(payload.shouldFail).toEqualTypeOf<boolean>();
+        // @ts-expect-error a typo in a payload field is a compile error
+        void payload.mesage;
+        expectTypeOf(ctx.attempt.number).toEqualTypeOf<number>();
+
+        const first = await io.runTask(
+          "process-incoming-data",
+          async (taskPayload) => {
+            expectTypeOf(taskPayload).toEqualTypeOf<{ message: string; shouldFail: boolean }>();
+            return { status: "processed", originalMessage: taskPayload.message, at: new Date() };
+          },
+          payload,
+          { maxAttempts: 3, retryDelayInMs: 1000 },
+        );
+        // Results come back as JSON: the Date is a string after the state boundary.
+        expectTypeOf(first).toEqualTypeOf<{ status: string; originalMessage: string; at: string }>();
+
+        await io.runTask("send-confirmation", async (taskPayload) => {
+          // Without a payload the task gets the previous result, which is untyped by design.
+          void taskPayload.originalMessage;
+          return { confirmationSent: true };
+        });
+
+        // @ts-expect-error options must be retry options, not arbitrary fields
+        await io.runTask("x", async () => 1, payload, { maxAtempts: 3 });
+      },
+    });
+    expect(job.trigger).toEqual({
+      type: "event",
+      name: "my.event",
+      source: undefined,
+      schema: {
+        type: "object",
+        properties: { message: { type: "string" }, shouldFail: { type: "boolean" } },
+        required: ["message", "shouldFail"],
+        additionalProperties: false,
+      },
+    });
+  });
+
+  it("reports an invalid schema keyword value as a type error", () => {
+    // @ts-expect-error "strng" is not a JSON Schema type
+    const trigger = client.on("bad.event", { schema: { type: "strng" } });
+    expect(trigger.name).toBe("bad.event");
+  });
+
+  it("maps task results through Jsonify", () => {
+    expectTypeOf<Jsonify<{ d: Date; f: () => void; n: number[] }>>().toEqualTypeOf<{ d: string; n: number[] }>();
+    expectTypeOf<Jsonify<void>>().toEqualTypeOf<undefined>();
+  });
+});
