@@ -59,7 +59,9 @@ export function evaluateLiteral(node: ts.Expression, file: ts.SourceFile, seen: 
     if (n.text === "undefined") return { ok: true, value: undefined };
     const init = seen.has(n.text) ? undefined : findConstInitializer(file, n.text);
     if (!init) return { ok: false, node: n };
-    return evaluateLiteral(init, file, new Set([...seen, n.text]));
+    const resolved = evaluateLiteral(init, file, new Set([...seen, n.text]));
+    // Blame the use site: the user looks at the io.runTask call, not at the constant's declaration.
+    return resolved.ok ? resolved : { ok: false, node: n };
   }
   if (ts.isArrayLiteralExpression(n)) {
     const out: unknown[] = [];

@@ -1,0 +1,91 @@
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import aslValidator from "asl-validator";
+import { describe, expect, it } from "vitest";
+import { ROOT } from "../helpers/load-job.ts";
+
+const CLI = path.join(ROOT, "bin/stepjobs.mjs");
+
+async function stepjobs(args: string[], cwd: string) {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { cwd });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+function tempProject(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stepjobs-synth-"));
+  for (const [rel, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), text);
+  }
+  return dir;
+}
+
+describe("stepjobs synth", () => {
+  it("writes valid ASL for both example jobs and prints one line per job", async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "stepjobs-out-"));
+    const result = await stepjobs(["synth", "--out", out], ROOT);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe("");
+    const rel = path.relative(ROOT, out);
+    expect(result.stdout.split("\n")).toEqual([
+      `my-first-workflow  on "my.event"  9 states  2 tasks: process-incoming-data (3 attempts, 1 s apart), send-confirmation (3 attempts, 1 s then x2 up to 60 s, jittered)  -> ${rel}/my-first-workflow.asl.json`,
+      `priority-workflow  on "priority.event"  9 states  2 tasks: process-incoming-data (3 attempts, 1 s apart), send-confirmation (3 attempts, 1 s then x2 up to 60 s, jittered)  -> ${rel}/priority-workflow.asl.json`,
+      "",
+    ]);
+    expect(fs.readdirSync(out).sort()).toEqual(["my-first-workflow.asl.json", "priority-workflow.asl.json"]);
+    for (const file of fs.readdirSync(out)) {
+      const asl = JSON.parse(fs.readFileSync(path.join(out, file), "utf8"));
+      expect(aslValidator(asl).errors).toEqual([]);
+      expect(asl.States["process-incoming-data"].Retry.at(-1)).toEqual({ ErrorEquals: ["States.ALL"], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 1 });
+    }
+  });
+
+  it("a job with non-literal options fails with one line naming file:line:col, exit 1, no stack trace", async () => {
+    const dir = tempProject({
+      "src/trigger.ts": `import { TriggerClient } from "stepjobs";\nexport const client = new TriggerClient({ id: "t" });\n`,
+      "src/jobs/bad.ts": [
+        `import { client } from "../trigger";`,
+        `const attempts = Number(process.env.ATTEMPTS);`,
+        `client.defineJob({`,
+        `  id: "bad", name: "Bad", version: "1.0.0",`,
+        `  trigger: client.on("bad.event", { schema: { type: "object" } }),`,
+        `  run: async (payload, io) => {`,
+        `    await io.runTask("t", async () => 1, payload, { maxAttempts: attempts });`,
+        `  },`,
+        `});`,
+      ].join("\n"),
+    });
+    const result = await stepjobs(["synth", "--out", "out"], dir);
+    expect(result).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `src/jobs/bad.ts:7:66: options of io.runTask("t") must be an object literal so synth can compile them into the task state's Retry; got \`attempts\`\n`,
+    });
+    expect(fs.existsSync(path.join(dir, "out"))).toBe(false);
+  });
+
+  it("prints warnings for rounded delays and still succeeds", async () => {
+    const dir = tempProject({
+      "src/jobs/j.ts": `import { client } from "../trigger";\nclient.defineJob({ id: "j", name: "J", version: "1", trigger: client.on("e", { schema: {} }),\n  run: async (p, io) => { await io.runTask("t", async () => 1, p, { retryDelayInMs: 250 }); } });\n`,
+    });
+    const result = await stepjobs(["synth"], dir);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe(
+      'src/jobs/j.ts:3:67: warning: io.runTask("t"): retry delay 250 ms rounded up to 1 s: Step Functions IntervalSeconds is a whole number of seconds, at least 1\n',
+    );
+  });
+
+  it("usage errors exit 2 with the usage line", async () => {
+    const result = await stepjobs(["synth", "--nope"], ROOT);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`stepjobs synth: Unknown option '--nope'\nusage: stepjobs synth [--out DIR] [--jobs DIR]\n`);
+  });
+});

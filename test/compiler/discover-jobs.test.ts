@@ -1,0 +1,111 @@
+import { describe, expect, it } from "vitest";
+import { discoverJobs } from "../../lib/compiler/discover-jobs.ts";
+
+const header = `import { client } from "../trigger";\n`;
+/** A job file whose run body and options are given; line 1 is the import. */
+function job(id: string, body: string, trigger = `client.on("e", { schema: { type: "object" } })`): string {
+  return `client.defineJob({\n  id: "${id}",\n  name: "N",\n  version: "1.0.0",\n  trigger: ${trigger},\n  run: async (payload, io, ctx) => {\n${body}\n  },\n});\n`;
+}
+const errorsOf = (files: Record<string, string>, readFile?: (p: string) => string | undefined) =>
+  discoverJobs(Object.entries(files).map(([path, text]) => ({ path, text })), { readFile }).errors.map((e) => e.message);
+
+describe("discoverJobs finds jobs, triggers and tasks statically", () => {
+  it("reads the trigger, tasks, options and client defaults", () => {
+    const trigger = `import { TriggerClient } from "stepjobs";\nexport const client = new TriggerClient({ id: "app", defaults: { retry: { maxAttempts: 5 } } });\n`;
+    const source = header + job("j", `    await io.runTask("a", async () => 1, payload);\n    await io.runTask("b", async () => 2, payload, { retryDelayInMs: 1500 });`,
+      `client.on("order.paid", { source: "shop", schema: { type: "object", properties: { n: { type: "number", minimum: -1 } } } })`);
+    const { plans, errors, warnings } = discoverJobs([{ path: "src/jobs/j.ts", text: source }], {
+      readFile: (p) => (p === "src/trigger.ts" ? trigger : undefined),
+    });
+    expect(errors).toEqual([]);
+    expect(warnings).toEqual([
+      { location: { file: "src/jobs/j.ts", line: 9, column: 51 }, message: 'io.runTask("b"): retry delay 1500 ms rounded up to 2 s: Step Functions IntervalSeconds is a whole number of seconds, at least 1' },
+    ]);
+    expect(plans).toEqual([
+      {
+        id: "j",
+        name: "N",
+        version: "1.0.0",
+        location: { file: "src/jobs/j.ts", line: 2, column: 1 },
+        trigger: { event: "order.paid", source: "shop", schema: { type: "object", properties: { n: { type: "number", minimum: -1 } } } },
+        defaults: { maxAttempts: 5 },
+        tasks: [
+          {
+            id: "a",
+            match: "literal",
+            stateName: "a",
+            retry: { ErrorEquals: ["States.ALL"], IntervalSeconds: 1, MaxAttempts: 4, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: "FULL" },
+            maxAttempts: 5,
+            location: { file: "src/jobs/j.ts", line: 8, column: 11 },
+          },
+          {
+            id: "b",
+            match: "literal",
+            stateName: "b",
+            options: { retryDelayInMs: 1500 },
+            retry: { ErrorEquals: ["States.ALL"], IntervalSeconds: 2, MaxAttempts: 4, BackoffRate: 1 },
+            maxAttempts: 5,
+            location: { file: "src/jobs/j.ts", line: 9, column: 11 },
+          },
+        ],
+      },
+    ]);
+  });
+
+  it("renames a task whose id collides with a fixed state", () => {
+    const { plans } = discoverJobs([{ path: "j.ts", text: header + job("j", `    await io.runTask("Route", async () => 1);`) }]);
+    expect(plans[0].tasks.map((t) => t.stateName)).toEqual(["Task Route"]);
+  });
+
+  it("accepts options kept in a top-level const", () => {
+    const text = `const RETRY = { maxAttempts: 2 } as const;\n` + header + job("j", `    await io.runTask("a", async () => 1, payload, RETRY);`);
+    const { plans, errors } = discoverJobs([{ path: "j.ts", text }]);
+    expect(errors).toEqual([]);
+    expect(plans[0].tasks[0].maxAttempts).toBe(2);
+  });
+});
+
+describe("discoverJobs reports job source errors as one line with file:line:col", () => {
+  it.each([
+    [
+      "non-literal options",
+      job("j", `    const opts = { maxAttempts: Number(process.env.N) };\n    await io.runTask("a", async () => 1, payload, opts);`),
+      'j.ts:8:51: options of io.runTask("a") must be an object literal so synth can compile them into the task state\'s Retry; got `opts`',
+    ],
+    [
+      "an option computed from a call",
+      job("j", `    await io.runTask("a", async () => 1, payload, { maxAttempts: Math.max(1, 2) });`),
+      'j.ts:7:66: options of io.runTask("a") must be an object literal so synth can compile them into the task state\'s Retry; got `Math.max(1, 2)`',
+    ],
+    ["maxAttempts: 0", job("j", `    await io.runTask("a", async () => 1, payload, { maxAttempts: 0 });`), 'j.ts:7:66: io.runTask("a") maxAttempts must be an integer from 1 to 100000000, got 0'],
+    ["a negative delay", job("j", `    await io.runTask("a", async () => 1, payload, { retryDelayInMs: -5 });`), 'j.ts:7:69: io.runTask("a") retryDelayInMs must be a number from 0 to 99999999000, got -5'],
+    ["a bad v2 retry.limit", job("j", `    await io.runTask("a", async () => 1, payload, { retry: { limit: 1.5 } });`), 'j.ts:7:69: io.runTask("a") retry.limit must be an integer from 0 to 99999999, got 1.5'],
+    [
+      "one task id with two retry policies",
+      job("j", `    await io.runTask("a", async () => 1, payload, { maxAttempts: 2 });\n    await io.runTask("a", async () => 1, payload, { maxAttempts: 3 });`),
+      'j.ts:8:11: task id "a" in job "j" is also used at line 7 with different options; one id compiles to one state, so give it one retry policy or a different id',
+    ],
+    ["a missing trigger", `client.defineJob({ id: "j", name: "N", version: "1", run: async () => {} });`, 'j.ts:1:18: job "j" has no trigger; add trigger: client.on("event.name", { schema })'],
+    ["a missing schema", job("j", "", `client.on("e", {})`), 'j.ts:5:27: job "j" trigger "e" has no schema; add { schema: { type: "object", ... } }'],
+    ["a computed schema", job("j", "", `client.on("e", { schema: makeSchema() })`), "j.ts:5:37: job \"j\" trigger options must be literal JSON (schema included) so synth can compile the validator"],
+    ["a non-literal id", `client.defineJob({ id: ID, name: "N", version: "1" });`, 'j.ts:1:24: defineJob "id" must be a non-empty string literal'],
+    ["a missing run", `client.defineJob({ id: "j", name: "N", version: "1", trigger: client.on("e", { schema: {} }) });`, 'j.ts:1:18: job "j" has no run function; add run: async (payload, io, ctx) => { ... }'],
+  ])("%s", (_name, text, message) => {
+    expect(errorsOf({ "j.ts": text })).toEqual([message]);
+  });
+
+  it("a duplicate job id names both places", () => {
+    expect(errorsOf({ "src/jobs/a.ts": job("same", ""), "src/jobs/b.ts": "\n" + job("same", "") })).toEqual([
+      'src/jobs/b.ts:2:1: duplicate job id "same"; it is already defined at src/jobs/a.ts:1:1',
+    ]);
+  });
+
+  it("one bad job does not hide the good ones", () => {
+    const { plans, errors } = discoverJobs([
+      { path: "a.ts", text: job("good", `    await io.runTask("t", async () => 1);`) },
+      { path: "b.ts", text: job("bad", `    await io.runTask("t", async () => 1, payload, { maxAttempts: -1 });`) },
+    ]);
+    expect(plans.map((p) => p.id)).toEqual(["good"]);
+    expect(errors.map((e) => e.message)).toEqual(['b.ts:7:66: io.runTask("t") maxAttempts must be an integer from 1 to 100000000, got -1']);
+  });
+});
