@@ -1,0 +1,26 @@
+/**
+ * `npm run bench [-- --full]`: runs every benchmark, prints one table per section and writes
+ * bench/results/latest.json. Times are medians, reported as ratios to baselines measured in the same run.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { benchReplay } from "./replay.ts";
+import { benchMode, printTable } from "./stats.ts";
+
+const mode = benchMode();
+const results: Record<string, unknown> = {
+  mode,
+  at: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+};
+
+const replay = await benchReplay(mode);
+printTable("Replay overhead (runner invocation executing the last task)", replay);
+results.replay = replay;
+
+const out = path.join(path.dirname(fileURLToPath(import.meta.url)), "results", "latest.json");
+fs.mkdirSync(path.dirname(out), { recursive: true });
+fs.writeFileSync(out, JSON.stringify(results, null, 2) + "\n");
+process.stdout.write(`\nwrote ${path.relative(process.cwd(), out)}\n`);
