@@ -18,6 +18,16 @@ export interface IncomingEvent {
   readonly source?: string;
 }
 
+/** An event after ingest filled its defaults (id, timestamp, source): what is stored, matched and passed to runs. */
+export interface NormalizedEvent {
+  readonly id: string;
+  readonly name: string;
+  readonly source: string;
+  readonly payload: unknown;
+  /** ISO-8601. */
+  readonly timestamp: string;
+}
+
 /** Whether an event passed every listening job's schema. */
 export type EventStatus = "ACCEPTED" | "REJECTED";
 

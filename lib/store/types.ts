@@ -1,4 +1,5 @@
 import type { RunState } from "../runtime/run-state.ts";
+import type { JsonValue } from "../sdk/types.ts";
 
 /**
  * Contracts of the run store used by `stepjobs dev` (on dynalite) and, for memo overflow, by the cloud runner.
@@ -45,4 +46,62 @@ export interface RunRecord {
   readonly output?: unknown;
   readonly error?: { readonly name: string; readonly message: string };
   readonly state?: RunState;
+}
+
+/** The fields of a run that change after it starts; absent fields are left as they are. */
+export interface RunUpdate {
+  readonly status?: RunRecordStatus;
+  readonly state?: RunState;
+  readonly output?: unknown;
+  readonly error?: { readonly name: string; readonly message: string };
+  readonly completedAt?: string;
+}
+
+/** The fields of an attempt that change when it ends. */
+export interface AttemptUpdate {
+  readonly status: AttemptRecord["status"];
+  readonly endedAt?: string;
+  readonly error?: AttemptRecord["error"];
+}
+
+/** Filter of {@link RunStore.listRuns}. */
+export interface RunQuery {
+  readonly jobId?: string;
+  readonly status?: RunRecordStatus;
+  /** @default 50 */
+  readonly limit?: number;
+}
+
+/**
+ * Runs, their task attempts and their log lines (`stepjobs dev`, the local API, the dashboard).
+ * Writes that create are conditional, so a replayed call never duplicates: the first record wins and is returned.
+ */
+export interface RunStore {
+  /** Creates the run unless one with its id exists (exactly one run per id). */
+  putRun(run: RunRecord): Promise<{ readonly created: boolean; readonly record: RunRecord }>;
+  /** Changes a run; throws `RunNotFoundError` when there is none. Returns the run after the change. */
+  updateRun(id: string, update: RunUpdate): Promise<RunRecord>;
+  getRun(id: string): Promise<RunRecord | undefined>;
+  /** Newest first (by `startedAt`). */
+  listRuns(query?: RunQuery): Promise<RunRecord[]>;
+  /** Every run still `RUNNING`, newest first: what `dev` resumes from its memo after a restart. */
+  listUnfinishedRuns(): Promise<RunRecord[]>;
+  /** Records an attempt unless the same (run, task key, number) exists. */
+  putAttempt(attempt: AttemptRecord): Promise<{ readonly created: boolean; readonly record: AttemptRecord }>;
+  /** Ends an attempt; throws `AttemptNotFoundError` when there is none. */
+  updateAttempt(runId: string, taskKey: string, number: number, update: AttemptUpdate): Promise<AttemptRecord>;
+  /** In start order. */
+  listAttempts(runId: string): Promise<AttemptRecord[]>;
+  appendLog(log: LogRecord): Promise<void>;
+  /** In the order written. */
+  listLogs(runId: string): Promise<LogRecord[]>;
+}
+
+/**
+ * Task results too large to ride in the state (ARCHITECTURE §3 "Size"), keyed by run and task key.
+ * A value whose item would exceed DynamoDB's 400 KB item limit is refused with `TaskOutputTooLargeError`.
+ */
+export interface MemoStore {
+  putMemo(runId: string, taskKey: string, value: JsonValue): Promise<void>;
+  getMemo(runId: string, taskKey: string): Promise<JsonValue | undefined>;
 }

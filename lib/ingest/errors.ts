@@ -1,0 +1,48 @@
+import { StepJobsError } from "../sdk/errors.ts";
+
+/**
+ * Errors raised by the ingest layer. Each sets `name` (bundlers may rename classes) and a stable `code`
+ * that the API and CLI put in their error bodies; see lib/sdk/errors.ts for the base hierarchy.
+ */
+
+/** The event envelope (not the payload) is unusable: empty name, over-long id, unparsable timestamp. */
+export class InvalidEventError extends StepJobsError {
+  /** The envelope field at fault: `name`, `id`, `timestamp`, `source`. */
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super("INVALID_EVENT", `event ${field} ${message}`);
+    this.name = "InvalidEventError";
+    this.field = field;
+  }
+}
+
+/** An EventBridge event pattern is malformed (unknown operator, odd `numeric` list, ...). */
+export class InvalidEventPatternError extends StepJobsError {
+  /** Dotted path of the offending field inside the pattern, e.g. `detail.c-count`. */
+  readonly path: string;
+  constructor(path: string, message: string) {
+    super("INVALID_EVENT_PATTERN", `event pattern ${path ? `field "${path}"` : "root"}: ${message}`);
+    this.name = "InvalidEventPatternError";
+    this.path = path;
+  }
+}
+
+/** A job's trigger schema cannot be compiled by ajv (invalid JSON Schema, unknown keyword or format). */
+export class SchemaCompileError extends StepJobsError {
+  readonly jobId: string;
+  constructor(jobId: string, message: string, options?: { cause?: unknown }) {
+    super("SCHEMA_COMPILE", `job "${jobId}": its trigger schema does not compile: ${message}`, options);
+    this.name = "SchemaCompileError";
+    this.jobId = jobId;
+  }
+}
+
+/** No validator was supplied for a job that listens to the event (a wiring bug, not a user error). */
+export class MissingValidatorError extends StepJobsError {
+  readonly jobId: string;
+  constructor(jobId: string) {
+    super("MISSING_VALIDATOR", `no payload validator for job "${jobId}"; compile validators from the same job plans`);
+    this.name = "MissingValidatorError";
+    this.jobId = jobId;
+  }
+}

@@ -1,0 +1,247 @@
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { jsonSize } from "../runtime/run-state.ts";
+import { TaskOutputTooLargeError } from "../sdk/errors.ts";
+import type { JsonValue } from "../sdk/types.ts";
+import { DynamoTable, KEY, isConditionalCheckFailed, listLimit, type DynamoStoreOptions, type Item } from "./dynamo-table.ts";
+import { AttemptNotFoundError, RunNotFoundError } from "./errors.ts";
+import type { AttemptRecord, AttemptUpdate, LogRecord, MemoStore, RunQuery, RunRecord, RunStore, RunUpdate } from "./types.ts";
+
+/**
+ * RunStore and MemoStore on DynamoDB (dynalite in `stepjobs dev`; the cloud runner uses the memo part).
+ * A run and everything under it (attempts, logs, memo) share the partition `RUN#<id>`, so one Query reads them.
+ */
+
+/** Item kind (list-index partition) of runs. */
+const RUN_KIND = "RUN";
+
+/**
+ * DynamoDB's maximum item size, 400 KB, counting attribute names and values (UTF-8):
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html#limits-items
+ */
+export const MAX_ITEM_BYTES = 400 * 1024;
+
+/** Upper bound of a DynamoDB number's stored size (up to 38 significant digits: 20 bytes, plus 1). */
+const MAX_NUMBER_BYTES = 21;
+
+/** Runs, attempts, logs and memo overflow in the stepjobs table. */
+export class DynamoRunStore implements RunStore, MemoStore {
+  readonly #table: DynamoTable;
+  /** Orders log lines written in the same millisecond by this process. */
+  #logSequence = 0;
+
+  constructor(options: DynamoStoreOptions) {
+    this.#table = new DynamoTable(options);
+  }
+
+  async putRun(run: RunRecord): Promise<{ created: boolean; record: RunRecord }> {
+    const { created, item } = await this.#table.putIfAbsent({ ...runItem(run), ...this.#table.expiry() });
+    return { created, record: created ? run : runOf(item) };
+  }
+
+  async updateRun(id: string, update: RunUpdate): Promise<RunRecord> {
+    const fields: Item = {
+      status: update.status,
+      completedAt: update.completedAt,
+      stateJson: jsonOrUndefined(update.state),
+      outputJson: update.output === undefined ? undefined : JSON.stringify(update.output),
+      errorJson: jsonOrUndefined(update.error),
+    };
+    const item = await this.#update(runPk(id), RUN_KIND, fields);
+    if (!item) throw new RunNotFoundError(id);
+    return runOf(item);
+  }
+
+  async getRun(id: string): Promise<RunRecord | undefined> {
+    const item = await this.#table.get(runPk(id), RUN_KIND);
+    return item && runOf(item);
+  }
+
+  /** Newest first by `startedAt`; `limit` defaults to 50. */
+  async listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
+    const items = await this.#table.queryNewest(RUN_KIND, { jobId: query.jobId, status: query.status }, listLimit(query.limit));
+    return items.map(runOf);
+  }
+
+  async listUnfinishedRuns(): Promise<RunRecord[]> {
+    const items = await this.#table.queryNewest(RUN_KIND, { status: "RUNNING" }, Infinity);
+    return items.map(runOf);
+  }
+
+  async putAttempt(attempt: AttemptRecord): Promise<{ created: boolean; record: AttemptRecord }> {
+    const { created, item } = await this.#table.putIfAbsent({ ...attemptItem(attempt), ...this.#table.expiry() });
+    return { created, record: created ? attempt : attemptOf(item) };
+  }
+
+  async updateAttempt(runId: string, taskKey: string, number: number, update: AttemptUpdate): Promise<AttemptRecord> {
+    const fields: Item = { status: update.status, endedAt: update.endedAt, errorJson: jsonOrUndefined(update.error) };
+    const item = await this.#update(runPk(runId), attemptSk(taskKey, number), fields);
+    if (!item) throw new AttemptNotFoundError(runId, taskKey, number);
+    return attemptOf(item);
+  }
+
+  /** In start order (ties: attempt number). */
+  async listAttempts(runId: string): Promise<AttemptRecord[]> {
+    const attempts = (await this.#table.queryPartition(runPk(runId), "ATTEMPT#")).map(attemptOf);
+    return attempts.sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : a.number - b.number));
+  }
+
+  async appendLog(log: LogRecord): Promise<void> {
+    // Time, then a per-process sequence, then randomness: ordered within a process, unique across processes.
+    const sequence = String(++this.#logSequence).padStart(10, "0");
+    const unique = globalThis.crypto.randomUUID().slice(0, 8);
+    await this.#table.put({
+      [KEY.pk]: runPk(log.runId),
+      [KEY.sk]: `LOG#${log.at}#${sequence}#${unique}`,
+      log: JSON.stringify(log),
+      ...this.#table.expiry(),
+    });
+  }
+
+  /** In the order written (by `at`, then by write order within this process). */
+  async listLogs(runId: string): Promise<LogRecord[]> {
+    const items = await this.#table.queryPartition(runPk(runId), "LOG#");
+    return items.map((item) => JSON.parse(item.log as string) as LogRecord);
+  }
+
+  /**
+   * Stores a task result outside the state. Refuses, with TaskOutputTooLargeError, a value whose item would
+   * pass DynamoDB's 400 KB item limit; the error's `limit` is the largest JSON that fits for this key.
+   */
+  async putMemo(runId: string, taskKey: string, value: JsonValue): Promise<void> {
+    const item: Item = { [KEY.pk]: runPk(runId), [KEY.sk]: memoSk(taskKey), valueJson: JSON.stringify(value), ...this.#table.expiry() };
+    const limit = MAX_ITEM_BYTES - itemOverhead(item, "valueJson");
+    const size = jsonSize(value);
+    if (size > limit) throw new TaskOutputTooLargeError(taskKey, size, limit);
+    await this.#table.put(item);
+  }
+
+  async getMemo(runId: string, taskKey: string): Promise<JsonValue | undefined> {
+    const item = await this.#table.get(runPk(runId), memoSk(taskKey));
+    return item && (JSON.parse(item.valueJson as string) as JsonValue);
+  }
+
+  /**
+   * SETs the defined `fields` of an existing item (`attribute_exists(pk)`) and returns it after the change,
+   * or undefined when there is no such item. UpdateItem: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html
+   */
+  async #update(pk: string, sk: string, fields: Item): Promise<Item | undefined> {
+    const defined = Object.entries(fields).filter(([, value]) => value !== undefined);
+    const names: Record<string, string> = { "#pk": KEY.pk };
+    const values: Record<string, unknown> = {};
+    const sets = defined.map(([name, value], index) => {
+      names[`#u${index}`] = name;
+      values[`:u${index}`] = value;
+      return `#u${index} = :u${index}`;
+    });
+    // Nothing to change: still answer whether the item exists, as the caller expects.
+    if (sets.length === 0) return this.#table.get(pk, sk);
+    try {
+      const { Attributes } = await this.#table.client.send(
+        new UpdateCommand({
+          TableName: this.#table.tableName,
+          Key: { [KEY.pk]: pk, [KEY.sk]: sk },
+          UpdateExpression: `SET ${sets.join(", ")}`,
+          ConditionExpression: "attribute_exists(#pk)",
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return Attributes;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return undefined;
+      throw error;
+    }
+  }
+}
+
+/** Bytes an item takes besides the value of `valueAttribute` (names count; a number counts at most 21). */
+function itemOverhead(item: Item, valueAttribute: string): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(item)) {
+    bytes += Buffer.byteLength(name, "utf8");
+    if (name === valueAttribute) continue;
+    bytes += typeof value === "number" ? MAX_NUMBER_BYTES : Buffer.byteLength(String(value), "utf8");
+  }
+  return bytes;
+}
+
+function runPk(id: string): string {
+  return `RUN#${id}`;
+}
+
+/** Zero-padded so attempts of a task sort by number (ASL allows up to 99999999 retries). */
+function attemptSk(taskKey: string, number: number): string {
+  return `ATTEMPT#${taskKey}#${String(number).padStart(8, "0")}`;
+}
+
+function memoSk(taskKey: string): string {
+  return `MEMO#${taskKey}`;
+}
+
+function jsonOrUndefined(value: unknown): string | undefined {
+  return value === undefined ? undefined : JSON.stringify(value);
+}
+
+/** User-shaped fields (state, output, error) are JSON strings; the rest are native for filters and updates. */
+function runItem(run: RunRecord): Item {
+  return {
+    [KEY.pk]: runPk(run.id),
+    [KEY.sk]: RUN_KIND,
+    [KEY.listPk]: RUN_KIND,
+    [KEY.listSk]: `${run.startedAt}#${run.id}`,
+    id: run.id,
+    jobId: run.jobId,
+    jobVersion: run.jobVersion,
+    eventId: run.eventId,
+    status: run.status,
+    startedAt: run.startedAt,
+    completedAt: run.completedAt,
+    outputJson: run.output === undefined ? undefined : JSON.stringify(run.output),
+    errorJson: jsonOrUndefined(run.error),
+    stateJson: jsonOrUndefined(run.state),
+  };
+}
+
+function runOf(item: Item): RunRecord {
+  return {
+    id: item.id as string,
+    jobId: item.jobId as string,
+    jobVersion: item.jobVersion as string,
+    eventId: item.eventId as string,
+    status: item.status as RunRecord["status"],
+    startedAt: item.startedAt as string,
+    ...(item.completedAt === undefined ? {} : { completedAt: item.completedAt as string }),
+    ...(item.outputJson === undefined ? {} : { output: JSON.parse(item.outputJson as string) }),
+    ...(item.errorJson === undefined ? {} : { error: JSON.parse(item.errorJson as string) }),
+    ...(item.stateJson === undefined ? {} : { state: JSON.parse(item.stateJson as string) }),
+  };
+}
+
+function attemptItem(attempt: AttemptRecord): Item {
+  return {
+    [KEY.pk]: runPk(attempt.runId),
+    [KEY.sk]: attemptSk(attempt.taskKey, attempt.number),
+    runId: attempt.runId,
+    taskKey: attempt.taskKey,
+    taskId: attempt.taskId,
+    number: attempt.number,
+    status: attempt.status,
+    startedAt: attempt.startedAt,
+    endedAt: attempt.endedAt,
+    errorJson: JSON.stringify(attempt.error),
+  };
+}
+
+function attemptOf(item: Item): AttemptRecord {
+  return {
+    runId: item.runId as string,
+    taskKey: item.taskKey as string,
+    taskId: item.taskId as string,
+    number: item.number as number,
+    status: item.status as AttemptRecord["status"],
+    startedAt: item.startedAt as string,
+    ...(item.endedAt === undefined ? {} : { endedAt: item.endedAt as string }),
+    error: JSON.parse((item.errorJson as string | undefined) ?? "null") as AttemptRecord["error"],
+  };
+}

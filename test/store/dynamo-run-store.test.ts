@@ -1,0 +1,190 @@
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { describe, expect, it } from "vitest";
+import type { RunState } from "../../lib/runtime/run-state.ts";
+import { TaskOutputTooLargeError } from "../../lib/sdk/errors.ts";
+import { DynamoRunStore, MAX_ITEM_BYTES } from "../../lib/store/dynamo-run-store.ts";
+import { AttemptNotFoundError, RunNotFoundError } from "../../lib/store/errors.ts";
+import type { AttemptRecord, LogRecord, RunRecord } from "../../lib/store/types.ts";
+import { useDynalite } from "./dynalite-fixture.ts";
+
+const db = useDynalite();
+
+async function store() {
+  return new DynamoRunStore({ client: db.client(), tableName: await db.freshTable() });
+}
+
+const event = { id: "evt1", name: "my.event", timestamp: "2026-11-25T03:00:00.000Z", payload: { message: "Hello World", shouldFail: true } };
+
+function run(id: string, startedAt: string, overrides: Partial<RunRecord> = {}): RunRecord {
+  return { id, jobId: "my-first-workflow", jobVersion: "1.0.0", eventId: "evt1", status: "RUNNING", startedAt, ...overrides };
+}
+
+const state: RunState = {
+  runId: "r1",
+  event,
+  status: "running",
+  memo: [{ key: "process-incoming-data#0", id: "process-incoming-data", ok: true, result: { status: "processed", originalMessage: "Hello World" } }],
+  next: { key: "send-confirmation#0", task: "send-confirmation", index: 1 },
+};
+
+describe("DynamoRunStore runs on dynalite", () => {
+  it("creates exactly one run per id", async () => {
+    const runs = await store();
+    const first = run("r1", "2026-11-25T03:00:00.000Z");
+    expect(await runs.putRun(first)).toEqual({ created: true, record: first });
+    expect(await runs.putRun(run("r1", "2026-11-25T03:00:09.000Z", { jobVersion: "2.0.0" }))).toEqual({ created: false, record: first });
+    expect(await runs.getRun("r1")).toEqual(first);
+    expect(await runs.getRun("missing")).toBeUndefined();
+  });
+
+  it("updates status, state, output, error and completedAt", async () => {
+    const runs = await store();
+    await runs.putRun(run("r1", "2026-11-25T03:00:00.000Z"));
+    expect(await runs.updateRun("r1", { state })).toEqual({ ...run("r1", "2026-11-25T03:00:00.000Z"), state });
+    const done = await runs.updateRun("r1", { status: "SUCCEEDED", output: { confirmationSent: true }, completedAt: "2026-11-25T03:00:02.000Z" });
+    expect(done).toEqual({
+      ...run("r1", "2026-11-25T03:00:00.000Z"),
+      status: "SUCCEEDED",
+      state,
+      output: { confirmationSent: true },
+      completedAt: "2026-11-25T03:00:02.000Z",
+    });
+    expect(await runs.getRun("r1")).toEqual(done);
+    const failed = await runs.updateRun("r1", { status: "FAILED", error: { name: "Error", message: "" } });
+    expect([failed.status, failed.error]).toEqual(["FAILED", { name: "Error", message: "" }]);
+    expect(await runs.updateRun("r1", {})).toEqual(failed);
+  });
+
+  it("refuses to update a run that does not exist, without creating it", async () => {
+    const runs = await store();
+    await expect(runs.updateRun("ghost", { status: "FAILED" })).rejects.toThrow(RunNotFoundError);
+    await expect(runs.updateRun("ghost", {})).rejects.toThrow('run "ghost" does not exist');
+    expect(await runs.getRun("ghost")).toBeUndefined();
+  });
+
+  it("lists newest first, filtered by job and status, up to a limit", async () => {
+    const runs = await store();
+    const a = run("a", "2026-11-25T03:00:01.000Z");
+    const b = run("b", "2026-11-25T03:00:02.000Z", { jobId: "priority-workflow", status: "SUCCEEDED" });
+    const c = run("c", "2026-11-25T03:00:03.000Z", { status: "FAILED" });
+    const d = run("d", "2026-11-25T03:00:04.000Z", { state });
+    for (const r of [c, a, d, b]) await runs.putRun(r);
+    expect(await runs.listRuns()).toEqual([d, c, b, a]);
+    expect(await runs.listRuns({ limit: 2 })).toEqual([d, c]);
+    expect(await runs.listRuns({ jobId: "my-first-workflow" })).toEqual([d, c, a]);
+    expect(await runs.listRuns({ status: "FAILED" })).toEqual([c]);
+    expect(await runs.listRuns({ jobId: "priority-workflow", status: "SUCCEEDED" })).toEqual([b]);
+    expect(await runs.listUnfinishedRuns()).toEqual([d, a]);
+  });
+
+  it("finds unfinished runs beyond the first page", async () => {
+    const runs = await store();
+    for (let i = 0; i < 150; i++) {
+      const at = `2026-11-25T03:00:00.${String(i).padStart(3, "0")}Z`;
+      await runs.putRun(run(`r${String(i).padStart(3, "0")}`, at, { status: i % 50 === 7 ? "RUNNING" : "SUCCEEDED" }));
+    }
+    expect((await runs.listUnfinishedRuns()).map((r) => r.id)).toEqual(["r107", "r057", "r007"]);
+  });
+});
+
+describe("DynamoRunStore attempts and logs on dynalite", () => {
+  const attempt = (number: number, startedAt: string, overrides: Partial<AttemptRecord> = {}): AttemptRecord => ({
+    runId: "r1",
+    taskKey: "process-incoming-data#0",
+    taskId: "process-incoming-data",
+    number,
+    status: "RUNNING",
+    startedAt,
+    error: null,
+    ...overrides,
+  });
+
+  it("records attempts once each and ends them", async () => {
+    const runs = await store();
+    const first = attempt(1, "2026-11-25T03:00:00.100Z");
+    expect(await runs.putAttempt(first)).toEqual({ created: true, record: first });
+    expect(await runs.putAttempt({ ...first, startedAt: "2026-11-25T03:00:05.000Z" })).toEqual({ created: false, record: first });
+    const failed = await runs.updateAttempt("r1", "process-incoming-data#0", 1, {
+      status: "FAILED",
+      endedAt: "2026-11-25T03:00:00.200Z",
+      error: { name: "Error", message: "Simulated transient error during processing!" },
+    });
+    expect(failed).toEqual({
+      ...first,
+      status: "FAILED",
+      endedAt: "2026-11-25T03:00:00.200Z",
+      error: { name: "Error", message: "Simulated transient error during processing!" },
+    });
+    await runs.putAttempt(attempt(2, "2026-11-25T03:00:01.200Z"));
+    const succeeded = await runs.updateAttempt("r1", "process-incoming-data#0", 2, { status: "SUCCEEDED", endedAt: "2026-11-25T03:00:01.300Z" });
+    const confirm = attempt(1, "2026-11-25T03:00:01.400Z", { taskKey: "send-confirmation#0", taskId: "send-confirmation" });
+    await runs.putAttempt(confirm);
+    expect(await runs.listAttempts("r1")).toEqual([failed, succeeded, confirm]);
+    expect(await runs.listAttempts("other")).toEqual([]);
+  });
+
+  it("orders attempts by start time, then number, whatever their task keys", async () => {
+    const runs = await store();
+    const z = attempt(1, "2026-11-25T03:00:00.000Z", { taskKey: "z#0", taskId: "z" });
+    const a2 = attempt(2, "2026-11-25T03:00:01.000Z", { taskKey: "a#0", taskId: "a" });
+    const a10 = attempt(10, "2026-11-25T03:00:01.000Z", { taskKey: "a#0", taskId: "a" });
+    for (const x of [a10, a2, z]) await runs.putAttempt(x);
+    expect(await runs.listAttempts("r1")).toEqual([z, a2, a10]);
+  });
+
+  it("refuses to end an attempt that was never started", async () => {
+    const runs = await store();
+    const call = runs.updateAttempt("r1", "nope#0", 1, { status: "FAILED" });
+    await expect(call).rejects.toThrow(AttemptNotFoundError);
+    await expect(runs.updateAttempt("r1", "nope#0", 1, { status: "FAILED" })).rejects.toThrow('attempt 1 of task "nope#0" in run "r1" does not exist');
+    expect(await runs.listAttempts("r1")).toEqual([]);
+  });
+
+  it("keeps log lines in write order, even within one millisecond", async () => {
+    const runs = await store();
+    const at = "2026-11-25T03:00:00.000Z";
+    const logs: LogRecord[] = [
+      { runId: "r1", level: "info", message: "Received 'my.event' payload", data: { message: "Hello World", shouldFail: true }, at },
+      { runId: "r1", level: "info", message: "Processing data: Hello World", taskId: "process-incoming-data", attempt: 1, at },
+      { runId: "r1", level: "warn", message: "Simulating a temporary failure for attempt 1...", taskId: "process-incoming-data", attempt: 1, at },
+      { runId: "r1", level: "info", message: "Workflow completed successfully!", at: "2026-11-25T03:00:02.000Z" },
+    ];
+    for (const log of logs) await runs.appendLog(log);
+    await runs.appendLog({ runId: "r2", level: "debug", message: "elsewhere", at });
+    expect(await runs.listLogs("r1")).toEqual(logs);
+  });
+});
+
+describe("DynamoRunStore memo overflow on dynalite", () => {
+  it("stores and reads back task results", async () => {
+    const runs = await store();
+    await runs.putMemo("r1", "process-incoming-data#0", { status: "processed", originalMessage: "Hello World" });
+    await runs.putMemo("r1", "nothing#0", null);
+    expect(await runs.getMemo("r1", "process-incoming-data#0")).toEqual({ status: "processed", originalMessage: "Hello World" });
+    expect(await runs.getMemo("r1", "nothing#0")).toBeNull();
+    expect(await runs.getMemo("r1", "missing#0")).toBeUndefined();
+  });
+
+  it("accepts a result up to the 400 KB item limit and refuses one byte more", async () => {
+    const runs = await store();
+    const overhead = "pk".length + "RUN#r1".length + "sk".length + "MEMO#big#0".length + "valueJson".length;
+    const limit = MAX_ITEM_BYTES - overhead;
+    const fitting = "x".repeat(limit - 2); // JSON adds the two quotes
+    await runs.putMemo("r1", "big#0", fitting);
+    expect(await runs.getMemo("r1", "big#0")).toBe(fitting);
+
+    const tooLarge = `${fitting}x`;
+    const error = await runs.putMemo("r1", "big#0", tooLarge).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskOutputTooLargeError);
+    expect(error).toMatchObject({ name: "TaskOutputTooLargeError", taskKey: "big#0", size: limit + 1, limit });
+    expect((error as Error).message).toBe(`task "big#0" returned ${limit + 1} bytes of JSON; the limit is ${limit} bytes`);
+  });
+
+  it("uses the same boundary DynamoDB (here dynalite) enforces", async () => {
+    const tableName = await db.freshTable();
+    const overhead = "pk".length + "RUN#r1".length + "sk".length + "MEMO#big#0".length + "valueJson".length;
+    const item = (bytes: number) => ({ TableName: tableName, Item: { pk: "RUN#r1", sk: "MEMO#big#0", valueJson: "y".repeat(bytes) } });
+    await db.client().send(new PutCommand(item(MAX_ITEM_BYTES - overhead)));
+    await expect(db.client().send(new PutCommand(item(MAX_ITEM_BYTES - overhead + 1)))).rejects.toThrow("Item size has exceeded the maximum allowed size");
+  });
+});
