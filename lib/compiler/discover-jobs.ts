@@ -187,6 +187,12 @@ function readTasks(
       return;
     }
     const optionsArg = call.arguments[3];
+    if (!optionsArg && call.arguments[2] && looksLikeV2Options(unwrap(call.arguments[2]))) {
+      warnings.push({
+        location: locate(file, call.arguments[2]),
+        message: `io.runTask("${taskId.id}"): the third argument looks like Trigger.dev v2 options, but in stepjobs it is the task's payload; pass options fourth: io.runTask(id, fn, undefined, options)`,
+      });
+    }
     let options: RunTaskOptions | undefined;
     if (optionsArg) {
       const value = evaluateLiteral(optionsArg, file);
@@ -240,6 +246,16 @@ function readTasks(
     taken.add(stateName);
     return { ...t, stateName };
   });
+}
+
+/** Option names of Trigger.dev v2's `io.runTask(key, cb, options)`, whose 3rd argument stepjobs reads as the payload. */
+const V2_OPTION_KEYS = new Set(["retry", "name", "icon", "delayUntil", "properties", "params", "style", "connectionKey", "noop"]);
+
+/** A non-empty object literal made only of v2 option keys, with `retry` among them or every key a v2 key. */
+function looksLikeV2Options(node: ts.Expression): boolean {
+  if (!ts.isObjectLiteralExpression(node) || node.properties.length === 0) return false;
+  const keys = node.properties.map((p) => (p.name ? propertyName(p.name as ts.PropertyName) : undefined));
+  return keys.includes("retry") && keys.every((k) => k !== undefined && V2_OPTION_KEYS.has(k));
 }
 
 /** The node of the option a retry error names (`retry.limit` -> the `limit` property), for a precise column. */

@@ -57,6 +57,16 @@ describe("discoverJobs finds jobs, triggers and tasks statically", () => {
     expect(plans[0].tasks.map((t) => t.stateName)).toEqual(["Task Route"]);
   });
 
+  it("warns when the third argument looks like Trigger.dev v2 options (stepjobs reads it as the payload)", () => {
+    const text = job("j", `    await io.runTask("a", async () => 1, { retry: { limit: 3 }, name: "A" });\n    await io.runTask("b", async () => 1, { retry: 1, orderId: 7 });`);
+    expect(discoverJobs([{ path: "j.ts", text }]).warnings).toEqual([
+      {
+        location: { file: "j.ts", line: 7, column: 42 },
+        message: 'io.runTask("a"): the third argument looks like Trigger.dev v2 options, but in stepjobs it is the task\'s payload; pass options fourth: io.runTask(id, fn, undefined, options)',
+      },
+    ]);
+  });
+
   it("accepts options kept in a top-level const", () => {
     const text = `const RETRY = { maxAttempts: 2 } as const;\n` + header + job("j", `    await io.runTask("a", async () => 1, payload, RETRY);`);
     const { plans, errors } = discoverJobs([{ path: "j.ts", text }]);
