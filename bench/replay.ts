@@ -25,7 +25,12 @@ export async function benchReplay(mode: "quick" | "full") {
         for (let i = 0; i < n; i++) await io.runTask(`task-${i}`, task, {});
       },
     });
-    const memo = Array.from({ length: n - 1 }, (_, i) => ({ key: `task-${i}#0`, id: `task-${i}`, ok: true as const, result: { ok: true, text: "a small result" } }));
+    const memo = Array.from({ length: n - 1 }, (_, i) => ({
+      key: `task-${i}#0`,
+      id: `task-${i}`,
+      ok: true as const,
+      result: { ok: true, text: "a small result" },
+    }));
     const state: RunState = {
       runId: "r",
       event: { id: "e", name: "bench.replay", timestamp: new Date(0).toISOString(), payload: {} },

@@ -11,8 +11,12 @@ export function checkAslRanges(definition: AslDefinition): string[] {
   const names = new Set(Object.keys(definition.States));
   if (!names.has(definition.StartAt)) problems.push(`StartAt "${definition.StartAt}" is not a state`);
   for (const [name, state] of Object.entries(definition.States)) {
-    const targets = [state.Next, state.Default, ...((state.Choices as { Next: string }[] | undefined) ?? []).map((c) => c.Next),
-      ...((state.Catch as { Next: string }[] | undefined) ?? []).map((c) => c.Next)];
+    const targets = [
+      state.Next,
+      state.Default,
+      ...((state.Choices as { Next: string }[] | undefined) ?? []).map((c) => c.Next),
+      ...((state.Catch as { Next: string }[] | undefined) ?? []).map((c) => c.Next),
+    ];
     for (const target of targets) {
       if (typeof target === "string" && !names.has(target)) problems.push(`${name}: Next "${target}" is not a state`);
     }

@@ -115,16 +115,23 @@ function stringProperty(file: ts.SourceFile, obj: ts.ObjectLiteralExpression, na
 
 function readTrigger(file: ts.SourceFile, jobObj: ts.ObjectLiteralExpression, jobId: string): JobPlan["trigger"] {
   const node = objectProperty(jobObj, "trigger");
-  if (!node) throw new JobDefinitionError(locate(file, jobObj), `job "${jobId}" has no trigger; add trigger: client.on("event.name", { schema })`);
+  if (!node)
+    throw new JobDefinitionError(locate(file, jobObj), `job "${jobId}" has no trigger; add trigger: client.on("event.name", { schema })`);
   const call = unwrap(node);
-  if (!isCallOf(call, "on") && !(ts.isCallExpression(call) && ts.isIdentifier(call.expression) && call.expression.text === "eventTrigger")) {
+  if (
+    !isCallOf(call, "on") &&
+    !(ts.isCallExpression(call) && ts.isIdentifier(call.expression) && call.expression.text === "eventTrigger")
+  ) {
     throw new JobDefinitionError(locate(file, node), `job "${jobId}" trigger must be client.on("event.name", { schema }) written in place`);
   }
   const isOn = isCallOf(call, "on");
   const optionsNode = isOn ? call.arguments[1] : call.arguments[0];
   const options = optionsNode ? evaluateLiteral(optionsNode, file) : { ok: true as const, value: undefined };
   if (!options.ok) {
-    throw new JobDefinitionError(locate(file, options.node), `job "${jobId}" trigger options must be literal JSON (schema included) so synth can compile the validator`);
+    throw new JobDefinitionError(
+      locate(file, options.node),
+      `job "${jobId}" trigger options must be literal JSON (schema included) so synth can compile the validator`,
+    );
   }
   const opts = (options.value ?? {}) as { name?: unknown; schema?: unknown; source?: unknown };
   let event: unknown = opts.name;
@@ -136,7 +143,10 @@ function readTrigger(file: ts.SourceFile, jobObj: ts.ObjectLiteralExpression, jo
     throw new JobDefinitionError(locate(file, call), `job "${jobId}" trigger needs an event name as a string literal`);
   }
   if (opts.schema === undefined || typeof opts.schema !== "object" || opts.schema === null || Array.isArray(opts.schema)) {
-    throw new JobDefinitionError(locate(file, optionsNode ?? call), `job "${jobId}" trigger "${event}" has no schema; add { schema: { type: "object", ... } }`);
+    throw new JobDefinitionError(
+      locate(file, optionsNode ?? call),
+      `job "${jobId}" trigger "${event}" has no schema; add { schema: { type: "object", ... } }`,
+    );
   }
   if (opts.source !== undefined && typeof opts.source !== "string") {
     throw new JobDefinitionError(locate(file, optionsNode ?? call), `job "${jobId}" trigger source must be a string`);
@@ -183,7 +193,10 @@ function readTasks(
     const idArg = call.arguments[0];
     const taskId = idArg && taskIdOf(idArg);
     if (!taskId) {
-      warnings.push({ location: where, message: `task id is not a literal; it runs through the DynamicTask state with retries driven by the runner` });
+      warnings.push({
+        location: where,
+        message: `task id is not a literal; it runs through the DynamicTask state with retries driven by the runner`,
+      });
       return;
     }
     const optionsArg = call.arguments[3];
@@ -212,7 +225,8 @@ function readTasks(
       const fieldNode = optionsArg && fieldLocation(unwrap(optionsArg), error.field);
       throw new JobDefinitionError(locate(file, fieldNode ?? optionsArg ?? call), `io.runTask("${taskId.id}") ${error.message}`);
     }
-    for (const message of compiled.warnings) warnings.push({ location: locate(file, optionsArg ?? call), message: `io.runTask("${taskId.id}"): ${message}` });
+    for (const message of compiled.warnings)
+      warnings.push({ location: locate(file, optionsArg ?? call), message: `io.runTask("${taskId.id}"): ${message}` });
     const optionsKey = JSON.stringify(options ?? null);
     const existing = found.get(taskId.id);
     if (existing) {
@@ -263,7 +277,9 @@ function fieldLocation(obj: ts.Expression, field: string): ts.Node | undefined {
   let current: ts.Node | undefined = obj;
   for (const part of field.split(".")) {
     if (!current || !ts.isObjectLiteralExpression(current)) return current;
-    const prop: ts.ObjectLiteralElementLike | undefined = current.properties.find((p) => p.name && propertyName(p.name as ts.PropertyName) === part);
+    const prop: ts.ObjectLiteralElementLike | undefined = current.properties.find(
+      (p) => p.name && propertyName(p.name as ts.PropertyName) === part,
+    );
     if (!prop) return current;
     current = ts.isPropertyAssignment(prop) ? unwrap(prop.initializer) : prop;
   }
@@ -289,7 +305,12 @@ export function discoverJobs(files: readonly JobSource[], options: DiscoverOptio
           const plan = readJob(file, node, options, warnings, errors);
           const first = seen.get(plan.id);
           if (first) {
-            errors.push(new JobDefinitionError(plan.location, `duplicate job id "${plan.id}"; it is already defined at ${first.file}:${first.line}:${first.column}`));
+            errors.push(
+              new JobDefinitionError(
+                plan.location,
+                `duplicate job id "${plan.id}"; it is already defined at ${first.file}:${first.line}:${first.column}`,
+              ),
+            );
           } else {
             seen.set(plan.id, plan.location);
             plans.push(plan);
@@ -323,7 +344,8 @@ function readJob(
   const version = stringProperty(file, arg, "version", call);
   const trigger = readTrigger(file, arg, id);
   const run = runFunction(objectProperty(arg, "run"));
-  if (!run) throw new JobDefinitionError(locate(file, arg), `job "${id}" has no run function; add run: async (payload, io, ctx) => { ... }`);
+  if (!run)
+    throw new JobDefinitionError(locate(file, arg), `job "${id}" has no run function; add run: async (payload, io, ctx) => { ... }`);
   const clientExpr = call.expression.expression;
   const defaults = ts.isIdentifier(clientExpr) ? clientDefaults(file, clientExpr.text, options) : undefined;
   const errorCount = errors.length;

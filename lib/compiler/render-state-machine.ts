@@ -118,12 +118,21 @@ export function renderRouteState(tasks: readonly TaskPlan[]): AslState {
 export function renderDynamicStates(): Record<string, AslState> {
   return {
     DynamicTask: {
-      ...renderRunnerInvoke("task", "Route", "A task whose id synth could not read; its retries are driven by the runner via DynamicRetry/DynamicWait"),
+      ...renderRunnerInvoke(
+        "task",
+        "Route",
+        "A task whose id synth could not read; its retries are driven by the runner via DynamicRetry/DynamicWait",
+      ),
       Retry: [LAMBDA_SERVICE_RETRIER],
       Catch: renderTaskCatch("DynamicRetry"),
     },
     DynamicRetry: renderRunnerInvoke("retry", "Route", "Decides whether the failed dynamic task gets another attempt"),
-    DynamicWait: { Type: "Wait", Comment: "The wait before the next attempt of a dynamic task", SecondsPath: "$.next.waitSeconds", Next: "DynamicTask" },
+    DynamicWait: {
+      Type: "Wait",
+      Comment: "The wait before the next attempt of a dynamic task",
+      SecondsPath: "$.next.waitSeconds",
+      Next: "DynamicTask",
+    },
   };
 }
 
@@ -131,7 +140,12 @@ export function renderDynamicStates(): Record<string, AslState> {
 export function renderEndStates(): Record<string, AslState> {
   return {
     Succeeded: { Type: "Succeed", OutputPath: "$.output" },
-    RunFailed: { Type: "Fail", Comment: "The job failed: its error name and message", ErrorPath: "$.error.name", CausePath: "$.error.message" },
+    RunFailed: {
+      Type: "Fail",
+      Comment: "The job failed: its error name and message",
+      ErrorPath: "$.error.name",
+      CausePath: "$.error.message",
+    },
   };
 }
 

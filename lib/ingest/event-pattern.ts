@@ -22,9 +22,7 @@ export type JobEventPattern = {
  * See https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html
  */
 export function eventPatternFor(trigger: JobPlan["trigger"]): JobEventPattern {
-  return trigger.source === undefined
-    ? { "detail-type": [trigger.event] }
-    : { "detail-type": [trigger.event], source: [trigger.source] };
+  return trigger.source === undefined ? { "detail-type": [trigger.event] } : { "detail-type": [trigger.event], source: [trigger.source] };
 }
 
 /** A compiled pattern: tests one parsed EventBridge event. */
@@ -147,8 +145,7 @@ function compileAffix(operand: unknown, path: string, kind: "prefix" | "suffix")
   } else {
     throw new InvalidEventPatternError(path, `${kind} must be a string or { "equals-ignore-case": string }`);
   }
-  return (leaf) =>
-    typeof leaf === "string" && (kind === "prefix" ? fold(leaf).startsWith(affix) : fold(leaf).endsWith(affix));
+  return (leaf) => typeof leaf === "string" && (kind === "prefix" ? fold(leaf).startsWith(affix) : fold(leaf).endsWith(affix));
 }
 
 /** The test for what `anything-but` excludes (the caller negates it). */
@@ -194,7 +191,10 @@ function compileNumeric(operand: unknown, path: string): ValueTest {
     const compare = Object.hasOwn(NUMERIC_OPERATORS, operand[i]) ? NUMERIC_OPERATORS[operand[i] as string] : undefined;
     const bound = operand[i + 1];
     if (!compare || typeof bound !== "number") {
-      throw new InvalidEventPatternError(path, `numeric: "${String(operand[i])}" ${String(bound)} is not an operator (=, <, <=, >, >=) and a number`);
+      throw new InvalidEventPatternError(
+        path,
+        `numeric: "${String(operand[i])}" ${String(bound)} is not an operator (=, <, <=, >, >=) and a number`,
+      );
     }
     comparisons.push((leaf) => compare(leaf, bound));
   }
@@ -208,7 +208,8 @@ function wildcardRegExp(wildcard: string, path: string): RegExp {
     const ch = wildcard[i];
     if (ch === "\\") {
       const next = wildcard[i + 1];
-      if (next !== "*" && next !== "\\") throw new InvalidEventPatternError(path, `wildcard "${wildcard}": only \\* and \\\\ may be escaped`);
+      if (next !== "*" && next !== "\\")
+        throw new InvalidEventPatternError(path, `wildcard "${wildcard}": only \\* and \\\\ may be escaped`);
       source += escapeRegExp(next);
       i++;
     } else {

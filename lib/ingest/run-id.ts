@@ -81,7 +81,10 @@ function isReadable(jobId: string, eventId: string): boolean {
 
 function hashedRunId(jobId: string, eventId: string): string {
   // JSON of the pair is an unambiguous encoding of both strings, whatever characters they hold.
-  const hash = createHash("sha256").update(JSON.stringify([jobId, eventId])).digest("hex").slice(0, HASH_HEX_LENGTH);
+  const hash = createHash("sha256")
+    .update(JSON.stringify([jobId, eventId]))
+    .digest("hex")
+    .slice(0, HASH_HEX_LENGTH);
   const room = MAX_EXECUTION_NAME_LENGTH - 1 - HASH_HEX_LENGTH;
   const slug = slugFor(jobId).slice(0, room);
   return slug ? `${slug}_${hash}` : hash;

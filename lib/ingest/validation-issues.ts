@@ -34,7 +34,11 @@ function toValidationIssue(jobId: string, error: AjvError): ValidationIssue {
 function offendingProperty(error: AjvError): string | undefined {
   const params = error.params as { missingProperty?: unknown; additionalProperty?: unknown };
   const property =
-    error.keyword === "required" ? params.missingProperty : error.keyword === "additionalProperties" ? params.additionalProperty : undefined;
+    error.keyword === "required"
+      ? params.missingProperty
+      : error.keyword === "additionalProperties"
+        ? params.additionalProperty
+        : undefined;
   return typeof property === "string" ? property : undefined;
 }
 

@@ -51,7 +51,7 @@ const NEVER = new Promise<never>(() => {});
 
 function errorInfo(error: unknown): ErrorInfo {
   if (error instanceof Error) return { name: error.name || "Error", message: error.message };
-  return { name: "Error", message: typeof error === "string" ? error : JSON.stringify(error) ?? String(error) };
+  return { name: "Error", message: typeof error === "string" ? error : (JSON.stringify(error) ?? String(error)) };
 }
 
 /** JSON round trip: what the value becomes after a state transition (dates to strings, no functions). */

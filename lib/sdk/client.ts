@@ -80,10 +80,7 @@ export class TriggerClient {
    * Declares an event trigger. The payload type is inferred from the inline schema (no `as const`
    * needed); `NoInfer` keeps the nested inference inside `defineJob` shallow (TS2589 otherwise).
    */
-  on<const S extends JSONSchema>(
-    name: string,
-    options: EventTriggerOptions<S>,
-  ): NoInfer<EventTrigger<FromSchema<S>>> {
+  on<const S extends JSONSchema>(name: string, options: EventTriggerOptions<S>): NoInfer<EventTrigger<FromSchema<S>>> {
     return { type: "event", name, source: options.source, schema: options.schema };
   }
 

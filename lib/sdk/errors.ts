@@ -116,8 +116,7 @@ export class EventValidationError extends StepJobsError {
   constructor(eventName: string, issues: readonly ValidationIssue[]) {
     super(
       "EVENT_VALIDATION",
-      `event "${eventName}" does not match its schema: ` +
-        issues.map((i) => `${i.path || "/"} ${i.message} (job ${i.jobId})`).join("; "),
+      `event "${eventName}" does not match its schema: ` + issues.map((i) => `${i.path || "/"} ${i.message} (job ${i.jobId})`).join("; "),
     );
     this.name = "EventValidationError";
     this.issues = issues;

@@ -112,7 +112,6 @@ export interface TaskContext {
  * The result of the previous task, handed to a task whose `io.runTask` call passes no payload
  * (the tutorial's `send-confirmation`). Its type cannot be known statically, hence `any`.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type PreviousTaskResult = any;
 
 /** `io`: the durable operations a job's `run` may perform. */
@@ -124,10 +123,7 @@ export interface IO {
    * (`options` become the task state's `Retry`), and it never runs again once it succeeded.
    * Without `payload`, `fn` receives the previous task's result.
    */
-  runTask<T>(
-    id: string,
-    fn: (payload: PreviousTaskResult, task: TaskContext) => Promise<T> | T,
-  ): Promise<Jsonify<T>>;
+  runTask<T>(id: string, fn: (payload: PreviousTaskResult, task: TaskContext) => Promise<T> | T): Promise<Jsonify<T>>;
   runTask<T, P>(
     id: string,
     fn: (payload: NoInfer<P>, task: TaskContext) => Promise<T> | T,

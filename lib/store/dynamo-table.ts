@@ -1,10 +1,4 @@
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type DynamoDBDocumentClient,
-  type QueryCommandInput,
-} from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
 import { STEPJOBS_TABLE } from "./table.ts";
 
 /**
@@ -71,14 +65,22 @@ export class DynamoTable {
    */
   async putIfAbsent(item: Item): Promise<{ created: boolean; item: Item }> {
     try {
-      await this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: "attribute_not_exists(#pk)", ExpressionAttributeNames: { "#pk": PK.name } }));
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: "attribute_not_exists(#pk)",
+          ExpressionAttributeNames: { "#pk": PK.name },
+        }),
+      );
       return { created: true, item };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
     }
     const existing = await this.get(item[PK.name] as string, item[SK.name] as string);
     // Only a delete between the two calls (TTL expiry) gets here; the caller's retry then creates it.
-    if (!existing) throw new Error(`item ${String(item[PK.name])} / ${String(item[SK.name])} vanished after a conditional write failed; retry`);
+    if (!existing)
+      throw new Error(`item ${String(item[PK.name])} / ${String(item[SK.name])} vanished after a conditional write failed; retry`);
     return { created: false, item: existing };
   }
 
@@ -89,7 +91,9 @@ export class DynamoTable {
 
   /** A strongly consistent read, so a write just acknowledged is seen. */
   async get(pk: string, sk: string): Promise<Item | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { [PK.name]: pk, [SK.name]: sk }, ConsistentRead: true }));
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { [PK.name]: pk, [SK.name]: sk }, ConsistentRead: true }),
+    );
     return Item;
   }
 
@@ -116,7 +120,9 @@ export class DynamoTable {
     const names: Record<string, string> = { "#lpk": INDEX.partitionKey.name };
     const values: Record<string, unknown> = { ":kind": kind };
     const conditions: string[] = [];
-    for (const [index, [attribute, value]] of Object.entries(filter).filter(([, v]) => v !== undefined).entries()) {
+    for (const [index, [attribute, value]] of Object.entries(filter)
+      .filter(([, v]) => v !== undefined)
+      .entries()) {
       names[`#f${index}`] = attribute;
       values[`:f${index}`] = value;
       conditions.push(`#f${index} = :f${index}`);

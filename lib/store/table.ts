@@ -50,7 +50,10 @@ export const STEPJOBS_TABLE: TableDefinition = {
 };
 
 /** The CreateTable request for the table (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html). */
-export function createTableInput(tableName: string = STEPJOBS_TABLE.defaultName, table: TableDefinition = STEPJOBS_TABLE): CreateTableCommandInput {
+export function createTableInput(
+  tableName: string = STEPJOBS_TABLE.defaultName,
+  table: TableDefinition = STEPJOBS_TABLE,
+): CreateTableCommandInput {
   const keys = [table.partitionKey, table.sortKey, table.listIndex.partitionKey, table.listIndex.sortKey];
   return {
     TableName: tableName,
@@ -113,7 +116,10 @@ async function waitUntilActive(client: DynamoDBClient, tableName: string): Promi
 async function enableTtl(client: DynamoDBClient, tableName: string): Promise<void> {
   try {
     await client.send(
-      new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: STEPJOBS_TABLE.ttlAttribute, Enabled: true } }),
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: STEPJOBS_TABLE.ttlAttribute, Enabled: true },
+      }),
     );
   } catch (error) {
     // dynalite answers UnknownOperationException; TTL is a retention nicety, never a reason to fail startup.

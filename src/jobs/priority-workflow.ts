@@ -37,7 +37,7 @@ client.defineJob({
       {
         maxAttempts: 3,
         retryDelayInMs: 1000,
-      }
+      },
     );
 
     await io.runTask("send-confirmation", async (taskPayload) => {

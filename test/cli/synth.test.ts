@@ -44,7 +44,12 @@ describe("stepjobs synth", () => {
     for (const file of fs.readdirSync(out)) {
       const asl = JSON.parse(fs.readFileSync(path.join(out, file), "utf8"));
       expect(aslValidator(asl).errors).toEqual([]);
-      expect(asl.States["process-incoming-data"].Retry.at(-1)).toEqual({ ErrorEquals: ["States.ALL"], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 1 });
+      expect(asl.States["process-incoming-data"].Retry.at(-1)).toEqual({
+        ErrorEquals: ["States.ALL"],
+        IntervalSeconds: 1,
+        MaxAttempts: 2,
+        BackoffRate: 1,
+      });
     }
   });
 

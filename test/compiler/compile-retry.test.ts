@@ -22,7 +22,12 @@ describe("compileRetry maps stepjobs/Trigger.dev options to one ASL retrier (ARC
       { ErrorEquals: ["States.ALL"], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 1 },
       ["retry delay 500 ms rounded up to 1 s: Step Functions IntervalSeconds is a whole number of seconds, at least 1"],
     ],
-    ["maxAttempts: 1 -> no retries", { maxAttempts: 1 }, { ErrorEquals: ["States.ALL"], IntervalSeconds: 1, MaxAttempts: 0, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: "FULL" }, []],
+    [
+      "maxAttempts: 1 -> no retries",
+      { maxAttempts: 1 },
+      { ErrorEquals: ["States.ALL"], IntervalSeconds: 1, MaxAttempts: 0, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: "FULL" },
+      [],
+    ],
     [
       "backoff, cap and jitter spelled the stepjobs way",
       { maxAttempts: 5, retryDelayInMs: 2000, factor: 3, maxDelayInMs: 30_000, randomize: true },
@@ -41,7 +46,12 @@ describe("compileRetry maps stepjobs/Trigger.dev options to one ASL retrier (ARC
       { ErrorEquals: ["RateLimitError", "TimeoutError"], IntervalSeconds: 1, MaxAttempts: 1, BackoffRate: 2, MaxDelaySeconds: 60 },
       [],
     ],
-    ["display-only fields are ignored", { name: "Process", icon: "bolt", maxAttempts: 2, retryDelayInMs: 1000 }, { ErrorEquals: ["States.ALL"], IntervalSeconds: 1, MaxAttempts: 1, BackoffRate: 1 }, []],
+    [
+      "display-only fields are ignored",
+      { name: "Process", icon: "bolt", maxAttempts: 2, retryDelayInMs: 1000 },
+      { ErrorEquals: ["States.ALL"], IntervalSeconds: 1, MaxAttempts: 1, BackoffRate: 1 },
+      [],
+    ],
   ] as const)("%s", (_name, options, retrier, warnings) => {
     const compiled = compileRetry(options as never);
     expect(compiled.retrier).toEqual(retrier);
@@ -80,13 +90,20 @@ describe("compileRetry maps stepjobs/Trigger.dev options to one ASL retrier (ARC
   });
 
   it("names a bad client default by its place", () => {
-    expect(() => compileRetry({}, { maxAttempts: -2 })).toThrow("defaults.retry.maxAttempts must be an integer from 1 to 100000000, got -2");
+    expect(() => compileRetry({}, { maxAttempts: -2 })).toThrow(
+      "defaults.retry.maxAttempts must be an integer from 1 to 100000000, got -2",
+    );
   });
 });
 
 describe("retryDelaySeconds computes the wait Step Functions would", () => {
   const r = { ErrorEquals: ["States.ALL"], IntervalSeconds: 2, MaxAttempts: 5, BackoffRate: 3, MaxDelaySeconds: 30 };
-  it.each([[1, 2], [2, 6], [3, 18], [4, 30]])("retry %i waits %i s (capped at MaxDelaySeconds)", (retry, seconds) => {
+  it.each([
+    [1, 2],
+    [2, 6],
+    [3, 18],
+    [4, 30],
+  ])("retry %i waits %i s (capped at MaxDelaySeconds)", (retry, seconds) => {
     expect(retryDelaySeconds(r, retry)).toBe(seconds);
   });
   it("applies FULL jitter as a uniform fraction", () => {

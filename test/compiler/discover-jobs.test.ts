@@ -7,19 +7,31 @@ function job(id: string, body: string, trigger = `client.on("e", { schema: { typ
   return `client.defineJob({\n  id: "${id}",\n  name: "N",\n  version: "1.0.0",\n  trigger: ${trigger},\n  run: async (payload, io, ctx) => {\n${body}\n  },\n});\n`;
 }
 const errorsOf = (files: Record<string, string>, readFile?: (p: string) => string | undefined) =>
-  discoverJobs(Object.entries(files).map(([path, text]) => ({ path, text })), { readFile }).errors.map((e) => e.message);
+  discoverJobs(
+    Object.entries(files).map(([path, text]) => ({ path, text })),
+    { readFile },
+  ).errors.map((e) => e.message);
 
 describe("discoverJobs finds jobs, triggers and tasks statically", () => {
   it("reads the trigger, tasks, options and client defaults", () => {
     const trigger = `import { TriggerClient } from "stepjobs";\nexport const client = new TriggerClient({ id: "app", defaults: { retry: { maxAttempts: 5 } } });\n`;
-    const source = header + job("j", `    await io.runTask("a", async () => 1, payload);\n    await io.runTask("b", async () => 2, payload, { retryDelayInMs: 1500 });`,
-      `client.on("order.paid", { source: "shop", schema: { type: "object", properties: { n: { type: "number", minimum: -1 } } } })`);
+    const source =
+      header +
+      job(
+        "j",
+        `    await io.runTask("a", async () => 1, payload);\n    await io.runTask("b", async () => 2, payload, { retryDelayInMs: 1500 });`,
+        `client.on("order.paid", { source: "shop", schema: { type: "object", properties: { n: { type: "number", minimum: -1 } } } })`,
+      );
     const { plans, errors, warnings } = discoverJobs([{ path: "src/jobs/j.ts", text: source }], {
       readFile: (p) => (p === "src/trigger.ts" ? trigger : undefined),
     });
     expect(errors).toEqual([]);
     expect(warnings).toEqual([
-      { location: { file: "src/jobs/j.ts", line: 9, column: 51 }, message: 'io.runTask("b"): retry delay 1500 ms rounded up to 2 s: Step Functions IntervalSeconds is a whole number of seconds, at least 1' },
+      {
+        location: { file: "src/jobs/j.ts", line: 9, column: 51 },
+        message:
+          'io.runTask("b"): retry delay 1500 ms rounded up to 2 s: Step Functions IntervalSeconds is a whole number of seconds, at least 1',
+      },
     ]);
     expect(plans).toEqual([
       {
@@ -34,7 +46,14 @@ describe("discoverJobs finds jobs, triggers and tasks statically", () => {
             id: "a",
             match: "literal",
             stateName: "a",
-            retry: { ErrorEquals: ["States.ALL"], IntervalSeconds: 1, MaxAttempts: 4, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: "FULL" },
+            retry: {
+              ErrorEquals: ["States.ALL"],
+              IntervalSeconds: 1,
+              MaxAttempts: 4,
+              BackoffRate: 2,
+              MaxDelaySeconds: 60,
+              JitterStrategy: "FULL",
+            },
             maxAttempts: 5,
             location: { file: "src/jobs/j.ts", line: 8, column: 11 },
           },
@@ -58,17 +77,22 @@ describe("discoverJobs finds jobs, triggers and tasks statically", () => {
   });
 
   it("warns when the third argument looks like Trigger.dev v2 options (stepjobs reads it as the payload)", () => {
-    const text = job("j", `    await io.runTask("a", async () => 1, { retry: { limit: 3 }, name: "A" });\n    await io.runTask("b", async () => 1, { retry: 1, orderId: 7 });`);
+    const text = job(
+      "j",
+      `    await io.runTask("a", async () => 1, { retry: { limit: 3 }, name: "A" });\n    await io.runTask("b", async () => 1, { retry: 1, orderId: 7 });`,
+    );
     expect(discoverJobs([{ path: "j.ts", text }]).warnings).toEqual([
       {
         location: { file: "j.ts", line: 7, column: 42 },
-        message: 'io.runTask("a"): the third argument looks like Trigger.dev v2 options, but in stepjobs it is the task\'s payload; pass options fourth: io.runTask(id, fn, undefined, options)',
+        message:
+          'io.runTask("a"): the third argument looks like Trigger.dev v2 options, but in stepjobs it is the task\'s payload; pass options fourth: io.runTask(id, fn, undefined, options)',
       },
     ]);
   });
 
   it("accepts options kept in a top-level const", () => {
-    const text = `const RETRY = { maxAttempts: 2 } as const;\n` + header + job("j", `    await io.runTask("a", async () => 1, payload, RETRY);`);
+    const text =
+      `const RETRY = { maxAttempts: 2 } as const;\n` + header + job("j", `    await io.runTask("a", async () => 1, payload, RETRY);`);
     const { plans, errors } = discoverJobs([{ path: "j.ts", text }]);
     expect(errors).toEqual([]);
     expect(plans[0].tasks[0].maxAttempts).toBe(2);
@@ -87,19 +111,54 @@ describe("discoverJobs reports job source errors as one line with file:line:col"
       job("j", `    await io.runTask("a", async () => 1, payload, { maxAttempts: Math.max(1, 2) });`),
       'j.ts:7:66: options of io.runTask("a") must be an object literal so synth can compile them into the task state\'s Retry; got `Math.max(1, 2)`',
     ],
-    ["maxAttempts: 0", job("j", `    await io.runTask("a", async () => 1, payload, { maxAttempts: 0 });`), 'j.ts:7:66: io.runTask("a") maxAttempts must be an integer from 1 to 100000000, got 0'],
-    ["a negative delay", job("j", `    await io.runTask("a", async () => 1, payload, { retryDelayInMs: -5 });`), 'j.ts:7:69: io.runTask("a") retryDelayInMs must be a number from 0 to 99999999000, got -5'],
-    ["a bad v2 retry.limit", job("j", `    await io.runTask("a", async () => 1, payload, { retry: { limit: 1.5 } });`), 'j.ts:7:69: io.runTask("a") retry.limit must be an integer from 0 to 99999999, got 1.5'],
+    [
+      "maxAttempts: 0",
+      job("j", `    await io.runTask("a", async () => 1, payload, { maxAttempts: 0 });`),
+      'j.ts:7:66: io.runTask("a") maxAttempts must be an integer from 1 to 100000000, got 0',
+    ],
+    [
+      "a negative delay",
+      job("j", `    await io.runTask("a", async () => 1, payload, { retryDelayInMs: -5 });`),
+      'j.ts:7:69: io.runTask("a") retryDelayInMs must be a number from 0 to 99999999000, got -5',
+    ],
+    [
+      "a bad v2 retry.limit",
+      job("j", `    await io.runTask("a", async () => 1, payload, { retry: { limit: 1.5 } });`),
+      'j.ts:7:69: io.runTask("a") retry.limit must be an integer from 0 to 99999999, got 1.5',
+    ],
     [
       "one task id with two retry policies",
-      job("j", `    await io.runTask("a", async () => 1, payload, { maxAttempts: 2 });\n    await io.runTask("a", async () => 1, payload, { maxAttempts: 3 });`),
+      job(
+        "j",
+        `    await io.runTask("a", async () => 1, payload, { maxAttempts: 2 });\n    await io.runTask("a", async () => 1, payload, { maxAttempts: 3 });`,
+      ),
       'j.ts:8:11: task id "a" in job "j" is also used at line 7 with different options; one id compiles to one state, so give it one retry policy or a different id',
     ],
-    ["a missing trigger", `client.defineJob({ id: "j", name: "N", version: "1", run: async () => {} });`, 'j.ts:1:18: job "j" has no trigger; add trigger: client.on("event.name", { schema })'],
-    ["a missing schema", job("j", "", `client.on("e", {})`), 'j.ts:5:27: job "j" trigger "e" has no schema; add { schema: { type: "object", ... } }'],
-    ["a computed schema", job("j", "", `client.on("e", { schema: makeSchema() })`), "j.ts:5:37: job \"j\" trigger options must be literal JSON (schema included) so synth can compile the validator"],
-    ["a non-literal id", `client.defineJob({ id: ID, name: "N", version: "1" });`, 'j.ts:1:24: defineJob "id" must be a non-empty string literal'],
-    ["a missing run", `client.defineJob({ id: "j", name: "N", version: "1", trigger: client.on("e", { schema: {} }) });`, 'j.ts:1:18: job "j" has no run function; add run: async (payload, io, ctx) => { ... }'],
+    [
+      "a missing trigger",
+      `client.defineJob({ id: "j", name: "N", version: "1", run: async () => {} });`,
+      'j.ts:1:18: job "j" has no trigger; add trigger: client.on("event.name", { schema })',
+    ],
+    [
+      "a missing schema",
+      job("j", "", `client.on("e", {})`),
+      'j.ts:5:27: job "j" trigger "e" has no schema; add { schema: { type: "object", ... } }',
+    ],
+    [
+      "a computed schema",
+      job("j", "", `client.on("e", { schema: makeSchema() })`),
+      'j.ts:5:37: job "j" trigger options must be literal JSON (schema included) so synth can compile the validator',
+    ],
+    [
+      "a non-literal id",
+      `client.defineJob({ id: ID, name: "N", version: "1" });`,
+      'j.ts:1:24: defineJob "id" must be a non-empty string literal',
+    ],
+    [
+      "a missing run",
+      `client.defineJob({ id: "j", name: "N", version: "1", trigger: client.on("e", { schema: {} }) });`,
+      'j.ts:1:18: job "j" has no run function; add run: async (payload, io, ctx) => { ... }',
+    ],
   ])("%s", (_name, text, message) => {
     expect(errorsOf({ "j.ts": text })).toEqual([message]);
   });

@@ -84,14 +84,23 @@ const TUTORIAL_ASL = {
       Retry: [SERVICE_RETRIER],
       Next: "Route",
     },
-    DynamicWait: { Type: "Wait", Comment: "The wait before the next attempt of a dynamic task", SecondsPath: "$.next.waitSeconds", Next: "DynamicTask" },
+    DynamicWait: {
+      Type: "Wait",
+      Comment: "The wait before the next attempt of a dynamic task",
+      SecondsPath: "$.next.waitSeconds",
+      Next: "DynamicTask",
+    },
     Succeeded: { Type: "Succeed", OutputPath: "$.output" },
-    RunFailed: { Type: "Fail", Comment: "The job failed: its error name and message", ErrorPath: "$.error.name", CausePath: "$.error.message" },
+    RunFailed: {
+      Type: "Fail",
+      Comment: "The job failed: its error name and message",
+      ErrorPath: "$.error.name",
+      CausePath: "$.error.message",
+    },
   },
 };
 
 /** One state, loosely typed: tests reach into fields the renderer sets. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const stateOf = (definition: AslDefinition, name: string): any => definition.States[name];
 
 function compiled(jobsDir: string): Map<string, AslDefinition> {
@@ -116,9 +125,7 @@ describe("renderStateMachine", () => {
 
   it("routes template-literal ids with StringMatches to one pattern state", () => {
     const asl = compiled("test/fixtures/jobs").get("dynamic-ids")!;
-    expect(stateOf(asl, "Route").Choices.slice(3)).toEqual([
-      { Variable: "$.next.task", StringMatches: "fetch-*", Next: "fetch-*" },
-    ]);
+    expect(stateOf(asl, "Route").Choices.slice(3)).toEqual([{ Variable: "$.next.task", StringMatches: "fetch-*", Next: "fetch-*" }]);
   });
 
   it.each([["src/jobs"], ["test/fixtures/jobs"]])("every machine in %s passes asl-validator and our range checks", (dir) => {

@@ -69,7 +69,8 @@ export async function driveRun(job: Job<any>, definition: AslDefinition, input: 
               continue;
             }
             const catcher = (state.Catch ?? []).find((c: any) => c.ErrorEquals.includes(errorName) || c.ErrorEquals.includes("States.ALL"));
-            if (!catcher) return { status: "FAILED", error: { name: errorName, cause: (error as Error).message }, visits, logs, waits, final: data };
+            if (!catcher)
+              return { status: "FAILED", error: { name: errorName, cause: (error as Error).message }, visits, logs, waits, final: data };
             // Local Catch semantics: Cause is the plain message (real Lambda: a JSON string; both are normalized).
             data = { ...data, caught: { Error: errorName, Cause: (error as Error).message } };
             name = catcher.Next;
@@ -80,11 +81,23 @@ export async function driveRun(job: Job<any>, definition: AslDefinition, input: 
       }
       case "Choice": {
         visits.push({ state: name });
-        const get = (path: string) => path.slice(2).split(".").reduce((o: any, k) => o?.[k], data);
+        const get = (path: string) =>
+          path
+            .slice(2)
+            .split(".")
+            .reduce((o: any, k) => o?.[k], data);
         const rule = state.Choices.find((c: any) => {
           const value = get(c.Variable);
           if ("StringEquals" in c) return value === c.StringEquals;
-          if ("StringMatches" in c) return typeof value === "string" && new RegExp(`^${c.StringMatches.split("*").map((p: string) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(value);
+          if ("StringMatches" in c)
+            return (
+              typeof value === "string" &&
+              new RegExp(
+                `^${c.StringMatches.split("*")
+                  .map((p: string) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+                  .join(".*")}$`,
+              ).test(value)
+            );
           return false;
         });
         name = rule ? rule.Next : state.Default;

@@ -130,12 +130,37 @@ type Case = readonly [title: string, pattern: EventPattern, event: unknown, matc
 
 const eventPatternsPage: Case[] = [
   ["EC2 instance-termination pattern, the guide's EC2 event", ec2TerminationPattern, ec2TerminatedEvent, true],
-  ["EC2 instance-termination pattern, (our event) state running", ec2TerminationPattern, { ...ec2TerminatedEvent, detail: { ...ec2TerminatedEvent.detail, state: "running" } }, false],
-  ["EC2 instance-termination pattern, (our event) without detail", ec2TerminationPattern, { ...ec2TerminatedEvent, detail: undefined }, false],
-  ["field matching: responseElements [null]", { source: ["aws.autoscaling"], "detail-type": ["EC2 Instance Launch Successful"], detail: { responseElements: [null] } }, autoScalingEvent, true],
-  ["empty string: eventVersion [\"\"]", { detail: { eventVersion: [""] } }, autoScalingEvent, true],
-  ["value matching: risk-score 80 and trigger risk 8", { source: ["aws.macie"], "detail-type": ["Macie Alert"], detail: { "risk-score": [80], trigger: { risk: [8] } } }, macieAlertEvent, true],
-  ["value matching: (our variation) trigger risk 9", { source: ["aws.macie"], "detail-type": ["Macie Alert"], detail: { "risk-score": [80], trigger: { risk: [9] } } }, macieAlertEvent, false],
+  [
+    "EC2 instance-termination pattern, (our event) state running",
+    ec2TerminationPattern,
+    { ...ec2TerminatedEvent, detail: { ...ec2TerminatedEvent.detail, state: "running" } },
+    false,
+  ],
+  [
+    "EC2 instance-termination pattern, (our event) without detail",
+    ec2TerminationPattern,
+    { ...ec2TerminatedEvent, detail: undefined },
+    false,
+  ],
+  [
+    "field matching: responseElements [null]",
+    { source: ["aws.autoscaling"], "detail-type": ["EC2 Instance Launch Successful"], detail: { responseElements: [null] } },
+    autoScalingEvent,
+    true,
+  ],
+  ['empty string: eventVersion [""]', { detail: { eventVersion: [""] } }, autoScalingEvent, true],
+  [
+    "value matching: risk-score 80 and trigger risk 8",
+    { source: ["aws.macie"], "detail-type": ["Macie Alert"], detail: { "risk-score": [80], trigger: { risk: [8] } } },
+    macieAlertEvent,
+    true,
+  ],
+  [
+    "value matching: (our variation) trigger risk 9",
+    { source: ["aws.macie"], "detail-type": ["Macie Alert"], detail: { "risk-score": [80], trigger: { risk: [9] } } },
+    macieAlertEvent,
+    false,
+  ],
   ["match values: source aws.ec2 or aws.fargate", { source: ["aws.ec2", "aws.fargate"] }, ec2TerminatedEvent, true],
   ["match values: (our event) source aws.s3", { source: ["aws.ec2", "aws.fargate"] }, { source: "aws.s3" }, false],
   ["event array: tags intersect", { detail: { tags: ["Insider"] } }, macieAlertEvent, true],
@@ -170,37 +195,122 @@ const arraysPage: Case[] = [
 const contentFilteringPage: Case[] = [
   ["prefix 2017-10-02", { time: [{ prefix: "2017-10-02" }] }, { time: "2017-10-02T18:43:48Z" }, true],
   ["prefix 2017-10-02, (our event) 2017-10-03", { time: [{ prefix: "2017-10-02" }] }, { time: "2017-10-03T18:43:48Z" }, false],
-  ["prefix equals-ignore-case EventB", { detail: { service: [{ prefix: { "equals-ignore-case": "EventB" } }] } }, { detail: { service: "eventbridge" } }, true],
-  ["prefix equals-ignore-case EventB, (our event) Lambda", { detail: { service: [{ prefix: { "equals-ignore-case": "EventB" } }] } }, { detail: { service: "Lambda" } }, false],
+  [
+    "prefix equals-ignore-case EventB",
+    { detail: { service: [{ prefix: { "equals-ignore-case": "EventB" } }] } },
+    { detail: { service: "eventbridge" } },
+    true,
+  ],
+  [
+    "prefix equals-ignore-case EventB, (our event) Lambda",
+    { detail: { service: [{ prefix: { "equals-ignore-case": "EventB" } }] } },
+    { detail: { service: "Lambda" } },
+    false,
+  ],
   ["suffix .png", { FileName: [{ suffix: ".png" }] }, { FileName: "image.png" }, true],
   ["suffix .png is case sensitive", { FileName: [{ suffix: ".png" }] }, { FileName: "image.PNG" }, false],
-  ["suffix equals-ignore-case .png", { detail: { FileName: [{ suffix: { "equals-ignore-case": ".png" } }] } }, { detail: { FileName: "image.PNG" } }, true],
-  ["anything-but initializing, state running", { detail: { state: [{ "anything-but": "initializing" }] } }, { detail: { state: "running" } }, true],
-  ["anything-but initializing, state initializing", { detail: { state: [{ "anything-but": "initializing" }] } }, { detail: { state: "initializing" } }, false],
+  [
+    "suffix equals-ignore-case .png",
+    { detail: { FileName: [{ suffix: { "equals-ignore-case": ".png" } }] } },
+    { detail: { FileName: "image.PNG" } },
+    true,
+  ],
+  [
+    "anything-but initializing, state running",
+    { detail: { state: [{ "anything-but": "initializing" }] } },
+    { detail: { state: "running" } },
+    true,
+  ],
+  [
+    "anything-but initializing, state initializing",
+    { detail: { state: [{ "anything-but": "initializing" }] } },
+    { detail: { state: "initializing" } },
+    false,
+  ],
   ["anything-but initializing, state absent", { detail: { state: [{ "anything-but": "initializing" }] } }, { detail: {} }, false],
   ["anything-but 123, x-limit 124", { detail: { "x-limit": [{ "anything-but": 123 }] } }, { detail: { "x-limit": 124 } }, true],
   ["anything-but 123, x-limit 123", { detail: { "x-limit": [{ "anything-but": 123 }] } }, { detail: { "x-limit": 123 } }, false],
-  ["anything-but [stopped, overloaded], running", { detail: { state: [{ "anything-but": ["stopped", "overloaded"] }] } }, { detail: { state: "running" } }, true],
-  ["anything-but [stopped, overloaded], overloaded", { detail: { state: [{ "anything-but": ["stopped", "overloaded"] }] } }, { detail: { state: "overloaded" } }, false],
-  ["anything-but [100, 200, 300], 150", { detail: { "x-limit": [{ "anything-but": [100, 200, 300] }] } }, { detail: { "x-limit": 150 } }, true],
-  ["anything-but [100, 200, 300], 200", { detail: { "x-limit": [{ "anything-but": [100, 200, 300] }] } }, { detail: { "x-limit": 200 } }, false],
-  ["anything-but prefix init, running", { detail: { state: [{ "anything-but": { prefix: "init" } }] } }, { detail: { state: "running" } }, true],
-  ["anything-but prefix init, initializing", { detail: { state: [{ "anything-but": { prefix: "init" } }] } }, { detail: { state: "initializing" } }, false],
+  [
+    "anything-but [stopped, overloaded], running",
+    { detail: { state: [{ "anything-but": ["stopped", "overloaded"] }] } },
+    { detail: { state: "running" } },
+    true,
+  ],
+  [
+    "anything-but [stopped, overloaded], overloaded",
+    { detail: { state: [{ "anything-but": ["stopped", "overloaded"] }] } },
+    { detail: { state: "overloaded" } },
+    false,
+  ],
+  [
+    "anything-but [100, 200, 300], 150",
+    { detail: { "x-limit": [{ "anything-but": [100, 200, 300] }] } },
+    { detail: { "x-limit": 150 } },
+    true,
+  ],
+  [
+    "anything-but [100, 200, 300], 200",
+    { detail: { "x-limit": [{ "anything-but": [100, 200, 300] }] } },
+    { detail: { "x-limit": 200 } },
+    false,
+  ],
+  [
+    "anything-but prefix init, running",
+    { detail: { state: [{ "anything-but": { prefix: "init" } }] } },
+    { detail: { state: "running" } },
+    true,
+  ],
+  [
+    "anything-but prefix init, initializing",
+    { detail: { state: [{ "anything-but": { prefix: "init" } }] } },
+    { detail: { state: "initializing" } },
+    false,
+  ],
   ["numeric, all three fields in range", numericPattern, { detail: { "c-count": 5, "d-count": 9, "x-limit": 301.8 } }, true],
   ["numeric, c-count 0 is not > 0", numericPattern, { detail: { "c-count": 0, "d-count": 9, "x-limit": 301.8 } }, false],
   ["numeric, d-count 10 is not < 10", numericPattern, { detail: { "c-count": 1, "d-count": 10, "x-limit": 301.8 } }, false],
   ["numeric, a string is not a number", numericPattern, { detail: { "c-count": "3", "d-count": 9, "x-limit": 301.8 } }, false],
-  ["cidr 10.0.0.0/24, 10.0.0.255", { detail: { sourceIPAddress: [{ cidr: "10.0.0.0/24" }] } }, { detail: { sourceIPAddress: "10.0.0.255" } }, true],
-  ["cidr 10.0.0.0/24, 10.0.1.0", { detail: { sourceIPAddress: [{ cidr: "10.0.0.0/24" }] } }, { detail: { sourceIPAddress: "10.0.1.0" } }, false],
-  ["cidr (our IPv6 range)", { detail: { sourceIPAddress: [{ cidr: "2001:db8::/32" }] } }, { detail: { sourceIPAddress: "2001:db8:85a3::8a2e:370:7334" } }, true],
-  ["cidr (our IPv6 range), outside", { detail: { sourceIPAddress: [{ cidr: "2001:db8::/32" }] } }, { detail: { sourceIPAddress: "2001:db9::1" } }, false],
+  [
+    "cidr 10.0.0.0/24, 10.0.0.255",
+    { detail: { sourceIPAddress: [{ cidr: "10.0.0.0/24" }] } },
+    { detail: { sourceIPAddress: "10.0.0.255" } },
+    true,
+  ],
+  [
+    "cidr 10.0.0.0/24, 10.0.1.0",
+    { detail: { sourceIPAddress: [{ cidr: "10.0.0.0/24" }] } },
+    { detail: { sourceIPAddress: "10.0.1.0" } },
+    false,
+  ],
+  [
+    "cidr (our IPv6 range)",
+    { detail: { sourceIPAddress: [{ cidr: "2001:db8::/32" }] } },
+    { detail: { sourceIPAddress: "2001:db8:85a3::8a2e:370:7334" } },
+    true,
+  ],
+  [
+    "cidr (our IPv6 range), outside",
+    { detail: { sourceIPAddress: [{ cidr: "2001:db8::/32" }] } },
+    { detail: { sourceIPAddress: "2001:db9::1" } },
+    false,
+  ],
   ["exists true, the guide's matching event", { detail: { state: [{ exists: true }] } }, ec2PendingEvent, true],
   ["exists true, the guide's non-matching event", { detail: { state: [{ exists: true }] } }, noStateEvent, false],
   ["exists false, (our reading) the same two events", { detail: { state: [{ exists: false }] } }, noStateEvent, true],
   ["exists false on a present field", { detail: { state: [{ exists: false }] } }, ec2PendingEvent, false],
   ["exists only sees leaves: c-count is an intermediate node", { detail: { "c-count": [{ exists: true }] } }, noStateEvent, false],
-  ["complex example, (our event) all hold", complexPattern, { time: "2017-10-02T01:02:03Z", detail: { state: "running", "c-count": 2, "d-count": 3, "x-limit": 150 } }, true],
-  ["complex example, (our event) x-limit 300", complexPattern, { time: "2017-10-02T01:02:03Z", detail: { state: "running", "c-count": 2, "d-count": 3, "x-limit": 300 } }, false],
+  [
+    "complex example, (our event) all hold",
+    complexPattern,
+    { time: "2017-10-02T01:02:03Z", detail: { state: "running", "c-count": 2, "d-count": 3, "x-limit": 150 } },
+    true,
+  ],
+  [
+    "complex example, (our event) x-limit 300",
+    complexPattern,
+    { time: "2017-10-02T01:02:03Z", detail: { state: "running", "c-count": 2, "d-count": 3, "x-limit": 300 } },
+    false,
+  ],
 ];
 
 // Rule syntax column of the comparison-operator table, each with one event of ours that matches and one that does not.
@@ -209,15 +319,35 @@ const operatorsTable: [string, EventPattern, unknown, unknown][] = [
   ["Anything-but", { state: [{ "anything-but": "initializing" }] }, { state: "running" }, { state: "initializing" }],
   ["Anything-but (begins with)", { Region: [{ "anything-but": { prefix: "us-" } }] }, { Region: "eu-west-1" }, { Region: "us-east-1" }],
   ["Anything-but (ends with)", { FileName: [{ "anything-but": { suffix: ".png" } }] }, { FileName: "a.jpg" }, { FileName: "a.png" }],
-  ["Anything-but (ignore case)", { state: [{ "anything-but": { "equals-ignore-case": "initializing" } }] }, { state: "running" }, { state: "INITIALIZING" }],
-  ["Anything-but using a wildcard", { FilePath: [{ "anything-but": { wildcard: "*/lib/*" } }] }, { FilePath: "/usr/bin/node" }, { FilePath: "/usr/lib/node" }],
+  [
+    "Anything-but (ignore case)",
+    { state: [{ "anything-but": { "equals-ignore-case": "initializing" } }] },
+    { state: "running" },
+    { state: "INITIALIZING" },
+  ],
+  [
+    "Anything-but using a wildcard",
+    { FilePath: [{ "anything-but": { wildcard: "*/lib/*" } }] },
+    { FilePath: "/usr/bin/node" },
+    { FilePath: "/usr/lib/node" },
+  ],
   ["Begins with", { Region: [{ prefix: "us-" }] }, { Region: "us-east-1" }, { Region: "eu-west-1" }],
-  ["Begins with (ignore case)", { service: [{ prefix: { "equals-ignore-case": "eventb" } }] }, { service: "EVENTBRIDGE" }, { service: "lambda" }],
+  [
+    "Begins with (ignore case)",
+    { service: [{ prefix: { "equals-ignore-case": "eventb" } }] },
+    { service: "EVENTBRIDGE" },
+    { service: "lambda" },
+  ],
   ["Empty", { LastName: [""] }, { LastName: "" }, { LastName: "Doe" }],
   ["Equals", { Name: ["Alice"] }, { Name: "Alice" }, { Name: "alice" }],
   ["Equals (ignore case)", { Name: [{ "equals-ignore-case": "alice" }] }, { Name: "ALICE" }, { Name: "Alicia" }],
   ["Ends with", { FileName: [{ suffix: ".png" }] }, { FileName: "a.png" }, { FileName: "a.jpg" }],
-  ["Ends with (ignore case)", { service: [{ suffix: { "equals-ignore-case": "tBridge" } }] }, { service: "EVENTBRIDGE" }, { service: "bridges" }],
+  [
+    "Ends with (ignore case)",
+    { service: [{ suffix: { "equals-ignore-case": "tBridge" } }] },
+    { service: "EVENTBRIDGE" },
+    { service: "bridges" },
+  ],
   ["Exists", { ProductName: [{ exists: true }] }, { ProductName: "x" }, { Other: "x" }],
   ["Does not exist", { ProductName: [{ exists: false }] }, { Other: "x" }, { ProductName: "x" }],
   ["Not", { Weather: [{ "anything-but": ["Raining"] }] }, { Weather: "Sunny" }, { Weather: "Raining" }],
@@ -225,9 +355,19 @@ const operatorsTable: [string, EventPattern, unknown, unknown][] = [
   ["Numeric (equals)", { Price: [{ numeric: ["=", 100] }] }, { Price: 100 }, { Price: 101 }],
   ["Numeric (range)", { Price: [{ numeric: [">", 10, "<=", 20] }] }, { Price: 20 }, { Price: 10 }],
   ["Or", { PaymentType: ["Credit", "Debit"] }, { PaymentType: "Debit" }, { PaymentType: "Cash" }],
-  ["Or (multiple fields)", { $or: [{ Location: ["New York"] }, { Day: ["Monday"] }] }, { Location: "Boston", Day: "Monday" }, { Location: "Boston", Day: "Sunday" }],
+  [
+    "Or (multiple fields)",
+    { $or: [{ Location: ["New York"] }, { Day: ["Monday"] }] },
+    { Location: "Boston", Day: "Monday" },
+    { Location: "Boston", Day: "Sunday" },
+  ],
   ["Wildcard", { FilePath: [{ wildcard: "dir/*.png" }] }, { FilePath: "dir/a/b.png" }, { FilePath: "other/b.png" }],
-  ["$or (User Notifications)", { detail: { $or: [{ state: ["running"] }, { state: ["terminated"] }] } }, ec2TerminatedEvent, ec2PendingEvent],
+  [
+    "$or (User Notifications)",
+    { detail: { $or: [{ state: ["running"] }, { state: ["terminated"] }] } },
+    ec2TerminatedEvent,
+    ec2PendingEvent,
+  ],
 ];
 
 describe("matchEventPattern", () => {
@@ -273,14 +413,23 @@ describe("matchEventPattern", () => {
       [{ detail: {} }, 'event pattern field "detail": empty objects are not allowed'],
       [{ f: [] }, 'event pattern field "f": a value list must not be empty'],
       [{ f: [{ regex: "x" }] }, 'event pattern field "f": unknown operator "regex"'],
-      [{ f: [{ numeric: [">", 0, "<"] }] }, 'event pattern field "f": numeric takes one or two [operator, number] pairs, e.g. [">", 0, "<=", 5]'],
+      [
+        { f: [{ numeric: [">", 0, "<"] }] },
+        'event pattern field "f": numeric takes one or two [operator, number] pairs, e.g. [">", 0, "<=", 5]',
+      ],
       [{ f: [{ numeric: ["!=", 1] }] }, 'event pattern field "f": numeric: "!=" 1 is not an operator (=, <, <=, >, >=) and a number'],
-      [{ f: [{ "anything-but": ["a", 1] }] }, 'event pattern field "f": anything-but takes a string, a number, or a list of only strings or only numbers'],
+      [
+        { f: [{ "anything-but": ["a", 1] }] },
+        'event pattern field "f": anything-but takes a string, a number, or a list of only strings or only numbers',
+      ],
       [{ f: [{ exists: "yes" }] }, 'event pattern field "f": exists must be true or false'],
       [{ f: [{ cidr: "10.0.0.0/33" }] }, 'event pattern field "f": cidr "10.0.0.0/33" has an invalid prefix length'],
       [{ f: [{ wildcard: "a\\b" }] }, 'event pattern field "f": wildcard "a\\b": only \\* and \\\\ may be escaped'],
       [{ $or: [{ a: ["x"] }] }, 'event pattern field "$or": $or must be an array of at least two objects'],
-      [{ f: [{ prefix: "a", suffix: "b" }] }, 'event pattern field "f": a matcher object must have exactly one operator, got {"prefix":"a","suffix":"b"}'],
+      [
+        { f: [{ prefix: "a", suffix: "b" }] },
+        'event pattern field "f": a matcher object must have exactly one operator, got {"prefix":"a","suffix":"b"}',
+      ],
     ])("%j", (pattern, message) => {
       const call = () => matchEventPattern(pattern as EventPattern, { f: "v", detail: { a: 1 } });
       expect(call).toThrow(InvalidEventPatternError);
@@ -299,7 +448,11 @@ describe("compileEventPattern", () => {
 
   it("returns a reusable predicate", () => {
     const isTerminated = compileEventPattern(ec2TerminationPattern);
-    expect([isTerminated(ec2TerminatedEvent), isTerminated(ec2PendingEvent), isTerminated(ec2TerminatedEvent)]).toEqual([true, false, true]);
+    expect([isTerminated(ec2TerminatedEvent), isTerminated(ec2PendingEvent), isTerminated(ec2TerminatedEvent)]).toEqual([
+      true,
+      false,
+      true,
+    ]);
   });
 });
 

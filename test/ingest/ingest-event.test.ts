@@ -152,7 +152,12 @@ describe("ingestEvent", () => {
     };
     expect(result).toEqual({ record, duplicate: false });
     expect(events.records.get("evt1")).toEqual(record);
-    const event = { id: "evt1", name: "my.event", timestamp: "2026-11-25T03:00:00.000Z", payload: { message: "Hello World", shouldFail: true } };
+    const event = {
+      id: "evt1",
+      name: "my.event",
+      timestamp: "2026-11-25T03:00:00.000Z",
+      payload: { message: "Hello World", shouldFail: true },
+    };
     expect(starter.calls).toEqual([
       { jobId: "my-first-workflow", runId: "my-first-workflow--evt1", input: { runId: "my-first-workflow--evt1", event } },
       { jobId: "audit", runId: "audit--evt1", input: { runId: "audit--evt1", event } },

@@ -92,7 +92,9 @@ describe("schema errors", () => {
   it("names the job whose schema is invalid", () => {
     const call = () => compileValidators([{ id: "bad", trigger: { event: "e", schema: { type: "strng" } } }]);
     expect(call).toThrow(SchemaCompileError);
-    expect(call).toThrow(/^job "bad": its trigger schema does not compile: schema is invalid: data\/type must be equal to one of the allowed values/);
+    expect(call).toThrow(
+      /^job "bad": its trigger schema does not compile: schema is invalid: data\/type must be equal to one of the allowed values/,
+    );
   });
 
   it("rejects an unknown format instead of ignoring it (strict mode)", () => {
@@ -101,7 +103,9 @@ describe("schema errors", () => {
   });
 
   it("rejects two jobs with one id", () => {
-    expect(() => compileValidators([plans[0], plans[0]])).toThrow('job "my-first-workflow": its trigger schema does not compile: two jobs have this id');
+    expect(() => compileValidators([plans[0], plans[0]])).toThrow(
+      'job "my-first-workflow": its trigger schema does not compile: two jobs have this id',
+    );
   });
 });
 

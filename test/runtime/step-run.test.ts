@@ -43,7 +43,12 @@ describe("the tutorial job, driven through its compiled state machine", () => {
     ]);
     expect(run.logs[0].data).toEqual({ message: "Hello via curl!", shouldFail: true });
     expect(run.final.memo).toEqual([
-      { key: "process-incoming-data#0", id: "process-incoming-data", ok: true, result: { status: "processed", originalMessage: "Hello via curl!" } },
+      {
+        key: "process-incoming-data#0",
+        id: "process-incoming-data",
+        ok: true,
+        result: { status: "processed", originalMessage: "Hello via curl!" },
+      },
       { key: "send-confirmation#0", id: "send-confirmation", ok: true, result: { confirmationSent: true } },
     ]);
     expect(run.output).toBeNull();
@@ -156,7 +161,11 @@ describe("ids synth cannot read literally", () => {
     const run = await driveRun(job, definition, runInput("dynamic.ids", { items: ["a", "b"] }));
     expect(run.status).toBe("SUCCEEDED");
     expect(run.output).toEqual({ results: ["A", "B"], total: 2 });
-    expect(run.visits.filter((v) => v.retryCount !== undefined || v.waitSeconds !== undefined).map((v) => [v.state, v.error ?? v.waitSeconds ?? "ok"])).toEqual([
+    expect(
+      run.visits
+        .filter((v) => v.retryCount !== undefined || v.waitSeconds !== undefined)
+        .map((v) => [v.state, v.error ?? v.waitSeconds ?? "ok"]),
+    ).toEqual([
       ["Plan", "ok"],
       ["fetch-*", "ok"],
       ["fetch-*", "ok"],

@@ -68,7 +68,9 @@ describe("DynamoEventStore on dynalite", () => {
 
   it("pages through more items than one query returns", async () => {
     const events = await store();
-    const all = Array.from({ length: 230 }, (_, i) => event(`e${String(i).padStart(3, "0")}`, `2026-11-25T03:00:00.${String(i).padStart(3, "0")}Z`));
+    const all = Array.from({ length: 230 }, (_, i) =>
+      event(`e${String(i).padStart(3, "0")}`, `2026-11-25T03:00:00.${String(i).padStart(3, "0")}Z`),
+    );
     for (const record of all) await events.putEventIfAbsent(record);
     const listed = await events.listEvents({ limit: 1000 });
     expect(listed.map((e) => e.id)).toEqual(all.map((e) => e.id).reverse());

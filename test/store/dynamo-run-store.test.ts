@@ -13,7 +13,12 @@ async function store() {
   return new DynamoRunStore({ client: db.client(), tableName: await db.freshTable() });
 }
 
-const event = { id: "evt1", name: "my.event", timestamp: "2026-11-25T03:00:00.000Z", payload: { message: "Hello World", shouldFail: true } };
+const event = {
+  id: "evt1",
+  name: "my.event",
+  timestamp: "2026-11-25T03:00:00.000Z",
+  payload: { message: "Hello World", shouldFail: true },
+};
 
 function run(id: string, startedAt: string, overrides: Partial<RunRecord> = {}): RunRecord {
   return { id, jobId: "my-first-workflow", jobVersion: "1.0.0", eventId: "evt1", status: "RUNNING", startedAt, ...overrides };
@@ -23,7 +28,14 @@ const state: RunState = {
   runId: "r1",
   event,
   status: "running",
-  memo: [{ key: "process-incoming-data#0", id: "process-incoming-data", ok: true, result: { status: "processed", originalMessage: "Hello World" } }],
+  memo: [
+    {
+      key: "process-incoming-data#0",
+      id: "process-incoming-data",
+      ok: true,
+      result: { status: "processed", originalMessage: "Hello World" },
+    },
+  ],
   next: { key: "send-confirmation#0", task: "send-confirmation", index: 1 },
 };
 
@@ -41,7 +53,11 @@ describe("DynamoRunStore runs on dynalite", () => {
     const runs = await store();
     await runs.putRun(run("r1", "2026-11-25T03:00:00.000Z"));
     expect(await runs.updateRun("r1", { state })).toEqual({ ...run("r1", "2026-11-25T03:00:00.000Z"), state });
-    const done = await runs.updateRun("r1", { status: "SUCCEEDED", output: { confirmationSent: true }, completedAt: "2026-11-25T03:00:02.000Z" });
+    const done = await runs.updateRun("r1", {
+      status: "SUCCEEDED",
+      output: { confirmationSent: true },
+      completedAt: "2026-11-25T03:00:02.000Z",
+    });
     expect(done).toEqual({
       ...run("r1", "2026-11-25T03:00:00.000Z"),
       status: "SUCCEEDED",
@@ -116,7 +132,10 @@ describe("DynamoRunStore attempts and logs on dynalite", () => {
       error: { name: "Error", message: "Simulated transient error during processing!" },
     });
     await runs.putAttempt(attempt(2, "2026-11-25T03:00:01.200Z"));
-    const succeeded = await runs.updateAttempt("r1", "process-incoming-data#0", 2, { status: "SUCCEEDED", endedAt: "2026-11-25T03:00:01.300Z" });
+    const succeeded = await runs.updateAttempt("r1", "process-incoming-data#0", 2, {
+      status: "SUCCEEDED",
+      endedAt: "2026-11-25T03:00:01.300Z",
+    });
     const confirm = attempt(1, "2026-11-25T03:00:01.400Z", { taskKey: "send-confirmation#0", taskId: "send-confirmation" });
     await runs.putAttempt(confirm);
     expect(await runs.listAttempts("r1")).toEqual([failed, succeeded, confirm]);
@@ -136,7 +155,9 @@ describe("DynamoRunStore attempts and logs on dynalite", () => {
     const runs = await store();
     const call = runs.updateAttempt("r1", "nope#0", 1, { status: "FAILED" });
     await expect(call).rejects.toThrow(AttemptNotFoundError);
-    await expect(runs.updateAttempt("r1", "nope#0", 1, { status: "FAILED" })).rejects.toThrow('attempt 1 of task "nope#0" in run "r1" does not exist');
+    await expect(runs.updateAttempt("r1", "nope#0", 1, { status: "FAILED" })).rejects.toThrow(
+      'attempt 1 of task "nope#0" in run "r1" does not exist',
+    );
     expect(await runs.listAttempts("r1")).toEqual([]);
   });
 
@@ -146,7 +167,14 @@ describe("DynamoRunStore attempts and logs on dynalite", () => {
     const logs: LogRecord[] = [
       { runId: "r1", level: "info", message: "Received 'my.event' payload", data: { message: "Hello World", shouldFail: true }, at },
       { runId: "r1", level: "info", message: "Processing data: Hello World", taskId: "process-incoming-data", attempt: 1, at },
-      { runId: "r1", level: "warn", message: "Simulating a temporary failure for attempt 1...", taskId: "process-incoming-data", attempt: 1, at },
+      {
+        runId: "r1",
+        level: "warn",
+        message: "Simulating a temporary failure for attempt 1...",
+        taskId: "process-incoming-data",
+        attempt: 1,
+        at,
+      },
       { runId: "r1", level: "info", message: "Workflow completed successfully!", at: "2026-11-25T03:00:02.000Z" },
     ];
     for (const log of logs) await runs.appendLog(log);
@@ -185,6 +213,8 @@ describe("DynamoRunStore memo overflow on dynalite", () => {
     const overhead = "pk".length + "RUN#r1".length + "sk".length + "MEMO#big#0".length + "valueJson".length;
     const item = (bytes: number) => ({ TableName: tableName, Item: { pk: "RUN#r1", sk: "MEMO#big#0", valueJson: "y".repeat(bytes) } });
     await db.client().send(new PutCommand(item(MAX_ITEM_BYTES - overhead)));
-    await expect(db.client().send(new PutCommand(item(MAX_ITEM_BYTES - overhead + 1)))).rejects.toThrow("Item size has exceeded the maximum allowed size");
+    await expect(db.client().send(new PutCommand(item(MAX_ITEM_BYTES - overhead + 1)))).rejects.toThrow(
+      "Item size has exceeded the maximum allowed size",
+    );
   });
 });

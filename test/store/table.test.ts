@@ -46,7 +46,10 @@ describe("createTable on dynalite", () => {
     expect(await createTable(db.client(), "stepjobs-create")).toBe(true);
     expect(await createTable(db.client(), "stepjobs-create")).toBe(false);
     const { Table } = await db.client().send(new DescribeTableCommand({ TableName: "stepjobs-create" }));
-    expect([Table?.TableStatus, Table?.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.IndexStatus])]).toEqual(["ACTIVE", [["byTime", "ACTIVE"]]]);
+    expect([Table?.TableStatus, Table?.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.IndexStatus])]).toEqual([
+      "ACTIVE",
+      [["byTime", "ACTIVE"]],
+    ]);
   });
 });
 
