@@ -1,6 +1,6 @@
 import { compileRetry, retryDelaySeconds } from "../compiler/compile-retry.ts";
 import type { Job } from "../sdk/client.ts";
-import { NonDeterminismError, TaskFailedError, TaskOutputTooLargeError } from "../sdk/errors.ts";
+import { NonDeterminismError, TaskFailedError, TaskOutputTooLargeError, TooManyTasksError } from "../sdk/errors.ts";
 import type { Context, IO, JsonValue, LogLevel, LogLine, RunTaskOptions, TaskContext } from "../sdk/types.ts";
 import {
   type ErrorInfo,
@@ -36,6 +36,12 @@ export interface StepRunOptions {
    */
   readonly maxStateBytes?: number;
 }
+
+/**
+ * Most tasks one run may call: 25,000 history events per execution at about 7 events per task, with
+ * room left for retries (3 events each) and the Plan/Route overhead.
+ */
+export const MAX_TASKS_PER_RUN = 3000;
 
 /** Step Functions' state payload quota (256 KiB), minus headroom for the `lambda:invoke` envelope. */
 export const DEFAULT_MAX_STATE_BYTES = 256 * 1024 - 8 * 1024;
@@ -189,6 +195,7 @@ export async function stepRun(
     logger: { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") },
     runTask(id: string, fn: Function, ...rest: unknown[]): Promise<any> {
       const index = callIndex++;
+      if (index >= MAX_TASKS_PER_RUN) return fail(new TooManyTasksError(MAX_TASKS_PER_RUN));
       const occurrence = occurrences.get(id) ?? 0;
       occurrences.set(id, occurrence + 1);
       const key = `${id}#${occurrence}`;

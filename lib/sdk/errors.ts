@@ -134,3 +134,21 @@ export class TaskFailedError extends Error {
     this.taskKey = taskKey;
   }
 }
+
+/**
+ * A run called more tasks than one Step Functions execution can record: its history keeps at most 25,000
+ * events (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html) and each task costs about
+ * seven (Task and Route states entered, scheduled, started, succeeded, exited). Split the work into child
+ * runs, or batch items inside one task.
+ */
+export class TooManyTasksError extends StepJobsError {
+  readonly limit: number;
+  constructor(limit: number) {
+    super(
+      "TOO_MANY_TASKS",
+      `the run called more than ${limit} tasks; one Step Functions execution keeps at most 25,000 history events (about 7 per task), so batch items inside a task or start child runs`,
+    );
+    this.name = "TooManyTasksError";
+    this.limit = limit;
+  }
+}

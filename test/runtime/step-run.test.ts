@@ -154,6 +154,32 @@ describe("failures", () => {
   });
 });
 
+describe("limits", () => {
+  const loopJob = (n: number): Job<any> => ({
+    ...get("my-first-workflow").job,
+    run: async (_p, io) => {
+      for (let i = 0; i < n; i++) await io.runTask(`item-${i}`, async () => i, {});
+    },
+  });
+  const memoOf = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ key: `item-${i}#0`, id: `item-${i}`, ok: true as const, result: i }));
+
+  it("a run of 2,000 tasks replays to its end", async () => {
+    const done = await stepRun(loopJob(2000), { ...runInput("x", {}), status: "running", memo: memoOf(2000) }, "plan");
+    expect(done.status).toBe("succeeded");
+  });
+
+  it("the 3,001st task fails the run with TooManyTasksError naming the limit", async () => {
+    const failed = await stepRun(loopJob(3001), { ...runInput("x", {}), status: "running", memo: memoOf(3000) }, "plan");
+    expect(failed.status).toBe("failed");
+    expect(failed.error).toEqual({
+      name: "TooManyTasksError",
+      message:
+        "the run called more than 3000 tasks; one Step Functions execution keeps at most 25,000 history events (about 7 per task), so batch items inside a task or start child runs",
+    });
+  });
+});
+
 describe("ids synth cannot read literally", () => {
   it("template-literal ids route to their pattern state; computed ids run in DynamicTask with runner-driven retries", async () => {
     const { job, definition } = get("dynamic-ids");
