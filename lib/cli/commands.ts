@@ -1,4 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { devCommand } from "./dev.ts";
+import { runCommand } from "./run.ts";
+import { runsCommand } from "./runs.ts";
+import { sendCommand } from "./send.ts";
 import { synthCommand } from "./synth.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -20,6 +24,10 @@ export function parseCommandArgs<T extends ParseArgsConfig>(config: T, args: str
 
 /** Every command, by name. */
 export const commands: Record<string, Command> = {
+  dev: devCommand,
+  send: sendCommand,
+  runs: runsCommand,
+  run: runCommand,
   synth: synthCommand,
 };
 

@@ -1,0 +1,66 @@
+import { startDevServer } from "../local/dev-server.ts";
+import { wantsColor } from "../local/terminal.ts";
+import { type Command, parseCommandArgs } from "./commands.ts";
+import { UsageError } from "./usage-error.ts";
+
+/**
+ * `stepjobs dev [--port 8080] [--host 127.0.0.1] [--data-dir .stepjobs] [--jobs src/jobs]`: runs the jobs'
+ * compiled state machines on this machine with the API and dashboard, until Ctrl+C.
+ */
+export const devCommand: Command = {
+  summary: "run jobs locally: API + dashboard on :8080, dynalite store, live reload",
+  usage: "usage: stepjobs dev [--port 8080 (or PORT)] [--host 127.0.0.1] [--data-dir .stepjobs] [--jobs src/jobs]",
+  async run(args) {
+    const { values } = parseCommandArgs(
+      {
+        options: {
+          port: { type: "string" },
+          host: { type: "string", default: "127.0.0.1" },
+          "data-dir": { type: "string", default: ".stepjobs" },
+          jobs: { type: "string", default: "src/jobs" },
+        },
+      },
+      args,
+    );
+    const portText = values.port ?? process.env.PORT ?? "8080";
+    const port = Number(portText);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got "${portText}"`);
+    const print = (line: string) => process.stdout.write(line + "\n");
+    let dev;
+    try {
+      dev = await startDevServer({
+        root: process.cwd(),
+        jobsDir: values.jobs!,
+        dataDir: values["data-dir"]!,
+        host: values.host!,
+        port,
+        print,
+        color: wantsColor(process.stdout),
+      });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "EADDRINUSE") {
+        process.stderr.write(`stepjobs dev: port ${port} on ${values.host} is in use (another stepjobs dev?); pass --port or set PORT\n`);
+        return 1;
+      }
+      throw error;
+    }
+    const running = dev;
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off("SIGINT", stop);
+        process.off("SIGTERM", stop);
+        print("stepjobs dev: stopping (unfinished runs resume on the next start)");
+        // Executions still waiting (retry timers) would keep the process alive and then write to a closed
+        // store; their state is saved after every step, so exiting here loses nothing the next start needs.
+        running.close().finally(() => {
+          resolve();
+          process.exit(0);
+        });
+      };
+      process.on("SIGINT", stop);
+      process.on("SIGTERM", stop);
+    });
+    return 0;
+  },
+};

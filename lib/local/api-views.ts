@@ -1,0 +1,132 @@
+import { describeRetry } from "../compiler/describe-retry.ts";
+import type { JobPlan } from "../compiler/job-plan.ts";
+import type { AslDefinition } from "../compiler/render-state-machine.ts";
+import type { EventRecord } from "../ingest/types.ts";
+import type { AttemptRecord, LogRecord, RunRecord } from "../store/types.ts";
+
+/**
+ * The `/api/v1` response bodies, built from store records by pure functions (the server only routes and
+ * formats). Absent optional fields are `null`, so clients see every key of the documented shape.
+ */
+
+/** `GET /api/v1/events/:id` and the entries of `GET /api/v1/events`. */
+export function eventView(record: EventRecord) {
+  return {
+    id: record.id,
+    name: record.name,
+    source: record.source,
+    payload: record.payload,
+    timestamp: record.timestamp,
+    receivedAt: record.receivedAt,
+    status: record.status,
+    errors: record.errors,
+    runs: record.runs,
+  };
+}
+
+/** The entries of `GET /api/v1/runs`: a run without its tasks and logs. */
+export function runSummaryView(run: RunRecord) {
+  return {
+    id: run.id,
+    jobId: run.jobId,
+    jobVersion: run.jobVersion,
+    eventId: run.eventId,
+    status: run.status,
+    startedAt: run.startedAt,
+    completedAt: run.completedAt ?? null,
+    output: run.output ?? null,
+    error: run.error ?? null,
+  };
+}
+
+/** Task status as the API reports it. RETRYING: the last attempt failed and the native Retry will run another. */
+export type TaskStatusView = "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED";
+
+/** Glob match of ASL `StringMatches` (`*` any run of characters, `\*` a literal star). */
+export function stringMatches(pattern: string, value: string): boolean {
+  const source = pattern
+    .split(/(\\\*|\*)/)
+    .map((part) => (part === "*" ? ".*" : part === "\\*" ? "\\*" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+    .join("");
+  return new RegExp(`^${source}$`, "s").test(value);
+}
+
+/** The ASL state that runs task `taskId`, as the `Route` Choice decides it (DynamicTask when none matches). */
+export function stateNameForTask(plan: JobPlan | undefined, taskId: string): string {
+  const task = plan?.tasks.find((t) => (t.match === "literal" ? t.id === taskId : stringMatches(t.id, taskId)));
+  return task?.stateName ?? "DynamicTask";
+}
+
+/** `GET /api/v1/runs/:id`: the run, its tasks with every attempt (in the order they ran) and its logs. */
+export function runDetailView(run: RunRecord, attempts: readonly AttemptRecord[], logs: readonly LogRecord[], plan: JobPlan | undefined) {
+  const memo = new Map((run.state?.memo ?? []).map((entry) => [entry.key, entry]));
+  const byKey = new Map<string, AttemptRecord[]>();
+  const ordered = [...attempts].sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.number - b.number);
+  for (const attempt of ordered) {
+    const list = byKey.get(attempt.taskKey) ?? [];
+    list.push(attempt);
+    byKey.set(attempt.taskKey, list);
+  }
+  const tasks = [...byKey].map(([key, list]) => {
+    const entry = memo.get(key);
+    const last = list[list.length - 1];
+    let status: TaskStatusView;
+    if (entry) status = entry.ok ? "SUCCEEDED" : "FAILED";
+    else if (last.status === "RUNNING") status = "RUNNING";
+    else if (last.status === "SUCCEEDED") status = "SUCCEEDED";
+    else status = run.status === "RUNNING" ? "RETRYING" : "FAILED";
+    return {
+      id: last.taskId,
+      key,
+      stateName: stateNameForTask(plan, last.taskId),
+      status,
+      attempts: list.map((a) => ({
+        number: a.number,
+        status: a.status,
+        startedAt: a.startedAt,
+        endedAt: a.endedAt ?? null,
+        error: a.error ?? null,
+      })),
+      output: entry && entry.ok ? (entry.result ?? null) : null,
+    };
+  });
+  return {
+    ...runSummaryView(run),
+    payload: run.state?.event.payload ?? null,
+    tasks,
+    logs: logs.map((l) => ({
+      level: l.level,
+      message: l.message,
+      data: l.data ?? null,
+      taskId: l.taskId ?? null,
+      attempt: l.attempt ?? null,
+      at: l.at,
+    })),
+  };
+}
+
+/** What the job view needs of a loaded job. */
+export interface JobSource {
+  readonly compiled: { readonly plan: JobPlan; readonly definition: AslDefinition };
+  readonly file: string;
+}
+
+/** `GET /api/v1/jobs/:id`: trigger, schema, tasks with their retry policy (ASL and in words) and the ASL. */
+export function jobView(source: JobSource) {
+  const { plan, definition } = source.compiled;
+  return {
+    id: plan.id,
+    name: plan.name,
+    version: plan.version,
+    file: source.file,
+    trigger: { event: plan.trigger.event, source: plan.trigger.source ?? null, schema: plan.trigger.schema },
+    tasks: plan.tasks.map((t) => ({
+      id: t.id,
+      stateName: t.stateName,
+      maxAttempts: t.maxAttempts,
+      retry: t.retry,
+      retryDescription: describeRetry(t.retry),
+    })),
+    asl: definition,
+  };
+}

@@ -1,0 +1,152 @@
+import fs from "node:fs";
+import type http from "node:http";
+import path from "node:path";
+import { ingestEvent } from "../ingest/ingest-event.ts";
+import { startDynalite, createDocumentClient } from "../store/dynalite.ts";
+import { DynamoEventStore } from "../store/dynamo-event-store.ts";
+import { DynamoRunStore } from "../store/dynamo-run-store.ts";
+import { createTable } from "../store/table.ts";
+import { ApiAuth } from "./auth.ts";
+import { ChangeFeed } from "./change-feed.ts";
+import { applyEnv, ensureEnvFile } from "./env-file.ts";
+import type { WaitMode } from "./executor.ts";
+import { JobRegistry, type LoadReport } from "./job-registry.ts";
+import { LocalRuntime } from "./local-runtime.ts";
+import { startServer } from "./server.ts";
+import type { LocalStores } from "./stores.ts";
+import { TerminalFormat } from "./terminal.ts";
+
+/**
+ * `stepjobs dev` assembled: `.env`, dynalite on the data dir, the jobs (compiled, imported, watched), the
+ * runtime (resuming unfinished runs) and the HTTP server. The CLI command is a thin wrapper around this.
+ */
+
+/** Options of {@link startDevServer}. */
+export interface DevServerOptions {
+  /** Project root: `.env`, the data dir and the jobs dir are relative to it. */
+  readonly root: string;
+  /** @default "src/jobs" */
+  readonly jobsDir?: string;
+  /** @default ".stepjobs" */
+  readonly dataDir?: string;
+  /** @default 8080 */
+  readonly port?: number;
+  /** @default "127.0.0.1" (only this machine; `--host 0.0.0.0` to share) */
+  readonly host?: string;
+  /** @default "real" */
+  readonly waits?: WaitMode;
+  /** Re-register edited jobs. @default true */
+  readonly watch?: boolean;
+  /** Where terminal lines go. */
+  readonly print: (line: string) => void;
+  readonly color: boolean;
+}
+
+/** A running dev server. */
+export interface DevServer {
+  readonly url: string;
+  readonly registry: JobRegistry;
+  readonly runtime: LocalRuntime;
+  readonly stores: LocalStores;
+  close(): Promise<void>;
+}
+
+/** Prints what a (re)load did: one line per job, one per problem (which keeps the last good version). */
+function printReport(report: LoadReport, format: TerminalFormat, print: (line: string) => void, reload: boolean): void {
+  for (const warning of report.warnings) print(warning);
+  for (const problem of report.problems) print(`${problem.message}${reload ? "  (keeping the last good version)" : ""}`);
+  for (const job of report.loaded) print(`${reload ? "re-registered " : ""}${format.job(job.compiled.plan, job.file)}`);
+  for (const id of report.removed) print(`job ${id} removed`);
+}
+
+/** Starts everything; resolves once the server listens. */
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const root = path.resolve(options.root);
+  const { print } = options;
+  const format = new TerminalFormat(options.color);
+
+  const env = ensureEnvFile(root);
+  if (env.generated.length > 0) print(`wrote ${env.generated.join(" and ")} to ${env.path} (the API key is read from there; it is never printed)`);
+  applyEnv(env.values);
+  const apiKey = process.env.TRIGGER_API_KEY!;
+
+  const dataDir = path.resolve(root, options.dataDir ?? ".stepjobs");
+  fs.mkdirSync(dataDir, { recursive: true });
+  const dynalite = await startDynalite({ path: dataDir });
+  const client = createDocumentClient(dynalite.endpoint);
+  await createTable(client);
+  const stores: LocalStores = { events: new DynamoEventStore({ client }), runs: new DynamoRunStore({ client }) };
+
+  const registry = new JobRegistry({ root, jobsDir: options.jobsDir ?? "src/jobs", waits: options.waits });
+  printReport(await registry.load(), format, print, false);
+  if (registry.list().length === 0) print(`no jobs in ${path.relative(root, registry.directory) || "."}: add a file that calls client.defineJob({...})`);
+
+  const changes = new ChangeFeed();
+  const onError = (error: unknown) => print(`stepjobs dev: internal error: ${(error as Error)?.stack ?? String(error)}`);
+  const runtime = new LocalRuntime({ stores, registry, changes, print, format, waits: options.waits, onError });
+  const resumed = await runtime.resumeUnfinished();
+  if (resumed > 0) print(`resuming ${resumed} unfinished run${resumed === 1 ? "" : "s"}`);
+
+  const appId = registry.list()[0]?.job.client.id ?? path.basename(root);
+  const started = await startServer(
+    {
+      auth: new ApiAuth(apiKey),
+      appId,
+      registry,
+      stores,
+      changes,
+      onError,
+      ingest: async (incoming) => {
+        const result = await ingestEvent(incoming, {
+          jobs: registry.list().map((j) => j.compiled.plan),
+          validators: registry.validators,
+          events: stores.events,
+          starter: runtime,
+        });
+        if (!result.duplicate) changes.emit({ type: "event", id: result.record.id });
+        return result;
+      },
+    },
+    { host: options.host ?? "127.0.0.1", port: options.port ?? 8080 },
+  ).catch(async (error: unknown) => {
+    // Port taken: stop what already runs, so the process can exit with the message.
+    await runtime.idle().catch(() => {});
+    await dynalite.close();
+    throw error;
+  });
+  const { server, url } = started;
+  print(`stepjobs dev: API and dashboard on ${url}  (data in ${path.relative(root, dataDir) || dataDir}, jobs in ${path.relative(root, registry.directory)})`);
+
+  // Reloads run one at a time: an edit during a reload triggers another after it.
+  let reloading: Promise<void> = Promise.resolve();
+  const stopWatching =
+    options.watch === false
+      ? () => {}
+      : registry.watch(() => {
+          reloading = reloading.then(async () => {
+            const report = await registry.load();
+            printReport(report, format, print, true);
+            for (const job of report.loaded) changes.emit({ type: "job", id: job.id });
+          }).catch(onError);
+        });
+
+  return {
+    url,
+    registry,
+    runtime,
+    stores,
+    async close() {
+      stopWatching();
+      await closeServer(server);
+      await dynalite.close();
+    },
+  };
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    // SSE streams stay open forever; end them so close() completes.
+    server.closeAllConnections();
+  });
+}

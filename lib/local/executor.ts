@@ -1,0 +1,348 @@
+import "./polyfills.ts";
+import { ExecutionError, type RunOptions, StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
+import type { AslRetrier } from "../compiler/compile-retry.ts";
+import type { CompiledJob } from "../compiler/compile-project.ts";
+import {
+  type AslDefinition,
+  type AslState,
+  LAMBDA_INVOKE_RESOURCE,
+  RUNNER_ARN_VARIABLE,
+  substitute,
+} from "../compiler/render-state-machine.ts";
+import type { ErrorInfo, RunInput, RunState } from "../runtime/run-state.ts";
+import { type StepMode, stepRun } from "../runtime/step-run.ts";
+import type { Job } from "../sdk/client.ts";
+import type { JsonValue, LogLine } from "../sdk/types.ts";
+import { decideRetry, remainingRetriers, type RetryDecision } from "./native-retry.ts";
+
+/**
+ * The dev runtime's executor: runs a job's compiled ASL — the very JSON `cdk deploy` ships — with
+ * aws-local-stepfunctions, its `lambda:invoke` Task states bound in-process to the runner core (`stepRun`).
+ * The library has no `$$.State.RetryCount`, so the binding keeps it (see {@link RetryCounter}).
+ */
+
+/** Retry and Wait durations: as the ASL says (`real`, what `stepjobs dev` uses) or none (`zero`, tests). */
+export type WaitMode = "real" | "zero";
+
+/** One task attempt as it starts. */
+export interface AttemptStart {
+  readonly runId: string;
+  readonly taskKey: string;
+  readonly taskId: string;
+  /** The ASL state executing it (a task state, or `DynamicTask`). */
+  readonly stateName: string;
+  /** 1 on the first attempt; what `ctx.attempt.number` is during it. */
+  readonly number: number;
+  readonly startedAt: string;
+}
+
+/** One task attempt as it ends; `retry` is what the state's `Retry` field does next (null: no retry). */
+export interface AttemptEnd extends AttemptStart {
+  readonly status: "SUCCEEDED" | "FAILED";
+  readonly endedAt: string;
+  readonly error: ErrorInfo | null;
+  readonly retry: { readonly waitSeconds: number; readonly jitter: boolean } | null;
+}
+
+/**
+ * Receives what happens inside an execution. Every callback is awaited before the state machine moves on,
+ * so a store written here is never behind the execution (a restart resumes from the last written state).
+ */
+export interface RunObserver {
+  attemptStarted?(attempt: AttemptStart): Promise<void> | void;
+  attemptEnded?(attempt: AttemptEnd): Promise<void> | void;
+  /** An `io.logger` line, attributed to its task and attempt when a task wrote it. */
+  log?(runId: string, line: LogLine): Promise<void> | void;
+  /** The state a runner invocation returned (written after every step: it is what a restart resumes from). */
+  stepped?(runId: string, state: RunState, stateName: string): Promise<void> | void;
+}
+
+/** A retry the library actually performed, read from its `eventLogs` (`StateFailed` then `StateRetried`). */
+export interface ObservedRetry {
+  readonly stateName: string;
+  /** Milliseconds between the failure and the retry: the real wait. */
+  readonly waitedMs: number;
+}
+
+/** How an execution ended. `final` is the last state the runner returned. */
+export type ExecutionOutcome =
+  | { readonly status: "SUCCEEDED"; readonly output: JsonValue; readonly final: RunState; readonly retries: readonly ObservedRetry[] }
+  | { readonly status: "FAILED"; readonly error: ErrorInfo; readonly final: RunState; readonly retries: readonly ObservedRetry[] };
+
+/**
+ * Where a resumed execution re-enters a task state that already had attempts: the retriers are reduced by
+ * what those attempts used (see {@link remainingRetriers}) and attempt numbers continue after `priorAttempts`.
+ */
+export interface ResumePoint {
+  readonly stateName: string;
+  readonly priorAttempts: number;
+  /** Retries used per retrier of that state, from {@link decideRetry}. */
+  readonly used: readonly number[];
+}
+
+/** Options of {@link JobMachine.execute}. */
+export interface ExecuteOptions {
+  readonly observer?: RunObserver;
+  readonly resume?: ResumePoint;
+}
+
+/** Options of {@link JobMachine}. */
+export interface JobMachineOptions {
+  /** @default "real" */
+  readonly waits?: WaitMode;
+  /** Clock for attempt and log timestamps. @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+/** The payload the compiled ASL passes to the runner (`renderRunnerParameters`). */
+interface RunnerPayload {
+  readonly mode: StepMode;
+  readonly retryCount?: number;
+  readonly state: RunInput | RunState;
+}
+
+/**
+ * Stands in for `$$.State.RetryCount`, per execution. In the compiled machine every way back into a task
+ * state passes through another runner state (`Route` is a Choice, but `Catch` goes to `Plan`), so "the same
+ * state failed and is invoked again with no other runner state in between" is exactly a native retry:
+ * the count advances on failure and resets when the state succeeds or another state runs. A resumed run
+ * starts its first visit of the resumed state at the attempts already made. Not valid for Map iterations
+ * (which would need a count per item); the compiler renders none yet.
+ */
+export class RetryCounter {
+  private last: { state: string; failed: boolean; count: number; errors: string[] } | undefined;
+  private offset: { state: string; count: number } | undefined;
+
+  constructor(resume?: ResumePoint) {
+    if (resume) this.offset = { state: resume.stateName, count: resume.priorAttempts };
+  }
+
+  /** `$$.State.RetryCount` for an invocation of `state` about to start (attempt number = this + 1 for native retries). */
+  retryCountFor(state: string): number {
+    if (this.last?.state === state && this.last.failed) return this.last.count;
+    if (this.offset?.state === state) return this.offset.count;
+    return 0;
+  }
+
+  /** Error names of the failures of this visit so far (what the `Retry` field has seen). */
+  errorsOf(state: string): string[] {
+    return this.last?.state === state && this.last.failed ? this.last.errors : [];
+  }
+
+  failed(state: string, errorName: string): void {
+    const errors = [...this.errorsOf(state), errorName];
+    this.last = { state, failed: true, count: this.retryCountFor(state) + 1, errors };
+  }
+
+  succeeded(state: string): void {
+    if (this.offset?.state === state) this.offset = undefined;
+    this.last = { state, failed: false, count: 0, errors: [] };
+  }
+
+  /** Another runner state ran: the resumed visit, if any, is over once its own state has run. */
+  entered(state: string): void {
+    if (this.last?.state !== state) this.last = undefined;
+  }
+}
+
+function errorInfoOf(error: unknown): ErrorInfo {
+  if (error instanceof Error) return { name: error.name || "Error", message: error.message };
+  return { name: "Error", message: String(error) };
+}
+
+/** The ASL Task states bound to the runner: every `lambda:invoke` state (Plan, DynamicTask, DynamicRetry, tasks). */
+export function runnerStateNames(definition: AslDefinition): string[] {
+  return Object.entries(definition.States)
+    .filter(([, s]) => s.Type === "Task" && s.Resource === LAMBDA_INVOKE_RESOURCE)
+    .map(([name]) => name);
+}
+
+/** Overrides that make every retry and Wait state take no time (tests), keyed by state name as the library wants. */
+export function zeroWaitOverrides(definition: AslDefinition): { retryIntervalOverrides: Record<string, number>; waitTimeOverrides: Record<string, number> } {
+  const entries = Object.entries(definition.States);
+  return {
+    retryIntervalOverrides: Object.fromEntries(entries.filter(([, s]) => Array.isArray(s.Retry)).map(([n]) => [n, 0])),
+    waitTimeOverrides: Object.fromEntries(entries.filter(([, s]) => s.Type === "Wait").map(([n]) => [n, 0])),
+  };
+}
+
+/**
+ * aws-local-stepfunctions times a Task state out after 60 s when it has no `TimeoutSeconds`; AWS's default is
+ * 99999999 s, and what bounds a task in the cloud is its Lambda's timeout (at most 900 s). The local copy
+ * gets that bound, so a slow task is not failed (and retried while still running) only in dev.
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html
+ */
+export const LOCAL_TASK_TIMEOUT_SECONDS = 900;
+
+/** The definition as the dev executor runs it: runner ARN substituted, Task timeouts as in the cloud. */
+export function localDefinition(definition: AslDefinition): AslDefinition {
+  const substituted = substitute(definition, { [RUNNER_ARN_VARIABLE]: "local" });
+  const states = Object.entries(substituted.States).map(([name, state]) =>
+    state.Type === "Task" && state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined
+      ? [name, { ...state, TimeoutSeconds: LOCAL_TASK_TIMEOUT_SECONDS }]
+      : [name, state],
+  );
+  return { ...substituted, States: Object.fromEntries(states) };
+}
+
+/**
+ * One job version, ready to execute: the compiled ASL with the runner ARN substituted, validated once by
+ * the library (~220 ms on first use), reused by every run of that version.
+ */
+export class JobMachine {
+  readonly job: Job<any>;
+  readonly compiled: CompiledJob;
+  readonly definition: AslDefinition;
+  private readonly machine: StateMachine;
+  private readonly variants = new Map<string, StateMachine>();
+  private readonly waits: WaitMode;
+  private readonly now: () => Date;
+
+  constructor(job: Job<any>, compiled: CompiledJob, options: JobMachineOptions = {}) {
+    this.job = job;
+    this.compiled = compiled;
+    this.definition = localDefinition(compiled.definition);
+    this.machine = new StateMachine(this.definition as unknown as StateMachineDefinition);
+    this.waits = options.waits ?? "real";
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** The `Retry` field of a state (empty when it has none). */
+  retriersOf(stateName: string): AslRetrier[] {
+    const state = this.definition.States[stateName] as AslState | undefined;
+    return Array.isArray(state?.Retry) ? (state.Retry as AslRetrier[]) : [];
+  }
+
+  /**
+   * The machine a resumed run uses: the same ASL with the resumed state's retriers reduced by what the
+   * interrupted execution used. Built without re-validation (only numbers changed in a validated definition).
+   */
+  private machineFor(resume: ResumePoint | undefined): StateMachine {
+    if (!resume || resume.used.every((n) => n === 0)) return this.machine;
+    const key = JSON.stringify([resume.stateName, resume.used]);
+    let machine = this.variants.get(key);
+    if (!machine) {
+      const state = this.definition.States[resume.stateName];
+      const variant: AslDefinition = {
+        ...this.definition,
+        States: { ...this.definition.States, [resume.stateName]: { ...state, Retry: remainingRetriers(this.retriersOf(resume.stateName), resume.used) } },
+      };
+      machine = new StateMachine(variant as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
+      this.variants.set(key, machine);
+    }
+    return machine;
+  }
+
+  /** Runs one execution from `input` (an execution input, or a saved state to resume from) to its end. */
+  async execute(input: RunInput | RunState, options: ExecuteOptions = {}): Promise<ExecutionOutcome> {
+    const observer = options.observer ?? {};
+    const counter = new RetryCounter(options.resume);
+    // The library reads `$$` from this object (shallow-copied, so `State` stays ours): keep it in step.
+    const context = { State: { RetryCount: 0 } };
+    let final: RunState = input as RunState;
+    const runId = input.runId;
+
+    // A resumed execution runs on a machine whose resumed state has reduced retriers; once that visit is
+    // over, the run hands off to a fresh execution of the unmodified machine (later visits get the full policy).
+    let resumedVisited = false;
+    let handoff: RunState | undefined;
+    let abort = () => {};
+
+    const bind = (stateName: string) => async (parameters: unknown): Promise<unknown> => {
+      const payload = (parameters as { Payload: RunnerPayload }).Payload;
+      if (options.resume) {
+        if (stateName === options.resume.stateName) resumedVisited = true;
+        else if (resumedVisited) {
+          // Aborted first, so the library stops right after this state (it checks the signal between states).
+          handoff = payload.state as RunState;
+          abort();
+          return { Payload: payload.state };
+        }
+      }
+      counter.entered(stateName);
+      const retryCount = counter.retryCountFor(stateName);
+      const state = payload.state as RunState;
+      const next = state.next;
+      const attempt: AttemptStart | undefined =
+        payload.mode === "task" && next
+          ? { runId, taskKey: next.key, taskId: next.task, stateName, number: (next.attempt ?? 1) + retryCount, startedAt: this.now().toISOString() }
+          : undefined;
+      if (attempt) await observer.attemptStarted?.(attempt);
+      // Log lines are written in order, and all of them before the step is reported done.
+      let logs: Promise<void> = Promise.resolve();
+      const onLog = (line: LogLine) => {
+        logs = logs.then(() => observer.log?.(runId, line));
+      };
+      try {
+        const result = await stepRun(this.job, payload.state, payload.mode, retryCount, { onLog, now: this.now });
+        await logs;
+        counter.succeeded(stateName);
+        context.State.RetryCount = 0;
+        if (attempt) await observer.attemptEnded?.({ ...attempt, status: "SUCCEEDED", endedAt: this.now().toISOString(), error: null, retry: null });
+        final = result;
+        await observer.stepped?.(runId, result, stateName);
+        return { Payload: result };
+      } catch (error) {
+        await logs;
+        const info = errorInfoOf(error);
+        counter.failed(stateName, info.name);
+        context.State.RetryCount = counter.retryCountFor(stateName);
+        const decision: RetryDecision = decideRetry(this.currentRetriers(stateName, options.resume), counter.errorsOf(stateName));
+        if (attempt) {
+          await observer.attemptEnded?.({
+            ...attempt,
+            status: "FAILED",
+            endedAt: this.now().toISOString(),
+            error: info,
+            retry: decision.retry ? { waitSeconds: this.waits === "zero" ? 0 : decision.waitSeconds, jitter: decision.jitter } : null,
+          });
+        }
+        throw error;
+      }
+    };
+
+    type Handlers = NonNullable<NonNullable<RunOptions["overrides"]>["taskResourceLocalHandlers"]>;
+    const handlers = Object.fromEntries(runnerStateNames(this.definition).map((name) => [name, bind(name)])) as Handlers;
+    const execution = this.machineFor(options.resume).run(input as unknown as Parameters<StateMachine["run"]>[0], {
+      context,
+      noThrowOnAbort: true,
+      overrides: {
+        taskResourceLocalHandlers: handlers,
+        ...(this.waits === "zero" ? zeroWaitOverrides(this.definition) : {}),
+      },
+    });
+    abort = execution.abort;
+    const retries = readRetries(execution.eventLogs);
+    try {
+      const output = (await execution.result) as JsonValue;
+      if (handoff) {
+        const rest = await this.execute(handoff, { observer: options.observer });
+        return { ...rest, retries: [...(await retries), ...rest.retries] };
+      }
+      return { status: "SUCCEEDED", output: output ?? null, final, retries: await retries };
+    } catch (error) {
+      // A Fail state rejects with ExecutionError whose cause carries the ASL Error and Cause.
+      const cause = error instanceof ExecutionError ? (error as Error).cause : error;
+      return { status: "FAILED", error: errorInfoOf(cause), final, retries: await retries };
+    }
+  }
+
+  /** The retriers the library applies to `stateName` in this execution (reduced on the resumed visit). */
+  private currentRetriers(stateName: string, resume: ResumePoint | undefined): AslRetrier[] {
+    const retriers = this.retriersOf(stateName);
+    return resume && resume.stateName === stateName ? remainingRetriers(retriers, resume.used) : retriers;
+  }
+}
+
+/** Reads the library's event log to the end, pairing each `StateFailed` with the `StateRetried` after its wait. */
+async function readRetries(events: AsyncGenerator<{ type: string; timestamp: number; state?: { name: string } }>): Promise<ObservedRetry[]> {
+  const retries: ObservedRetry[] = [];
+  const failedAt = new Map<string, number>();
+  for await (const event of events) {
+    if (event.type === "StateFailed" && event.state) failedAt.set(event.state.name, event.timestamp);
+    if (event.type === "StateRetried" && event.state) {
+      retries.push({ stateName: event.state.name, waitedMs: event.timestamp - (failedAt.get(event.state.name) ?? event.timestamp) });
+    }
+  }
+  return retries;
+}

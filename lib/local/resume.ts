@@ -1,0 +1,75 @@
+import type { JobPlan } from "../compiler/job-plan.ts";
+import { type RunState, toRunState } from "../runtime/run-state.ts";
+import type { AttemptRecord, RunRecord } from "../store/types.ts";
+import type { AslRetrier } from "../compiler/compile-retry.ts";
+import { stateNameForTask } from "./api-views.ts";
+import type { ResumePoint, WaitMode } from "./executor.ts";
+import { decideRetry } from "./native-retry.ts";
+
+/**
+ * How a run that was RUNNING when `stepjobs dev` stopped continues on the next start. The store holds the
+ * state the runner returned after its last completed step (memo of finished tasks plus `next`) and every
+ * attempt. The run re-enters its state machine with that state as input: `Plan` replays the memo (finished
+ * tasks are not run again, their log lines not repeated) and `Route` sends it to the pending task. If that
+ * task already had attempts, the execution continues its retry policy instead of restarting it: attempt
+ * numbers go on from the last one, the wait still due is waited, and only the retries left are allowed.
+ */
+
+/** The error recorded for an attempt the process died during (its outcome is unknown: at-least-once). */
+export const INTERRUPTED_ERROR = { name: "Interrupted", message: "stepjobs dev stopped during this attempt" } as const;
+
+/** What to do with an unfinished run. */
+export type ResumePlan =
+  /** The last step already finished the run; only its record is behind. */
+  | { readonly kind: "finish"; readonly state: RunState }
+  /** No state was saved (written with the run, so only a foreign record): nothing to resume from. */
+  | { readonly kind: "abandon" }
+  | {
+      readonly kind: "execute";
+      readonly input: RunState;
+      readonly resume?: ResumePoint;
+      /** How long to wait first: the rest of the retry wait the process died in. */
+      readonly waitMs: number;
+    };
+
+/** What {@link planResume} needs to know about the job. */
+export interface ResumeJob {
+  readonly plan: JobPlan;
+  retriersOf(stateName: string): readonly AslRetrier[];
+}
+
+/** Options of {@link planResume}. */
+export interface PlanResumeOptions {
+  readonly now: Date;
+  readonly waits: WaitMode;
+  /** Draw for a FULL-jitter wait. @default Math.random */
+  readonly random?: () => number;
+}
+
+/**
+ * Decides how `run` continues. `attempts` must already show interrupted attempts as FAILED
+ * (see {@link INTERRUPTED_ERROR}).
+ */
+export function planResume(run: RunRecord, attempts: readonly AttemptRecord[], job: ResumeJob, options: PlanResumeOptions): ResumePlan {
+  if (!run.state) return { kind: "abandon" };
+  const state = toRunState(run.state);
+  if (state.status === "succeeded" || state.status === "failed") return { kind: "finish", state };
+  const next = state.next;
+  // Runner-driven (DynamicTask) retries carry their count in the state; no `next` means nothing ran yet.
+  if (!next || state.status !== "running") return { kind: "execute", input: state, waitMs: 0 };
+  const stateName = stateNameForTask(job.plan, next.task);
+  const prior = attempts.filter((a) => a.taskKey === next.key).sort((a, b) => a.number - b.number);
+  if (prior.length === 0 || stateName === "DynamicTask") return { kind: "execute", input: state, waitMs: 0 };
+
+  const last = prior[prior.length - 1];
+  const decision = decideRetry(job.retriersOf(stateName), prior.map((a) => a.error?.name ?? INTERRUPTED_ERROR.name));
+  if (!decision.retry) {
+    // The last attempt was the last one allowed and the process died before the Catch: replay the Catch.
+    const error = last.error ?? INTERRUPTED_ERROR;
+    return { kind: "execute", input: { ...state, caught: { Error: error.name, Cause: error.message } }, waitMs: 0 };
+  }
+  const waitSeconds = decision.jitter ? decision.waitSeconds * (options.random ?? Math.random)() : decision.waitSeconds;
+  const due = Date.parse(last.endedAt ?? last.startedAt) + waitSeconds * 1000;
+  const waitMs = options.waits === "zero" ? 0 : Math.max(0, due - options.now.getTime());
+  return { kind: "execute", input: state, resume: { stateName, priorAttempts: prior.length, used: decision.used }, waitMs };
+}

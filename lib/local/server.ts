@@ -1,0 +1,261 @@
+import fs from "node:fs";
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import type { IngestResult } from "../ingest/ingest-event.ts";
+import type { IncomingEvent } from "../ingest/types.ts";
+import { StepJobsError } from "../sdk/errors.ts";
+import { eventView, jobView, runDetailView, runSummaryView } from "./api-views.ts";
+import type { ApiAuth } from "./auth.ts";
+import type { ChangeFeed } from "./change-feed.ts";
+import type { JobRegistry } from "./job-registry.ts";
+import type { LocalStores } from "./stores.ts";
+
+/**
+ * The local HTTP API (`/api/v1/...`, same shapes as the cloud API) and the dashboard, on node:http.
+ * Thin: it authenticates, parses, calls ingest or the stores, and formats. Every error body is
+ * `{ error: { code, message, details? } }`; an unexpected failure answers 500 with a generic message (the
+ * stack goes to the terminal, never to the client).
+ */
+
+/** Largest request body accepted: EventBridge's PutEvents entry limit (256 KB), so local matches cloud. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+/** Everything the server routes to. */
+export interface ApiDeps {
+  readonly auth: ApiAuth;
+  /** The TriggerClient id (`GET /api/v1/app`). */
+  readonly appId: string;
+  readonly registry: JobRegistry;
+  readonly stores: LocalStores;
+  readonly ingest: (incoming: IncomingEvent) => Promise<IngestResult>;
+  readonly changes: ChangeFeed;
+  /** Reports a 500's cause (the terminal). */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** An API failure with its HTTP status and stable code. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+type DashboardHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), "cache-control": "no-store" });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, error: ApiError): void {
+  sendJson(res, error.status, { error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } });
+}
+
+/** Reads a body up to `limit` bytes; a longer one is a 413 without reading the rest. */
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) throw new ApiError(413, "PAYLOAD_TOO_LARGE", `request body is ${declared} bytes; the limit is ${limit}`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new ApiError(413, "PAYLOAD_TOO_LARGE", `request body is over the ${limit} byte limit`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Parses `POST /api/v1/events`: JSON object with a `name`. */
+async function readEventBody(req: IncomingMessage): Promise<IncomingEvent> {
+  const type = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
+  if (type !== "application/json") throw new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", 'send the event as JSON with "Content-Type: application/json"');
+  const text = await readBody(req, MAX_BODY_BYTES);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    throw new ApiError(400, "MALFORMED_JSON", `request body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (!body || typeof body !== "object" || Array.isArray(body)) throw new ApiError(400, "INVALID_EVENT", 'request body must be a JSON object { "name", "payload", "id"?, "timestamp"? }');
+  const event = body as Record<string, unknown>;
+  if (typeof event.name !== "string" || event.name.trim() === "") throw new ApiError(400, "MISSING_NAME", 'event "name" is required and must be a non-empty string');
+  return event as unknown as IncomingEvent;
+}
+
+const ROUTES: readonly { method: string; pattern: RegExp; handler: keyof Handlers }[] = [
+  { method: "POST", pattern: /^\/api\/v1\/events$/, handler: "postEvent" },
+  { method: "GET", pattern: /^\/api\/v1\/events$/, handler: "listEvents" },
+  { method: "GET", pattern: /^\/api\/v1\/events\/([^/]+)$/, handler: "getEvent" },
+  { method: "GET", pattern: /^\/api\/v1\/runs$/, handler: "listRuns" },
+  { method: "GET", pattern: /^\/api\/v1\/runs\/([^/]+)$/, handler: "getRun" },
+  { method: "GET", pattern: /^\/api\/v1\/jobs$/, handler: "listJobs" },
+  { method: "GET", pattern: /^\/api\/v1\/jobs\/([^/]+)$/, handler: "getJob" },
+  { method: "GET", pattern: /^\/api\/v1\/app$/, handler: "getApp" },
+  { method: "GET", pattern: /^\/api\/v1\/stream$/, handler: "stream" },
+];
+
+type Handler = (req: IncomingMessage, res: ServerResponse, url: URL, param: string) => Promise<void>;
+type Handlers = Record<"postEvent" | "listEvents" | "getEvent" | "listRuns" | "getRun" | "listJobs" | "getJob" | "getApp" | "stream", Handler>;
+
+const RUN_STATUSES = new Set(["RUNNING", "SUCCEEDED", "FAILED", "ABORTED"]);
+
+function createHandlers(deps: ApiDeps): Handlers {
+  const { stores, registry } = deps;
+  return {
+    async postEvent(req, res) {
+      const incoming = await readEventBody(req);
+      let result: IngestResult;
+      try {
+        result = await deps.ingest(incoming);
+      } catch (error) {
+        if (error instanceof StepJobsError && error.code === "INVALID_EVENT") throw new ApiError(400, "INVALID_EVENT", error.message);
+        throw error;
+      }
+      const { record, duplicate } = result;
+      if (record.status === "REJECTED") {
+        const summary = record.errors.map((e) => `${e.path || "/"} ${e.message}`).join("; ");
+        throw new ApiError(400, "EVENT_VALIDATION", `event "${record.name}" does not match its schema: ${summary}`, { id: record.id, errors: record.errors });
+      }
+      sendJson(res, duplicate ? 200 : 202, { id: record.id, runs: record.runs });
+    },
+    async listEvents(_req, res, url) {
+      const name = url.searchParams.get("name") ?? undefined;
+      const events = await stores.events.listEvents({ name, limit: limitOf(url) });
+      sendJson(res, 200, { events: events.map(eventView) });
+    },
+    async getEvent(_req, res, _url, id) {
+      const record = await stores.events.getEvent(id);
+      if (!record) throw new ApiError(404, "NOT_FOUND", `no event with id "${id}"`);
+      sendJson(res, 200, eventView(record));
+    },
+    async listRuns(_req, res, url) {
+      const jobId = url.searchParams.get("jobId") ?? undefined;
+      const status = url.searchParams.get("status")?.toUpperCase() || undefined;
+      if (status && !RUN_STATUSES.has(status)) throw new ApiError(400, "INVALID_QUERY", `status must be one of ${[...RUN_STATUSES].join(", ")}`);
+      const runs = await stores.runs.listRuns({ jobId, status: status as never, limit: limitOf(url) });
+      sendJson(res, 200, { runs: runs.map(runSummaryView) });
+    },
+    async getRun(_req, res, _url, id) {
+      const run = await stores.runs.getRun(id);
+      if (!run) throw new ApiError(404, "NOT_FOUND", `no run with id "${id}"`);
+      const [attempts, logs] = await Promise.all([stores.runs.listAttempts(id), stores.runs.listLogs(id)]);
+      sendJson(res, 200, runDetailView(run, attempts, logs, registry.get(run.jobId)?.compiled.plan));
+    },
+    async listJobs(_req, res) {
+      sendJson(res, 200, { jobs: registry.list().map(jobView) });
+    },
+    async getJob(_req, res, _url, id) {
+      const job = registry.get(id);
+      if (!job) throw new ApiError(404, "NOT_FOUND", `no job with id "${id}"`);
+      sendJson(res, 200, jobView(job));
+    },
+    async getApp(_req, res) {
+      sendJson(res, 200, { id: deps.appId });
+    },
+    async stream(req, res) {
+      // Server-Sent Events (https://html.spec.whatwg.org/multipage/server-sent-events.html): one `data:` line per change.
+      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
+      res.write(": stepjobs live updates\n\n");
+      const unsubscribe = deps.changes.subscribe((change) => res.write(`data: ${JSON.stringify(change)}\n\n`));
+      // A comment every 15 s keeps proxies and idle timeouts from closing a quiet stream.
+      const keepAlive = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
+      req.on("close", () => {
+        clearInterval(keepAlive);
+        unsubscribe();
+      });
+    },
+  };
+}
+
+function limitOf(url: URL): number | undefined {
+  const raw = url.searchParams.get("limit");
+  if (raw === null) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new ApiError(400, "INVALID_QUERY", "limit must be an integer from 1 to 1000");
+  return n;
+}
+
+/** A page shown until the dashboard module exists. */
+const PLACEHOLDER_HTML = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>stepjobs</title></head>
+<body><h1>stepjobs dev</h1><p>The API is at <code>/api/v1</code> (jobs, events, runs). The dashboard is not built yet.</p></body></html>`;
+
+/** Loads `lib/dashboard/serve.ts` when it exists (another part of the project), else undefined. */
+async function loadDashboard(): Promise<DashboardHandler | undefined> {
+  const file = fileURLToPath(new URL("../dashboard/serve.ts", import.meta.url));
+  if (!fs.existsSync(file)) return undefined;
+  const module = (await import("../dashboard/serve.ts" as string)) as { createDashboardHandler?: () => Promise<DashboardHandler> };
+  return module.createDashboardHandler ? await module.createDashboardHandler() : undefined;
+}
+
+/** The request listener: API routes behind auth, everything else to the dashboard. */
+export async function createRequestListener(deps: ApiDeps): Promise<(req: IncomingMessage, res: ServerResponse) => void> {
+  const handlers = createHandlers(deps);
+  let dashboard: DashboardHandler | undefined;
+  try {
+    dashboard = await loadDashboard();
+  } catch (error) {
+    deps.onError?.(error);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (url.pathname === "/api" || url.pathname.startsWith("/api/")) {
+      if (!deps.auth.isAuthorized(req)) throw new ApiError(401, "UNAUTHORIZED", "missing or wrong API key: send Authorization: Bearer <TRIGGER_API_KEY> (see .env)");
+      const candidates = ROUTES.map((route) => ({ route, match: route.pattern.exec(url.pathname) })).filter((c) => c.match);
+      if (candidates.length === 0) throw new ApiError(404, "NOT_FOUND", `no API route ${url.pathname}`);
+      const hit = candidates.find((c) => c.route.method === req.method);
+      if (!hit) {
+        res.setHeader("allow", candidates.map((c) => c.route.method).join(", "));
+        throw new ApiError(405, "METHOD_NOT_ALLOWED", `${req.method} is not supported on ${url.pathname}`);
+      }
+      await handlers[hit.route.handler](req, res, url, decodeURIComponent(hit.match![1] ?? ""));
+      return;
+    }
+    if (req.method !== "GET" && req.method !== "HEAD") throw new ApiError(405, "METHOD_NOT_ALLOWED", `${req.method} is not supported on ${url.pathname}`);
+    // Pages (not assets) carry the session cookie, so the dashboard's fetches are authorized without the key.
+    if (!/\.[a-z0-9]+$/i.test(url.pathname)) res.setHeader("set-cookie", deps.auth.sessionCookie());
+    if (dashboard && (await dashboard(req, res))) return;
+    if (url.pathname === "/") {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      res.end(PLACEHOLDER_HTML);
+      return;
+    }
+    throw new ApiError(404, "NOT_FOUND", `nothing at ${url.pathname}`);
+  }
+
+  return (req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (error instanceof ApiError) {
+        if (error.status === 413) res.setHeader("connection", "close");
+        sendError(res, error);
+        return;
+      }
+      deps.onError?.(error);
+      sendError(res, new ApiError(500, "INTERNAL", "internal error; see the stepjobs dev terminal"));
+    });
+  };
+}
+
+/** Starts the server; resolves with the bound address once listening. */
+export async function startServer(deps: ApiDeps, options: { readonly host: string; readonly port: number }): Promise<{ server: http.Server; url: string }> {
+  const server = http.createServer(await createRequestListener(deps));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return { server, url: `http://${host}:${address.port}` };
+}

@@ -1,0 +1,82 @@
+import { describeRetry } from "../compiler/describe-retry.ts";
+import type { JobPlan } from "../compiler/job-plan.ts";
+import type { ErrorInfo } from "../runtime/run-state.ts";
+import type { LogLine } from "../sdk/types.ts";
+import type { AttemptEnd } from "./executor.ts";
+
+/**
+ * The lines `stepjobs dev` prints: one per registered job, run start and end, task attempt, and `io.logger`
+ * line, each prefixed with job, run and task so interleaved concurrent runs stay readable. Pure formatting;
+ * colours (ANSI) only when the output is a terminal.
+ */
+
+const CODES = { dim: 2, bold: 1, red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36 } as const;
+type Style = keyof typeof CODES;
+
+/** Formats dev-server lines; `color` is true only on a TTY (and never with NO_COLOR). */
+export class TerminalFormat {
+  constructor(readonly color: boolean) {}
+
+  private paint(style: Style, text: string): string {
+    return this.color ? `\u001b[${CODES[style]}m${text}\u001b[0m` : text;
+  }
+
+  private prefix(jobId: string, runId: string, task?: { id: string; attempt?: number }): string {
+    const where = task ? ` ${task.id}${task.attempt ? `#${task.attempt}` : ""}` : "";
+    return this.paint("dim", `[${jobId} ${runId}${where}]`);
+  }
+
+  /** `my-first-workflow  on "my.event"  tasks: process-incoming-data (3 attempts, 1 s apart), ...` */
+  job(plan: JobPlan, file: string): string {
+    const tasks = plan.tasks.map((t) => `${t.id} (${describeRetry(t.retry)})`).join(", ") || "none found statically";
+    return `${this.paint("cyan", "job")} ${this.paint("bold", plan.id)} v${plan.version}  on "${plan.trigger.event}"  tasks: ${tasks}  ${this.paint("dim", file)}`;
+  }
+
+  runStarted(jobId: string, runId: string, eventName: string, resumed: boolean): string {
+    return `${this.prefix(jobId, runId)} ${this.paint("blue", resumed ? "run resumed" : "run started")} by "${eventName}"`;
+  }
+
+  runEnded(jobId: string, runId: string, status: "SUCCEEDED" | "FAILED", ms: number, error?: ErrorInfo): string {
+    const took = formatDuration(ms);
+    return status === "SUCCEEDED"
+      ? `${this.prefix(jobId, runId)} ${this.paint("green", "run SUCCEEDED")} in ${took}`
+      : `${this.prefix(jobId, runId)} ${this.paint("red", "run FAILED")} in ${took}: ${error ? `${error.name}: ${error.message}` : "unknown error"}`;
+  }
+
+  /** One attempt; a failed one says whether and when the native Retry runs it again. */
+  attempt(jobId: string, a: AttemptEnd): string {
+    const where = this.prefix(jobId, a.runId, { id: a.taskId, attempt: a.number });
+    const took = formatDuration(Date.parse(a.endedAt) - Date.parse(a.startedAt));
+    if (a.status === "SUCCEEDED") return `${where} attempt ${a.number} ${this.paint("green", "succeeded")} in ${took}`;
+    const error = a.error ? `${a.error.name}: ${a.error.message}` : "failed";
+    const next = a.retry
+      ? this.paint("yellow", `retrying in ${a.retry.jitter ? "up to " : ""}${formatSeconds(a.retry.waitSeconds)}`)
+      : this.paint("red", "no retries left");
+    return `${where} attempt ${a.number} ${this.paint("red", "failed")} in ${took}: ${error} — ${next}`;
+  }
+
+  log(jobId: string, runId: string, line: LogLine): string {
+    const style: Style = line.level === "error" ? "red" : line.level === "warn" ? "yellow" : line.level === "debug" ? "dim" : "magenta";
+    const data = line.data === undefined ? "" : ` ${this.paint("dim", JSON.stringify(line.data))}`;
+    const task = line.taskId ? { id: line.taskId, attempt: line.attempt } : undefined;
+    return `${this.prefix(jobId, runId, task)} ${this.paint(style, line.level.padEnd(5))} ${line.message}${data}`;
+  }
+}
+
+/** `850 ms`, `1.2 s`, `3 min 4 s`. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return "?";
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+/** A wait in seconds, as `1 s` or `0.5 s`. */
+export function formatSeconds(seconds: number): string {
+  return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} s`;
+}
+
+/** Whether a stream wants colours: a TTY, and the user did not opt out (https://no-color.org). */
+export function wantsColor(stream: NodeJS.WriteStream): boolean {
+  return Boolean(stream.isTTY) && !process.env.NO_COLOR;
+}

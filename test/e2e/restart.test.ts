@@ -1,0 +1,36 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { devServerForThisFile } from "./helpers.ts";
+
+/** Restart safety: `stepjobs dev` killed with SIGKILL while a task waits to retry, then started again on the same data dir. */
+
+const dev = devServerForThisFile();
+
+const linesOf = (file: string) => fs.readFileSync(file, "utf8").trimEnd().split("\n");
+
+describe("a run in flight when the process dies", () => {
+  it("resumes on the next start and completes; the task that had succeeded is not executed again", async () => {
+    const file = path.join(dev.root, "side-effects.log");
+    const sent = await dev.send("restart.safe", { file });
+    expect(sent.status).toBe(202);
+    const runId = sent.body.runs[0].id;
+    await dev.waitForRun(runId, (run) => run.tasks.some((t: any) => t.id === "flaky" && t.status === "RETRYING"));
+    await dev.kill("SIGKILL");
+    expect(linesOf(file)).toEqual(["write-once", "flaky attempt 1"]);
+
+    await dev.start();
+    expect(dev.output).toContain("resuming 1 unfinished run\n");
+    expect(dev.output).toContain(`[restart-safe ${runId}] run resumed by "restart.safe"`);
+    const run = await dev.waitForRun(runId);
+    expect(run.status).toBe("SUCCEEDED");
+    expect(linesOf(file)).toEqual(["write-once", "flaky attempt 1", "flaky attempt 2"]);
+    expect(run.tasks.map((t: any) => [t.id, t.status, t.attempts.map((a: any) => [a.number, a.status, a.error])])).toEqual([
+      ["write-once", "SUCCEEDED", [[1, "SUCCEEDED", null]]],
+      ["flaky", "SUCCEEDED", [[1, "FAILED", { name: "Error", message: "the first attempt always fails" }], [2, "SUCCEEDED", null]]],
+    ]);
+    // The 4 s retry wait was honoured across the restart (what was left of it was waited after start).
+    const [failed, retried] = run.tasks[1].attempts;
+    expect(Date.parse(retried.startedAt) - Date.parse(failed.endedAt)).toBeGreaterThanOrEqual(3999);
+  });
+});

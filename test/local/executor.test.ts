@@ -1,0 +1,193 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { compileProject } from "../../lib/compiler/compile-project.ts";
+import { type AttemptEnd, type ExecutionOutcome, JobMachine, localDefinition, type ResumePoint, type RunObserver, runnerStateNames } from "../../lib/local/executor.ts";
+import { decideRetry, remainingRetriers } from "../../lib/local/native-retry.ts";
+import type { RunInput, RunState } from "../../lib/runtime/run-state.ts";
+import { registeredJobs } from "../../lib/sdk/client.ts";
+import type { LogLine } from "../../lib/sdk/types.ts";
+import { ROOT, runInput } from "../helpers/load-job.ts";
+import { calls } from "../fixtures/jobs/dynamic-ids.ts";
+import { TUTORIAL_RETRY_LOGS } from "./tutorial-expectations.ts";
+
+/** The real compiled ASL of each job, on aws-local-stepfunctions, with zero retry and Wait durations. */
+const machines = new Map<string, JobMachine>();
+beforeAll(async () => {
+  for (const jobsDir of ["src/jobs", "test/fixtures/jobs"]) {
+    const project = compileProject({ root: ROOT, jobsDir });
+    for (const compiled of project.jobs) {
+      await import(compiled.entry);
+      machines.set(compiled.plan.id, new JobMachine(registeredJobs().get(compiled.plan.id)!, compiled, { waits: "zero" }));
+    }
+  }
+});
+
+/** Runs an execution, collecting what the observer sees. */
+async function execute(jobId: string, input: RunInput | RunState, resume?: ResumePoint) {
+  const attempts: AttemptEnd[] = [];
+  const logs: LogLine[] = [];
+  const steps: string[] = [];
+  const observer: RunObserver = {
+    attemptEnded: (a) => void attempts.push(a),
+    log: (_runId, line) => void logs.push(line),
+    stepped: (_runId, _state, stateName) => void steps.push(stateName),
+  };
+  const outcome: ExecutionOutcome = await machines.get(jobId)!.execute(input, { observer, resume });
+  return { outcome, attempts, logs, steps };
+}
+
+const attemptRows = (attempts: readonly AttemptEnd[]) =>
+  attempts.map((a) => [a.taskId, a.stateName, a.number, a.status, a.error ? `${a.error.name}: ${a.error.message}` : null, a.retry]);
+const logRows = (logs: readonly LogLine[]) => logs.map((l) => [l.level, l.message, l.taskId ?? null, l.attempt ?? null]);
+
+describe("the tutorial job on its compiled ASL (aws-local-stepfunctions, zero waits)", () => {
+  it("shouldFail: true -> the native Retry re-runs task 1 once (attempt 2 succeeds), task 2 gets task 1's result", async () => {
+    const { outcome, attempts, logs, steps } = await execute("my-first-workflow", runInput("my.event", { message: "Hello via curl!", shouldFail: true }));
+    expect(outcome.status).toBe("SUCCEEDED");
+    expect(outcome.retries.map((r) => r.stateName)).toEqual(["process-incoming-data"]);
+    expect(attemptRows(attempts)).toEqual([
+      ["process-incoming-data", "process-incoming-data", 1, "FAILED", "Error: Simulated transient error during processing!", { waitSeconds: 0, jitter: false }],
+      ["process-incoming-data", "process-incoming-data", 2, "SUCCEEDED", null, null],
+      ["send-confirmation", "send-confirmation", 1, "SUCCEEDED", null, null],
+    ]);
+    expect(steps).toEqual(["Plan", "process-incoming-data", "send-confirmation"]);
+    expect(logRows(logs)).toEqual(TUTORIAL_RETRY_LOGS);
+    expect(outcome.final.memo).toEqual([
+      { key: "process-incoming-data#0", id: "process-incoming-data", ok: true, result: { status: "processed", originalMessage: "Hello via curl!" } },
+      { key: "send-confirmation#0", id: "send-confirmation", ok: true, result: { confirmationSent: true } },
+    ]);
+  });
+
+  it("shouldFail: false -> one attempt per task, no retry", async () => {
+    const { outcome, attempts } = await execute("my-first-workflow", runInput("my.event", { message: "m", shouldFail: false }));
+    expect(outcome.status).toBe("SUCCEEDED");
+    expect(outcome.retries).toEqual([]);
+    expect(attemptRows(attempts)).toEqual([
+      ["process-incoming-data", "process-incoming-data", 1, "SUCCEEDED", null, null],
+      ["send-confirmation", "send-confirmation", 1, "SUCCEEDED", null, null],
+    ]);
+  });
+});
+
+describe("the challenge job", () => {
+  it("high -> attempts 1 and 2 fail, the 3rd (the last the policy allows) succeeds", async () => {
+    const { outcome, attempts } = await execute("priority-workflow", runInput("priority.event", { message: "High priority data", shouldFail: true, priority: "high" }));
+    expect(outcome.status).toBe("SUCCEEDED");
+    expect(attemptRows(attempts)).toEqual([
+      ["process-incoming-data", "process-incoming-data", 1, "FAILED", "Error: Simulated transient error during processing!", { waitSeconds: 0, jitter: false }],
+      ["process-incoming-data", "process-incoming-data", 2, "FAILED", "Error: Simulated transient error during processing!", { waitSeconds: 0, jitter: false }],
+      ["process-incoming-data", "process-incoming-data", 3, "SUCCEEDED", null, null],
+      ["send-confirmation", "send-confirmation", 1, "SUCCEEDED", null, null],
+    ]);
+  });
+
+  it("low -> one attempt even with shouldFail", async () => {
+    const { outcome, attempts } = await execute("priority-workflow", runInput("priority.event", { message: "Low priority data", shouldFail: true, priority: "low" }));
+    expect(outcome.status).toBe("SUCCEEDED");
+    expect(attemptRows(attempts)).toEqual([
+      ["process-incoming-data", "process-incoming-data", 1, "SUCCEEDED", null, null],
+      ["send-confirmation", "send-confirmation", 1, "SUCCEEDED", null, null],
+    ]);
+  });
+});
+
+describe("a task that always fails", () => {
+  const failed = (n: number, retry: unknown) => ["flaky-api", "flaky-api", n, "FAILED", `UpstreamError: upstream returned 503 on attempt ${n}`, retry];
+
+  it("gets exactly maxAttempts (4) attempts, then the run fails with the task's error name and message", async () => {
+    const { outcome, attempts, steps } = await execute("always-fails", runInput("always.fails", {}));
+    expect(outcome.status).toBe("FAILED");
+    expect(outcome.status === "FAILED" && outcome.error).toEqual({ name: "UpstreamError", message: "upstream returned 503 on attempt 4" });
+    // factor 2 without `randomize: false` keeps the default full jitter.
+    const retry = { waitSeconds: 0, jitter: true };
+    expect(attemptRows(attempts)).toEqual([failed(1, retry), failed(2, retry), failed(3, retry), failed(4, null)]);
+    expect(outcome.retries.map((r) => r.stateName)).toEqual(["flaky-api", "flaky-api", "flaky-api"]);
+    // After the Catch, Plan records the failure in the memo; the run then fails through RunFailed.
+    expect(steps).toEqual(["Plan", "Plan"]);
+    expect(outcome.final.memo).toEqual([
+      { key: "flaky-api#0", id: "flaky-api", ok: false, error: { name: "UpstreamError", message: "upstream returned 503 on attempt 4" } },
+    ]);
+  });
+
+  it("resumed after 2 attempts: attempts continue at 3 and stop at 4, the policy's total", async () => {
+    const machine = machines.get("always-fails")!;
+    const used = decideRetry(machine.retriersOf("flaky-api"), ["UpstreamError", "UpstreamError"]).used;
+    const saved: RunState = { ...runInput("always.fails", {}), status: "running", memo: [], next: { key: "flaky-api#0", task: "flaky-api", index: 0 } };
+    const { outcome, attempts } = await execute("always-fails", saved, { stateName: "flaky-api", priorAttempts: 2, used });
+    expect(outcome.status).toBe("FAILED");
+    expect(attemptRows(attempts)).toEqual([failed(3, { waitSeconds: 0, jitter: true }), failed(4, null)]);
+  });
+});
+
+describe("resuming the tutorial job after a restart during its retry wait", () => {
+  it("re-enters task 1 at attempt 2; later task states get their full policy again", async () => {
+    const machine = machines.get("my-first-workflow")!;
+    const used = decideRetry(machine.retriersOf("process-incoming-data"), ["Error"]).used;
+    const saved: RunState = {
+      ...runInput("my.event", { message: "again", shouldFail: true }),
+      status: "running",
+      memo: [],
+      next: { key: "process-incoming-data#0", task: "process-incoming-data", index: 0 },
+    };
+    const { outcome, attempts, logs } = await execute("my-first-workflow", saved, { stateName: "process-incoming-data", priorAttempts: 1, used });
+    expect(outcome.status).toBe("SUCCEEDED");
+    expect(attemptRows(attempts)).toEqual([
+      ["process-incoming-data", "process-incoming-data", 2, "SUCCEEDED", null, null],
+      ["send-confirmation", "send-confirmation", 1, "SUCCEEDED", null, null],
+    ]);
+    // Replay is silent for work already logged: the payload line of the first execution is not repeated.
+    expect(logRows(logs)[0]).toEqual(["info", "Processing data: again", "process-incoming-data", 2]);
+  });
+});
+
+describe("tasks synth sees as a pattern or not at all", () => {
+  it("a pattern state visited once per item, and a DynamicTask whose retries the runner drives via DynamicWait", async () => {
+    const { outcome, attempts } = await execute("dynamic-ids", runInput("dynamic.ids", { items: ["a", "b"] }, "evt-dyn"));
+    expect(outcome.status).toBe("SUCCEEDED");
+    expect(outcome.status === "SUCCEEDED" && outcome.output).toEqual({ results: ["A", "B"], total: 2 });
+    expect(attemptRows(attempts)).toEqual([
+      ["fetch-a", "fetch-*", 1, "SUCCEEDED", null, null],
+      ["fetch-b", "fetch-*", 1, "SUCCEEDED", null, null],
+      ["compute-total", "DynamicTask", 1, "FAILED", "Error: not yet (1)", null],
+      ["compute-total", "DynamicTask", 2, "FAILED", "Error: not yet (2)", null],
+      ["compute-total", "DynamicTask", 3, "SUCCEEDED", null, null],
+    ]);
+    expect(calls["compute-total#0"]).toBe(3);
+  });
+});
+
+describe("the Retry field as a pure function", () => {
+  const tutorial = [
+    { ErrorEquals: ["NonRetriableError", "TaskOutputTooLargeError"], MaxAttempts: 0 },
+    { ErrorEquals: ["States.ALL"], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2, MaxDelaySeconds: 5 },
+  ];
+  it.each([
+    [[], { retry: false, waitSeconds: 0, jitter: false, used: [0, 0] }],
+    [["Error"], { retry: true, retrierIndex: 1, waitSeconds: 2, jitter: false, used: [0, 1] }],
+    [["Error", "Error"], { retry: true, retrierIndex: 1, waitSeconds: 4, jitter: false, used: [0, 2] }],
+    [["Error", "Error", "Error"], { retry: true, retrierIndex: 1, waitSeconds: 5, jitter: false, used: [0, 3] }],
+    [["Error", "Error", "Error", "Error"], { retry: false, retrierIndex: 1, waitSeconds: 0, jitter: false, used: [0, 3] }],
+    [["NonRetriableError"], { retry: false, retrierIndex: 0, waitSeconds: 0, jitter: false, used: [0, 0] }],
+  ])("after failures %j", (errors, expected) => {
+    expect(decideRetry(tutorial, errors)).toEqual(expected);
+  });
+
+  it("remaining retriers keep the total and continue the backoff", () => {
+    expect(remainingRetriers(tutorial, [0, 2])).toEqual([
+      tutorial[0],
+      { ErrorEquals: ["States.ALL"], IntervalSeconds: 8, MaxAttempts: 1, BackoffRate: 2, MaxDelaySeconds: 5 },
+    ]);
+  });
+});
+
+describe("the definition the executor runs", () => {
+  it("is the compiled ASL with the runner ARN substituted and the cloud's task time bound (900 s) on every Task state", () => {
+    const compiled = machines.get("my-first-workflow")!.compiled.definition;
+    const local = localDefinition(compiled);
+    expect(runnerStateNames(local)).toEqual(["Plan", "process-incoming-data", "send-confirmation", "DynamicTask", "DynamicRetry"]);
+    for (const [name, state] of Object.entries(local.States)) {
+      const original = compiled.States[name] as Record<string, unknown>;
+      if (state.Type !== "Task") expect(state).toEqual(original);
+      else expect(state).toEqual({ ...original, Parameters: { ...(original.Parameters as object), FunctionName: "local" }, TimeoutSeconds: 900 });
+    }
+  });
+});

@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import type { JobPlan } from "../../lib/compiler/job-plan.ts";
+import { planResume } from "../../lib/local/resume.ts";
+import type { RunState } from "../../lib/runtime/run-state.ts";
+import type { AttemptRecord, RunRecord } from "../../lib/store/types.ts";
+
+/** How a run left RUNNING by a stopped `stepjobs dev` continues: a table of saved states and attempts. */
+
+const retry = { ErrorEquals: ["States.ALL"], IntervalSeconds: 4, MaxAttempts: 2, BackoffRate: 2 };
+const plan = {
+  id: "job",
+  tasks: [{ id: "flaky", match: "literal", stateName: "flaky", retry, maxAttempts: 3 }],
+} as unknown as JobPlan;
+const job = { plan, retriersOf: (name: string) => (name === "flaky" ? [{ ErrorEquals: ["NonRetriableError"], MaxAttempts: 0 }, retry] : []) };
+const event = { id: "e", name: "ev", timestamp: "2026-11-25T00:00:00.000Z", payload: {} };
+const waiting: RunState = { runId: "r", event, status: "running", memo: [], next: { key: "flaky#0", task: "flaky", index: 0 } };
+const run = (state?: RunState): RunRecord => ({ id: "r", jobId: "job", jobVersion: "1", eventId: "e", status: "RUNNING", startedAt: event.timestamp, state });
+const failed = (number: number, endedAt: string, name = "Error"): AttemptRecord => ({
+  runId: "r",
+  taskKey: "flaky#0",
+  taskId: "flaky",
+  number,
+  status: "FAILED",
+  startedAt: endedAt,
+  endedAt,
+  error: { name, message: `m${number}` },
+});
+const now = new Date("2026-11-25T00:00:10.000Z");
+const options = { now, waits: "real" as const };
+
+describe("planResume", () => {
+  it("no saved state: nothing to resume from", () => {
+    expect(planResume(run(), [], job, options)).toEqual({ kind: "abandon" });
+  });
+
+  it("the last step finished the run: only the record is behind", () => {
+    const done: RunState = { runId: "r", event, status: "succeeded", memo: [], output: 1 };
+    expect(planResume(run(done), [], job, options)).toEqual({ kind: "finish", state: done });
+  });
+
+  it("the next task has no attempts yet: re-enter from the saved state", () => {
+    expect(planResume(run(waiting), [], job, options)).toEqual({ kind: "execute", input: waiting, waitMs: 0 });
+  });
+
+  it("one failed attempt, died in the 4 s wait 1 s before it ended: wait the 3 s left, continue at attempt 2 with one retry used", () => {
+    expect(planResume(run(waiting), [failed(1, "2026-11-25T00:00:07.000Z")], job, options)).toEqual({
+      kind: "execute",
+      input: waiting,
+      resume: { stateName: "flaky", priorAttempts: 1, used: [0, 1] },
+      waitMs: 1000,
+    });
+  });
+
+  it("two failed attempts: the backoff goes on (8 s after the second) and the zero-wait mode skips it", () => {
+    const attempts = [failed(1, "2026-11-25T00:00:00.000Z"), failed(2, "2026-11-25T00:00:05.000Z")];
+    expect(planResume(run(waiting), attempts, job, options)).toMatchObject({ resume: { priorAttempts: 2, used: [0, 2] }, waitMs: 3000 });
+    expect(planResume(run(waiting), attempts, job, { now, waits: "zero" })).toMatchObject({ waitMs: 0 });
+  });
+
+  it("every allowed attempt failed before the Catch ran: replay the Catch so Plan records the failure", () => {
+    const attempts = [failed(1, "2026-11-25T00:00:00.000Z"), failed(2, "2026-11-25T00:00:01.000Z"), failed(3, "2026-11-25T00:00:02.000Z")];
+    expect(planResume(run(waiting), attempts, job, options)).toEqual({ kind: "execute", input: { ...waiting, caught: { Error: "Error", Cause: "m3" } }, waitMs: 0 });
+  });
+
+  it("a NonRetriableError failure is not retried after a restart either", () => {
+    expect(planResume(run(waiting), [failed(1, "2026-11-25T00:00:00.000Z", "NonRetriableError")], job, options)).toEqual({
+      kind: "execute",
+      input: { ...waiting, caught: { Error: "NonRetriableError", Cause: "m1" } },
+      waitMs: 0,
+    });
+  });
+});
