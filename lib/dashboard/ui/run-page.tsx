@@ -1,0 +1,139 @@
+import type { JSX } from "preact";
+import type { Run } from "../view/api-types.ts";
+import { displayStatus, elapsedMs, formatDateTime, formatDuration } from "../view/format.ts";
+import { useJob } from "./catalog.tsx";
+import { Card, CopyButton, Empty, JsonBlock, LoadError, PageHeader, StatusBadge } from "./components.tsx";
+import { useNow, useResource, useTitle } from "./hooks.ts";
+import { useLive } from "./live.tsx";
+import { Link } from "./router.tsx";
+import { SendEventButton } from "./send-event.tsx";
+import { StateGraph } from "./state-graph.tsx";
+import { Logs, Timeline } from "./timeline.tsx";
+
+/** One run: status, the execution timeline, the state-machine graph, payload, output and every log line. */
+export function RunPage(props: { readonly id: string }): JSX.Element {
+  const live = useLive();
+  const run = useResource<Run>(`/api/v1/runs/${encodeURIComponent(props.id)}`, live.runs);
+  const data = run.data;
+  const job = useJob(data?.jobId);
+  const running = data?.status === "RUNNING";
+  const now = useNow(running, 200);
+  useTitle(data ? `${job?.name ?? data.jobId} run` : "Run");
+
+  if (!data) {
+    return (
+      <div class="page" aria-busy={run.loading}>
+        <PageHeader title="Run" crumbs={<Crumbs id={props.id} />} />
+        {run.status === 404 ? <Empty title="No run with this id" /> : <LoadError message={run.error} />}
+        {!run.error && <div class="card skeleton-card" aria-busy="true" />}
+      </div>
+    );
+  }
+
+  const input = data.payload ?? data.input;
+  return (
+    <div class="page" data-run-status={data.status} aria-busy={false}>
+      <PageHeader
+        crumbs={<Crumbs id={data.id} />}
+        title={
+          <>
+            <span>{job?.name ?? data.jobId}</span>
+            <StatusBadge status={displayStatus(data)} />
+          </>
+        }
+        meta={
+          <dl class="facts">
+            <div>
+              <dt>Run</dt>
+              <dd class="mono" data-testid="run-id">
+                {data.id}
+              </dd>
+            </div>
+            <div>
+              <dt>Job</dt>
+              <dd>
+                <Link href={`/jobs/${encodeURIComponent(data.jobId)}`} class="mono">
+                  {data.jobId}
+                </Link>
+                {job && <span class="muted"> v{job.version}</span>}
+              </dd>
+            </div>
+            <div>
+              <dt>Event</dt>
+              <dd>
+                <Link href={`/events?event=${encodeURIComponent(data.eventId)}`} class="mono" title="Show the event">
+                  {data.eventId}
+                </Link>
+              </dd>
+            </div>
+            <div>
+              <dt>Started</dt>
+              <dd class="mono">{formatDateTime(data.startedAt)}</dd>
+            </div>
+            <div>
+              <dt>Duration</dt>
+              <dd class="mono" data-testid="run-duration">
+                {formatDuration(elapsedMs(data.startedAt, data.completedAt, now))}
+                {running ? "…" : ""}
+              </dd>
+            </div>
+          </dl>
+        }
+        actions={<SendEventButton name={job?.trigger.event} payload={input ?? undefined} label="Send again" />}
+      />
+      <LoadError message={run.error} />
+      {data.error && (
+        <div class="run-error" role="alert">
+          <span class="error-name">{data.error.name}</span>
+          <span class="error-message">{data.error.message}</span>
+        </div>
+      )}
+      <Card title="Timeline">
+        <Timeline run={data} job={job} now={now} />
+      </Card>
+      <div class="columns">
+        <Card title="State machine" class="col-graph">
+          {job ? <StateGraph job={job} run={data} /> : <p class="muted">The job {data.jobId} is not registered.</p>}
+        </Card>
+        <div class="col-data">
+          <Card title="Payload" actions={input !== undefined ? <CopyButton text={JSON.stringify(input, null, 2)} /> : undefined}>
+            {input !== undefined ? (
+              <JsonBlock value={input} label="Run payload" />
+            ) : (
+              <p class="muted small">Open the event to see its payload.</p>
+            )}
+          </Card>
+          <Card
+            title="Output"
+            actions={
+              data.output !== undefined && data.output !== null ? <CopyButton text={JSON.stringify(data.output, null, 2)} /> : undefined
+            }
+          >
+            {data.status === "SUCCEEDED" ? (
+              <JsonBlock value={data.output ?? null} label="Run output" />
+            ) : (
+              <p class="muted small">{running ? "Available when the run succeeds." : "The run did not succeed."}</p>
+            )}
+          </Card>
+        </div>
+      </div>
+      <Card title="Logs">
+        {(data.logs ?? []).length > 0 ? (
+          <Logs lines={data.logs ?? []} label="All logs of this run" showTask />
+        ) : (
+          <p class="muted small">No log lines yet.</p>
+        )}
+      </Card>
+    </div>
+  );
+}
+
+function Crumbs(props: { readonly id: string }): JSX.Element {
+  return (
+    <>
+      <Link href="/runs">Runs</Link>
+      <span aria-hidden="true"> / </span>
+      <span class="mono">{props.id}</span>
+    </>
+  );
+}

@@ -1,0 +1,159 @@
+import { Fragment, type JSX } from "preact";
+import type { Job, LogLine, Run } from "../view/api-types.ts";
+import { formatClock, formatDuration } from "../view/format.ts";
+import { type AttemptBar, layoutTimeline, type TimelineRow } from "../view/timeline-layout.ts";
+import { StatusBadge } from "./components.tsx";
+
+/**
+ * The run's execution timeline: one row per task with a bar per attempt on the axis shared by every
+ * row, the retry wait hatched between attempts, and under the row each attempt with its error and the
+ * `io.logger` lines it wrote.
+ */
+export function Timeline(props: { readonly run: Run; readonly job: Job | undefined; readonly now: number }): JSX.Element {
+  const layout = layoutTimeline(props.run, props.now);
+  const retryOf = (taskId: string): string | undefined => props.job?.tasks.find((t) => t.id === taskId)?.retryDescription;
+  return (
+    <div class="timeline" data-testid="timeline">
+      <div class="tl-grid tl-axis" aria-hidden="true">
+        <div />
+        <div class="tl-track">
+          {layout.ticks.map((tick) => (
+            <span key={tick.atPct} class="tl-tick" style={{ left: `${tick.atPct}%` }}>
+              <span class="tl-tick-label">{tick.label}</span>
+            </span>
+          ))}
+        </div>
+      </div>
+      {layout.rows.length === 0 && <p class="muted tl-empty">No task has started yet.</p>}
+      {layout.rows.map((row, i) => (
+        <Fragment key={row.taskId}>
+          <RunLogs lines={layout.runLogs.filter((l) => logSlot(l, layout.rows) === i)} />
+          <TaskRow row={row} retry={retryOf(row.taskId)} ticks={layout.ticks.map((t) => t.atPct)} />
+        </Fragment>
+      ))}
+      <RunLogs lines={layout.runLogs.filter((l) => logSlot(l, layout.rows) === layout.rows.length)} />
+    </div>
+  );
+}
+
+/** Where a line the job logged outside any task goes: before the first task that started after it. */
+function logSlot(line: LogLine, rows: readonly TimelineRow[]): number {
+  const at = Date.parse(line.at);
+  const index = rows.findIndex((row) => row.attempts.length > 0 && Date.parse(row.attempts[0].startedAt) > at);
+  return index === -1 ? rows.length : index;
+}
+
+function RunLogs(props: { readonly lines: readonly LogLine[] }): JSX.Element | null {
+  return props.lines.length > 0 ? (
+    <div class="tl-runlogs">
+      <Logs lines={props.lines} label="Logged by the job outside tasks" />
+    </div>
+  ) : null;
+}
+
+function TaskRow(props: { readonly row: TimelineRow; readonly retry: string | undefined; readonly ticks: readonly number[] }): JSX.Element {
+  const { row } = props;
+  return (
+    <section class="tl-task" data-task-id={row.taskId} data-status={row.status} aria-label={`Task ${row.taskId}`}>
+      <div class="tl-grid">
+        <div class="tl-label">
+          <span class="tl-name mono" title={row.taskId}>
+            {row.taskId}
+          </span>
+          <span class="tl-label-meta">
+            <StatusBadge status={row.status} />
+            {props.retry && (
+              <span class="retry-policy" title="Retry policy">
+                {props.retry}
+              </span>
+            )}
+          </span>
+        </div>
+        <div class="tl-track tl-lane" aria-hidden="true">
+          {props.ticks.map((at) => (
+            <span key={at} class="tl-gridline" style={{ left: `${at}%` }} />
+          ))}
+          {row.waits.map((wait) => (
+            <span
+              key={`w${wait.afterAttempt}`}
+              class={`tl-wait ${wait.open ? "open" : ""}`}
+              style={{ left: `${wait.startPct}%`, width: `${wait.widthPct}%` }}
+              title={`Waited ${formatDuration(wait.durationMs)} before attempt ${wait.afterAttempt + 1}`}
+            />
+          ))}
+          {row.attempts.map((bar) => (
+            <span
+              key={bar.number}
+              class={`tl-bar tl-bar-${bar.status.toLowerCase()} ${bar.open ? "open" : ""}`}
+              style={{ left: `${bar.startPct}%`, width: `${bar.widthPct}%` }}
+              title={`Attempt ${bar.number}: ${bar.status.toLowerCase()} in ${formatDuration(bar.durationMs)}`}
+            />
+          ))}
+        </div>
+      </div>
+      <ol class="attempts">
+        {row.attempts.map((bar) => {
+          const wait = row.waits.find((w) => w.afterAttempt === bar.number);
+          return (
+            <li key={bar.number} class="attempt-item">
+              <Attempt bar={bar} />
+              {wait && (
+                <p class="attempt-wait" data-testid="retry-wait">
+                  <span class="wait-swatch" aria-hidden="true" />
+                  {wait.open
+                    ? `Waiting to retry… ${formatDuration(wait.durationMs)}`
+                    : `Waited ${formatDuration(wait.durationMs)} before retrying`}
+                </p>
+              )}
+            </li>
+          );
+        })}
+      </ol>
+    </section>
+  );
+}
+
+function Attempt(props: { readonly bar: AttemptBar }): JSX.Element {
+  const { bar } = props;
+  return (
+    <div class={`attempt attempt-${bar.status.toLowerCase()}`} data-attempt={bar.number} data-status={bar.status}>
+      <div class="attempt-head">
+        <span class="attempt-number">Attempt {bar.number}</span>
+        <StatusBadge status={bar.status} />
+        <span class="muted small mono">{formatClock(bar.startedAt)}</span>
+        <span class="muted small mono">{bar.open ? `${formatDuration(bar.durationMs)}…` : formatDuration(bar.durationMs)}</span>
+      </div>
+      {bar.error && (
+        <p class="attempt-error" data-testid="attempt-error">
+          <span class="error-name">{bar.error.name}</span>
+          <span class="error-message">{bar.error.message}</span>
+        </p>
+      )}
+      {bar.logs.length > 0 && <Logs lines={bar.logs} label={`Logs of attempt ${bar.number}`} />}
+    </div>
+  );
+}
+
+/** `io.logger` lines: time, level, message and any structured data. */
+export function Logs(props: { readonly lines: readonly LogLine[]; readonly label: string; readonly showTask?: boolean }): JSX.Element {
+  return (
+    <ol class="logs" aria-label={props.label}>
+      {props.lines.map((line, i) => (
+        <li key={i} class={`log log-${line.level}`} data-level={line.level}>
+          <span class="log-time mono">{formatClock(line.at)}</span>
+          <span class="log-level">{line.level}</span>
+          <span class="log-text">
+            {props.showTask && line.taskId && (
+              <span class="log-task mono">
+                {line.taskId}
+                {line.attempt != null ? ` #${line.attempt}` : ""}
+              </span>
+            )}
+            <span class="log-message">{line.message}</span>
+            {line.data !== undefined && line.data !== null && <span class="log-data mono">{JSON.stringify(line.data)}</span>}
+          </span>
+        </li>
+      ))}
+    </ol>
+  );
+}

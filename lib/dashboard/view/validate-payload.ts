@@ -1,0 +1,36 @@
+import Ajv, { type ValidateFunction } from "ajv";
+import { toValidationIssues } from "../../ingest/validation-issues.ts";
+import type { Job, ValidationIssue } from "./api-types.ts";
+
+/**
+ * Checks a payload against the schema of every job listening to the event, in the browser, before it is
+ * sent. Issues are formatted by the API's own `toValidationIssues`, so the dialog shows the very pointers
+ * and messages a 400 would carry. Ajv is bundled (no CDN); `strict: false` because the server already
+ * refused, at load, any schema strict mode rejects.
+ */
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const compiled = new Map<string, ValidateFunction | Error>();
+
+/** Every violation of `payload` against each listening job's schema; empty when all accept it. */
+export function validatePayload(jobs: readonly Pick<Job, "id" | "trigger">[], payload: unknown): ValidationIssue[] {
+  return jobs.flatMap((job) => {
+    const validate = compile(job.trigger.schema ?? {});
+    if (validate instanceof Error) return [{ jobId: job.id, path: "", message: `schema does not compile: ${validate.message}` }];
+    return validate(payload) ? [] : toValidationIssues(job.id, validate.errors);
+  });
+}
+
+function compile(schema: object): ValidateFunction | Error {
+  const key = JSON.stringify(schema);
+  let entry = compiled.get(key);
+  if (!entry) {
+    try {
+      entry = ajv.compile(schema);
+    } catch (error) {
+      entry = error instanceof Error ? error : new Error(String(error));
+    }
+    compiled.set(key, entry);
+  }
+  return entry;
+}

@@ -1,0 +1,123 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Browser, chromium, type Page } from "playwright-core";
+
+/**
+ * Drives the real product for the browser tests and `npm run screenshots`: `stepjobs dev` spawned as a
+ * child process (port 0, so the OS picks a free one; a temp project dir for `.env` and the data dir) and
+ * Debian's Chromium through playwright-core. No browser is downloaded.
+ */
+
+/** The repository root. */
+export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** Debian's chromium package (`apt-get install chromium`). */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+/** Flags for a quiet, offline, container-friendly headless Chromium. */
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** A running `stepjobs dev`. */
+export interface DevProcess {
+  readonly url: string;
+  readonly apiKey: string;
+  /** Everything the process printed so far. */
+  output(): string;
+  /** `POST /api/v1/events` with the API key, as curl or another service would. */
+  send(name: string, payload: unknown, id?: string): Promise<{ status: number; body: any }>;
+  /** `GET` an API path with the API key. */
+  get(apiPath: string): Promise<any>;
+  /** Polls a run until its status is `status` (the test's own timeout bounds the wait). */
+  waitForRun(id: string, status: string): Promise<any>;
+  stop(): Promise<void>;
+}
+
+/** Starts `stepjobs dev` on the repository's `src/jobs` in a fresh temp project; resolves once it listens. */
+export async function startDev(): Promise<DevProcess> {
+  const project = fs.mkdtempSync(path.join(os.tmpdir(), "stepjobs-browser-"));
+  const apiKey = `tr_dev_browser_test_${process.pid}`;
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      path.join(REPO_ROOT, "bin/stepjobs.mjs"),
+      "dev",
+      "--port",
+      "0",
+      "--data-dir",
+      path.join(project, "data"),
+      "--jobs",
+      path.join(REPO_ROOT, "src/jobs"),
+    ],
+    { cwd: project, env: { ...process.env, TRIGGER_API_KEY: apiKey, NO_COLOR: "1", PORT: "" }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let printed = "";
+  child.stdout!.on("data", (chunk: Buffer) => (printed += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (printed += chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const check = (): void => {
+      const match = /API and dashboard on (http:\/\/\S+)/.exec(printed);
+      if (match) resolve(match[1]);
+    };
+    child.stdout!.on("data", check);
+    child.once("exit", (code) => reject(new Error(`stepjobs dev exited with ${code} before listening:\n${printed}`)));
+  });
+
+  const api = async (apiPath: string, init: RequestInit = {}): Promise<{ status: number; body: any }> => {
+    const res = await fetch(url + apiPath, {
+      ...init,
+      headers: { Authorization: `Bearer ${apiKey}`, "Content-Type": "application/json", ...init.headers },
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+  return {
+    url,
+    apiKey,
+    output: () => printed,
+    send: (name, payload, id) => api("/api/v1/events", { method: "POST", body: JSON.stringify({ name, payload, ...(id ? { id } : {}) }) }),
+    get: async (apiPath) => (await api(apiPath)).body,
+    async waitForRun(id, status) {
+      for (;;) {
+        const run = (await api(`/api/v1/runs/${encodeURIComponent(id)}`)).body;
+        if (run?.status === status) return run;
+        if (run?.status && run.status !== "RUNNING") throw new Error(`run ${id} ended ${run.status}, expected ${status}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      fs.rmSync(project, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Launches the system Chromium headless. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+}
+
+/** Console errors and uncaught exceptions of a page, collected from the moment it is created. */
+export function collectPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(`console: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => errors.push(`pageerror: ${error.message}`));
+  return errors;
+}

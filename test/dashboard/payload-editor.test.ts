@@ -1,0 +1,105 @@
+import { describe, expect, it } from "vitest";
+import type { JsonSchema } from "../../lib/dashboard/view/api-types.ts";
+import { parseJsonText } from "../../lib/dashboard/view/parse-json.ts";
+import { samplePayload, samplePayloadText } from "../../lib/dashboard/view/sample-payload.ts";
+import { validatePayload } from "../../lib/dashboard/view/validate-payload.ts";
+
+const tutorialSchema: JsonSchema = {
+  type: "object",
+  properties: { message: { type: "string" }, shouldFail: { type: "boolean" } },
+  required: ["message", "shouldFail"],
+  additionalProperties: false,
+};
+const priorityJob = {
+  id: "priority-workflow",
+  trigger: {
+    event: "priority.event",
+    schema: {
+      type: "object",
+      properties: { message: { type: "string" }, shouldFail: { type: "boolean" }, priority: { type: "string", enum: ["high", "low"] } },
+      required: ["message", "shouldFail", "priority"],
+      additionalProperties: false,
+    },
+  },
+};
+const tutorialJob = { id: "my-first-workflow", trigger: { event: "my.event", schema: tutorialSchema } };
+
+describe("samplePayload pre-fills the editor with a payload the schema accepts", () => {
+  it("the tutorial schema", () => {
+    expect(samplePayloadText(tutorialSchema)).toBe('{\n  "message": "",\n  "shouldFail": false\n}');
+  });
+  it.each<[string, JsonSchema, unknown]>([
+    ["enum takes its first member", { type: "string", enum: ["high", "low"] }, "high"],
+    ["const wins", { const: 42, type: "number" }, 42],
+    ["default wins over type", { type: "string", default: "hello" }, "hello"],
+    ["examples", { type: "string", examples: ["ex"] }, "ex"],
+    ["minLength", { type: "string", minLength: 3 }, "xxx"],
+    ["format email", { type: "string", format: "email" }, "user@example.com"],
+    ["integer minimum", { type: "integer", minimum: 2.5 }, 3],
+    ["integer exclusiveMinimum", { type: "integer", exclusiveMinimum: 0 }, 1],
+    ["nullable string", { type: ["null", "string"] }, ""],
+    ["array with minItems", { type: "array", items: { type: "boolean" }, minItems: 2 }, [false, false]],
+    ["nested object without type", { properties: { a: { type: "object", properties: { b: { type: "number" } } } } }, { a: { b: 0 } }],
+    ["anyOf takes the first", { anyOf: [{ type: "boolean" }, { type: "string" }] }, false],
+    [
+      "allOf merges objects",
+      { allOf: [{ properties: { a: { type: "string" } } }, { properties: { b: { type: "null" } } }] },
+      { a: "", b: null },
+    ],
+  ])("%s", (_, schema, value) => {
+    expect(samplePayload(schema)).toEqual(value);
+  });
+  it("every sample passes its own schema", () => {
+    expect(validatePayload([priorityJob], samplePayload(priorityJob.trigger.schema))).toEqual([]);
+  });
+});
+
+describe("validatePayload reports what the API would reject, by JSON pointer, before sending", () => {
+  it("a wrong type, a missing and an extra property, per listening job", () => {
+    expect(validatePayload([tutorialJob, priorityJob], { message: 42, extra: 1 })).toEqual([
+      { jobId: "my-first-workflow", path: "/shouldFail", message: "must have required property 'shouldFail'" },
+      { jobId: "my-first-workflow", path: "/extra", message: "must NOT have additional properties: extra" },
+      { jobId: "my-first-workflow", path: "/message", message: "must be string" },
+      { jobId: "priority-workflow", path: "/shouldFail", message: "must have required property 'shouldFail'" },
+      { jobId: "priority-workflow", path: "/priority", message: "must have required property 'priority'" },
+      { jobId: "priority-workflow", path: "/extra", message: "must NOT have additional properties: extra" },
+      { jobId: "priority-workflow", path: "/message", message: "must be string" },
+    ]);
+  });
+  it("the tutorial payload passes", () => {
+    expect(validatePayload([tutorialJob], { message: "Hello from Trigger.dev!", shouldFail: true })).toEqual([]);
+  });
+  it("an enum violation names the allowed values", () => {
+    expect(validatePayload([priorityJob], { message: "m", shouldFail: true, priority: "urgent" })).toEqual([
+      { jobId: "priority-workflow", path: "/priority", message: "must be equal to one of the allowed values" },
+    ]);
+  });
+  it("a schema that does not compile is one issue, not a crash", () => {
+    expect(validatePayload([{ id: "j", trigger: { event: "e", schema: { type: "no-such-type" } } }], {})).toEqual([
+      { jobId: "j", path: "", message: expect.stringMatching(/^schema does not compile: /) },
+    ]);
+  });
+});
+
+describe("parseJsonText locates a syntax error by line and column", () => {
+  it("valid JSON", () => {
+    expect(parseJsonText('{"a": [1, true]}')).toEqual({ ok: true, value: { a: [1, true] } });
+  });
+  it("a trailing comma on line 3", () => {
+    const result = parseJsonText('{\n  "a": 1,\n  }');
+    expect(result).toMatchObject({ ok: false, line: 3, column: 3 });
+    expect(result.ok === false && result.message).not.toMatch(/position/);
+  });
+  it.each([
+    ['{"message": }', 1, 13, "Unexpected token '}'"],
+    ['{\n  "shouldFail": tru\n}', 2, 20, undefined],
+    ['{"a": 1', 1, 8, undefined],
+  ])("%j fails at line %s, column %s", (text, line, column, message) => {
+    const result = parseJsonText(text);
+    expect(result).toMatchObject({ ok: false, line, column });
+    if (message) expect(result.ok === false && result.message).toBe(message);
+  });
+  it("empty text ends at line 1 column 1", () => {
+    expect(parseJsonText("")).toMatchObject({ ok: false, line: 1, column: 1 });
+  });
+});
