@@ -53,7 +53,7 @@ export class ApiClient {
       throw new ServerNotRunningError(this.url);
     }
     const text = await response.text();
-    let parsed: unknown = null;
+    let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : null;
     } catch {

@@ -27,7 +27,14 @@ export interface RunDetail {
       readonly error: { readonly name: string; readonly message: string } | null;
     }[];
   }[];
-  readonly logs: readonly { readonly level: string; readonly message: string; readonly data: unknown; readonly taskId: string | null; readonly attempt: number | null; readonly at: string }[];
+  readonly logs: readonly {
+    readonly level: string;
+    readonly message: string;
+    readonly data: unknown;
+    readonly taskId: string | null;
+    readonly attempt: number | null;
+    readonly at: string;
+  }[];
 }
 
 const time = (iso: string) => iso.slice(11, 23);
@@ -53,10 +60,13 @@ export function runTimelineLines(run: RunDetail): string[] {
     task.attempts.forEach((a, i) => {
       const took = a.endedAt ? ` (${formatDuration(Date.parse(a.endedAt) - Date.parse(a.startedAt))})` : "";
       const error = a.error ? `  ${a.error.name}: ${a.error.message}` : "";
-      lines.push(`    attempt ${a.number}  ${a.status.padEnd(9)}  ${time(a.startedAt)}${a.endedAt ? ` -> ${time(a.endedAt)}` : ""}${took}${error}`);
+      lines.push(
+        `    attempt ${a.number}  ${a.status.padEnd(9)}  ${time(a.startedAt)}${a.endedAt ? ` -> ${time(a.endedAt)}` : ""}${took}${error}`,
+      );
       for (const log of run.logs.filter((l) => l.taskId === task.id && l.attempt === a.number)) lines.push(logLine("      ", log));
       const next = task.attempts[i + 1];
-      if (next && a.endedAt) lines.push(`    waited ${formatDuration(Date.parse(next.startedAt) - Date.parse(a.endedAt))} before attempt ${next.number}`);
+      if (next && a.endedAt)
+        lines.push(`    waited ${formatDuration(Date.parse(next.startedAt) - Date.parse(a.endedAt))} before attempt ${next.number}`);
       else if (!next && a.status === "FAILED" && task.status === "RETRYING") lines.push(`    waiting to retry`);
     });
     items.push({ at: task.attempts[0]?.startedAt ?? run.startedAt, lines });

@@ -11,7 +11,10 @@ export const runCommand: Command = {
   summary: "show a run: tasks, attempts, waits, errors, logs (--follow until it ends)",
   usage: "usage: stepjobs run <run-id> [--follow]",
   run: reportingServerDown(async (args) => {
-    const { values, positionals } = parseCommandArgs({ options: { follow: { type: "boolean", short: "f" } }, allowPositionals: true }, args);
+    const { values, positionals } = parseCommandArgs(
+      { options: { follow: { type: "boolean", short: "f" } }, allowPositionals: true },
+      args,
+    );
     const [id, ...extra] = positionals;
     if (!id) throw new UsageError("missing the run id");
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);

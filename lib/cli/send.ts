@@ -5,7 +5,7 @@ import { UsageError } from "./usage-error.ts";
 
 /** `stepjobs send <name> [json | --file f] [--id id]`: sends an event; prints its id and the runs it started. */
 export const sendCommand: Command = {
-  summary: "send an event: stepjobs send my.event '{\"message\":\"hi\",\"shouldFail\":true}'",
+  summary: 'send an event: stepjobs send my.event \'{"message":"hi","shouldFail":true}\'',
   usage: "usage: stepjobs send <name> [json | --file payload.json] [--id event-id]",
   run: reportingServerDown(async (args) => {
     const { values, positionals } = parseCommandArgs(

@@ -66,7 +66,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const format = new TerminalFormat(options.color);
 
   const env = ensureEnvFile(root);
-  if (env.generated.length > 0) print(`wrote ${env.generated.join(" and ")} to ${env.path} (the API key is read from there; it is never printed)`);
+  if (env.generated.length > 0)
+    print(`wrote ${env.generated.join(" and ")} to ${env.path} (the API key is read from there; it is never printed)`);
   applyEnv(env.values);
   const apiKey = process.env.TRIGGER_API_KEY!;
 
@@ -79,7 +80,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
   const registry = new JobRegistry({ root, jobsDir: options.jobsDir ?? "src/jobs", waits: options.waits });
   printReport(await registry.load(), format, print, false);
-  if (registry.list().length === 0) print(`no jobs in ${path.relative(root, registry.directory) || "."}: add a file that calls client.defineJob({...})`);
+  if (registry.list().length === 0)
+    print(`no jobs in ${path.relative(root, registry.directory) || "."}: add a file that calls client.defineJob({...})`);
 
   const changes = new ChangeFeed();
   const onError = (error: unknown) => print(`stepjobs dev: internal error: ${(error as Error)?.stack ?? String(error)}`);
@@ -115,7 +117,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     throw error;
   });
   const { server, url } = started;
-  print(`stepjobs dev: API and dashboard on ${url}  (data in ${path.relative(root, dataDir) || dataDir}, jobs in ${path.relative(root, registry.directory)})`);
+  print(
+    `stepjobs dev: API and dashboard on ${url}  (data in ${path.relative(root, dataDir) || dataDir}, jobs in ${path.relative(root, registry.directory)})`,
+  );
 
   // Reloads run one at a time: an edit during a reload triggers another after it.
   let reloading: Promise<void> = Promise.resolve();
@@ -123,11 +127,13 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     options.watch === false
       ? () => {}
       : registry.watch(() => {
-          reloading = reloading.then(async () => {
-            const report = await registry.load();
-            printReport(report, format, print, true);
-            for (const job of report.loaded) changes.emit({ type: "job", id: job.id });
-          }).catch(onError);
+          reloading = reloading
+            .then(async () => {
+              const report = await registry.load();
+              printReport(report, format, print, true);
+              for (const job of report.loaded) changes.emit({ type: "job", id: job.id });
+            })
+            .catch(onError);
         });
 
   return {

@@ -56,7 +56,11 @@ export function ensureEnvFile(root: string): EnvFile {
     append += `${key}=${values[key]}\n`;
   }
   if (append) {
-    const header = text ? (text.endsWith("\n") ? "" : "\n") : "# Written by `stepjobs dev`: keys of the local API. Keep this file out of git.\n";
+    const header = text
+      ? text.endsWith("\n")
+        ? ""
+        : "\n"
+      : "# Written by `stepjobs dev`: keys of the local API. Keep this file out of git.\n";
     fs.appendFileSync(file, header + append, { mode: 0o600 });
   }
   return { path: file, generated, values };

@@ -158,7 +158,10 @@ export function runnerStateNames(definition: AslDefinition): string[] {
 }
 
 /** Overrides that make every retry and Wait state take no time (tests), keyed by state name as the library wants. */
-export function zeroWaitOverrides(definition: AslDefinition): { retryIntervalOverrides: Record<string, number>; waitTimeOverrides: Record<string, number> } {
+export function zeroWaitOverrides(definition: AslDefinition): {
+  retryIntervalOverrides: Record<string, number>;
+  waitTimeOverrides: Record<string, number>;
+} {
   const entries = Object.entries(definition.States);
   return {
     retryIntervalOverrides: Object.fromEntries(entries.filter(([, s]) => Array.isArray(s.Retry)).map(([n]) => [n, 0])),
@@ -225,7 +228,10 @@ export class JobMachine {
       const state = this.definition.States[resume.stateName];
       const variant: AslDefinition = {
         ...this.definition,
-        States: { ...this.definition.States, [resume.stateName]: { ...state, Retry: remainingRetriers(this.retriersOf(resume.stateName), resume.used) } },
+        States: {
+          ...this.definition.States,
+          [resume.stateName]: { ...state, Retry: remainingRetriers(this.retriersOf(resume.stateName), resume.used) },
+        },
       };
       machine = new StateMachine(variant as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
       this.variants.set(key, machine);
@@ -248,58 +254,68 @@ export class JobMachine {
     let handoff: RunState | undefined;
     let abort = () => {};
 
-    const bind = (stateName: string) => async (parameters: unknown): Promise<unknown> => {
-      const payload = (parameters as { Payload: RunnerPayload }).Payload;
-      if (options.resume) {
-        if (stateName === options.resume.stateName) resumedVisited = true;
-        else if (resumedVisited) {
-          // Aborted first, so the library stops right after this state (it checks the signal between states).
-          handoff = payload.state as RunState;
-          abort();
-          return { Payload: payload.state };
+    const bind =
+      (stateName: string) =>
+      async (parameters: unknown): Promise<unknown> => {
+        const payload = (parameters as { Payload: RunnerPayload }).Payload;
+        if (options.resume) {
+          if (stateName === options.resume.stateName) resumedVisited = true;
+          else if (resumedVisited) {
+            // Aborted first, so the library stops right after this state (it checks the signal between states).
+            handoff = payload.state as RunState;
+            abort();
+            return { Payload: payload.state };
+          }
         }
-      }
-      counter.entered(stateName);
-      const retryCount = counter.retryCountFor(stateName);
-      const state = payload.state as RunState;
-      const next = state.next;
-      const attempt: AttemptStart | undefined =
-        payload.mode === "task" && next
-          ? { runId, taskKey: next.key, taskId: next.task, stateName, number: (next.attempt ?? 1) + retryCount, startedAt: this.now().toISOString() }
-          : undefined;
-      if (attempt) await observer.attemptStarted?.(attempt);
-      // Log lines are written in order, and all of them before the step is reported done.
-      let logs: Promise<void> = Promise.resolve();
-      const onLog = (line: LogLine) => {
-        logs = logs.then(() => observer.log?.(runId, line));
+        counter.entered(stateName);
+        const retryCount = counter.retryCountFor(stateName);
+        const state = payload.state as RunState;
+        const next = state.next;
+        const attempt: AttemptStart | undefined =
+          payload.mode === "task" && next
+            ? {
+                runId,
+                taskKey: next.key,
+                taskId: next.task,
+                stateName,
+                number: (next.attempt ?? 1) + retryCount,
+                startedAt: this.now().toISOString(),
+              }
+            : undefined;
+        if (attempt) await observer.attemptStarted?.(attempt);
+        // Log lines are written in order, and all of them before the step is reported done.
+        let logs: Promise<void> = Promise.resolve();
+        const onLog = (line: LogLine) => {
+          logs = logs.then(() => observer.log?.(runId, line));
+        };
+        try {
+          const result = await stepRun(this.job, payload.state, payload.mode, retryCount, { onLog, now: this.now });
+          await logs;
+          counter.succeeded(stateName);
+          context.State.RetryCount = 0;
+          if (attempt)
+            await observer.attemptEnded?.({ ...attempt, status: "SUCCEEDED", endedAt: this.now().toISOString(), error: null, retry: null });
+          final = result;
+          await observer.stepped?.(runId, result, stateName);
+          return { Payload: result };
+        } catch (error) {
+          await logs;
+          const info = errorInfoOf(error);
+          counter.failed(stateName, info.name);
+          context.State.RetryCount = counter.retryCountFor(stateName);
+          const decision: RetryDecision = decideRetry(this.currentRetriers(stateName, options.resume), counter.errorsOf(stateName));
+          if (attempt) {
+            await observer.attemptEnded?.({
+              ...attempt,
+              status: "FAILED",
+              endedAt: this.now().toISOString(),
+              error: info,
+              retry: decision.retry ? { waitSeconds: this.waits === "zero" ? 0 : decision.waitSeconds, jitter: decision.jitter } : null,
+            });
+          }
+          throw error;
+        }
       };
-      try {
-        const result = await stepRun(this.job, payload.state, payload.mode, retryCount, { onLog, now: this.now });
-        await logs;
-        counter.succeeded(stateName);
-        context.State.RetryCount = 0;
-        if (attempt) await observer.attemptEnded?.({ ...attempt, status: "SUCCEEDED", endedAt: this.now().toISOString(), error: null, retry: null });
-        final = result;
-        await observer.stepped?.(runId, result, stateName);
-        return { Payload: result };
-      } catch (error) {
-        await logs;
-        const info = errorInfoOf(error);
-        counter.failed(stateName, info.name);
-        context.State.RetryCount = counter.retryCountFor(stateName);
-        const decision: RetryDecision = decideRetry(this.currentRetriers(stateName, options.resume), counter.errorsOf(stateName));
-        if (attempt) {
-          await observer.attemptEnded?.({
-            ...attempt,
-            status: "FAILED",
-            endedAt: this.now().toISOString(),
-            error: info,
-            retry: decision.retry ? { waitSeconds: this.waits === "zero" ? 0 : decision.waitSeconds, jitter: decision.jitter } : null,
-          });
-        }
-        throw error;
-      }
-    };
 
     type Handlers = NonNullable<NonNullable<RunOptions["overrides"]>["taskResourceLocalHandlers"]>;
     const handlers = Object.fromEntries(runnerStateNames(this.definition).map((name) => [name, bind(name)])) as Handlers;
@@ -335,7 +351,9 @@ export class JobMachine {
 }
 
 /** Reads the library's event log to the end, pairing each `StateFailed` with the `StateRetried` after its wait. */
-async function readRetries(events: AsyncGenerator<{ type: string; timestamp: number; state?: { name: string } }>): Promise<ObservedRetry[]> {
+async function readRetries(
+  events: AsyncGenerator<{ type: string; timestamp: number; state?: { name: string } }>,
+): Promise<ObservedRetry[]> {
   const retries: ObservedRetry[] = [];
   const failedAt = new Map<string, number>();
   for await (const event of events) {

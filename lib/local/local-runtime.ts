@@ -95,17 +95,32 @@ export class LocalRuntime implements Starter {
       await runs.updateAttempt(run.id, a.taskKey, a.number, { status: "FAILED", endedAt, error: { ...INTERRUPTED_ERROR } });
     }
     attempts = await runs.listAttempts(run.id);
-    const plan = planResume(run, attempts, { plan: loaded.compiled.plan, retriersOf: (s) => loaded.machine.retriersOf(s) }, {
-      now: this.now(),
-      waits: this.options.waits ?? "real",
-    });
+    const plan = planResume(
+      run,
+      attempts,
+      { plan: loaded.compiled.plan, retriersOf: (s) => loaded.machine.retriersOf(s) },
+      {
+        now: this.now(),
+        waits: this.options.waits ?? "real",
+      },
+    );
     if (plan.kind === "abandon") {
-      await this.finish(loaded.id, run.id, Date.parse(run.startedAt), { status: "FAILED", error: { name: "ResumeError", message: "no saved state to resume from" } });
+      await this.finish(loaded.id, run.id, Date.parse(run.startedAt), {
+        status: "FAILED",
+        error: { name: "ResumeError", message: "no saved state to resume from" },
+      });
       return;
     }
     if (plan.kind === "finish") {
       const s = plan.state;
-      await this.finish(loaded.id, run.id, Date.parse(run.startedAt), s.status === "succeeded" ? { status: "SUCCEEDED", output: s.output ?? null, state: s } : { status: "FAILED", error: s.error ?? { name: "Error", message: "run failed" }, state: s });
+      await this.finish(
+        loaded.id,
+        run.id,
+        Date.parse(run.startedAt),
+        s.status === "succeeded"
+          ? { status: "SUCCEEDED", output: s.output ?? null, state: s }
+          : { status: "FAILED", error: s.error ?? { name: "Error", message: "run failed" }, state: s },
+      );
       return;
     }
     this.active.set(run.id, Promise.resolve());
@@ -122,14 +137,24 @@ export class LocalRuntime implements Starter {
     return [...this.active.keys()];
   }
 
-  private launch(loaded: LoadedJob, run: RunRecord, input: RunState, how: { resume?: ResumePoint; waitMs?: number; resumed?: boolean }): void {
+  private launch(
+    loaded: LoadedJob,
+    run: RunRecord,
+    input: RunState,
+    how: { resume?: ResumePoint; waitMs?: number; resumed?: boolean },
+  ): void {
     const done = this.drive(loaded, run, input, how)
       .catch((error: unknown) => this.options.onError?.(error))
       .finally(() => this.active.delete(run.id));
     this.active.set(run.id, done);
   }
 
-  private async drive(loaded: LoadedJob, run: RunRecord, input: RunState, how: { resume?: ResumePoint; waitMs?: number; resumed?: boolean }): Promise<void> {
+  private async drive(
+    loaded: LoadedJob,
+    run: RunRecord,
+    input: RunState,
+    how: { resume?: ResumePoint; waitMs?: number; resumed?: boolean },
+  ): Promise<void> {
     const { print, format, changes } = this.options;
     if (print && format) print(format.runStarted(loaded.id, run.id, input.event.name, how.resumed === true));
     changes.emit({ type: "run", id: run.id });
@@ -139,7 +164,9 @@ export class LocalRuntime implements Starter {
       loaded.id,
       run.id,
       Date.parse(run.startedAt),
-      outcome.status === "SUCCEEDED" ? { status: "SUCCEEDED", output: outcome.output, state: outcome.final } : { status: "FAILED", error: outcome.error, state: outcome.final },
+      outcome.status === "SUCCEEDED"
+        ? { status: "SUCCEEDED", output: outcome.output, state: outcome.final }
+        : { status: "FAILED", error: outcome.error, state: outcome.final },
     );
   }
 
@@ -147,12 +174,15 @@ export class LocalRuntime implements Starter {
     jobId: string,
     runId: string,
     startedMs: number,
-    end: { status: "SUCCEEDED"; output: unknown; state?: RunState } | { status: "FAILED"; error: { name: string; message: string }; state?: RunState },
+    end:
+      | { status: "SUCCEEDED"; output: unknown; state?: RunState }
+      | { status: "FAILED"; error: { name: string; message: string }; state?: RunState },
   ): Promise<void> {
     const completedAt = this.now();
     await this.options.stores.runs.updateRun(runId, { ...end, completedAt: completedAt.toISOString() });
     const { print, format } = this.options;
-    if (print && format) print(format.runEnded(jobId, runId, end.status, completedAt.getTime() - startedMs, end.status === "FAILED" ? end.error : undefined));
+    if (print && format)
+      print(format.runEnded(jobId, runId, end.status, completedAt.getTime() - startedMs, end.status === "FAILED" ? end.error : undefined));
     this.options.changes.emit({ type: "run", id: runId });
   }
 
@@ -161,7 +191,15 @@ export class LocalRuntime implements Starter {
     const { stores, print, format, changes } = this.options;
     return {
       attemptStarted: async (a) => {
-        await stores.runs.putAttempt({ runId: a.runId, taskKey: a.taskKey, taskId: a.taskId, number: a.number, status: "RUNNING", startedAt: a.startedAt, error: null });
+        await stores.runs.putAttempt({
+          runId: a.runId,
+          taskKey: a.taskKey,
+          taskId: a.taskId,
+          number: a.number,
+          status: "RUNNING",
+          startedAt: a.startedAt,
+          error: null,
+        });
         changes.emit({ type: "run", id: a.runId });
       },
       attemptEnded: async (a) => {

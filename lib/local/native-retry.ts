@@ -50,7 +50,8 @@ export function decideRetry(retriers: readonly AslRetrier[], errorNames: readonl
       decision = { retry: false, retrierIndex: index, waitSeconds: 0, jitter: false, used: [...used] };
       continue;
     }
-    const interval = (retrier.IntervalSeconds ?? RETRIER_DEFAULTS.IntervalSeconds) * (retrier.BackoffRate ?? RETRIER_DEFAULTS.BackoffRate) ** used[index];
+    const interval =
+      (retrier.IntervalSeconds ?? RETRIER_DEFAULTS.IntervalSeconds) * (retrier.BackoffRate ?? RETRIER_DEFAULTS.BackoffRate) ** used[index];
     const waitSeconds = retrier.MaxDelaySeconds !== undefined ? Math.min(interval, retrier.MaxDelaySeconds) : interval;
     used[index]++;
     decision = { retry: true, retrierIndex: index, waitSeconds, jitter: retrier.JitterStrategy === "FULL", used: [...used] };

@@ -62,7 +62,10 @@ export function planResume(run: RunRecord, attempts: readonly AttemptRecord[], j
   if (prior.length === 0 || stateName === "DynamicTask") return { kind: "execute", input: state, waitMs: 0 };
 
   const last = prior[prior.length - 1];
-  const decision = decideRetry(job.retriersOf(stateName), prior.map((a) => a.error?.name ?? INTERRUPTED_ERROR.name));
+  const decision = decideRetry(
+    job.retriersOf(stateName),
+    prior.map((a) => a.error?.name ?? INTERRUPTED_ERROR.name),
+  );
   if (!decision.retry) {
     // The last attempt was the last one allowed and the process died before the Catch: replay the Catch.
     const error = last.error ?? INTERRUPTED_ERROR;

@@ -51,18 +51,25 @@ type DashboardHandler = (req: IncomingMessage, res: ServerResponse) => Promise<b
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), "cache-control": "no-store" });
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+    "cache-control": "no-store",
+  });
   res.end(text);
 }
 
 function sendError(res: ServerResponse, error: ApiError): void {
-  sendJson(res, error.status, { error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } });
+  sendJson(res, error.status, {
+    error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) },
+  });
 }
 
 /** Reads a body up to `limit` bytes; a longer one is a 413 without reading the rest. */
 async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > limit) throw new ApiError(413, "PAYLOAD_TOO_LARGE", `request body is ${declared} bytes; the limit is ${limit}`);
+  if (Number.isFinite(declared) && declared > limit)
+    throw new ApiError(413, "PAYLOAD_TOO_LARGE", `request body is ${declared} bytes; the limit is ${limit}`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -76,7 +83,8 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
 /** Parses `POST /api/v1/events`: JSON object with a `name`. */
 async function readEventBody(req: IncomingMessage): Promise<IncomingEvent> {
   const type = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
-  if (type !== "application/json") throw new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", 'send the event as JSON with "Content-Type: application/json"');
+  if (type !== "application/json")
+    throw new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", 'send the event as JSON with "Content-Type: application/json"');
   const text = await readBody(req, MAX_BODY_BYTES);
   let body: unknown;
   try {
@@ -84,9 +92,11 @@ async function readEventBody(req: IncomingMessage): Promise<IncomingEvent> {
   } catch (error) {
     throw new ApiError(400, "MALFORMED_JSON", `request body is not valid JSON: ${(error as Error).message}`);
   }
-  if (!body || typeof body !== "object" || Array.isArray(body)) throw new ApiError(400, "INVALID_EVENT", 'request body must be a JSON object { "name", "payload", "id"?, "timestamp"? }');
+  if (!body || typeof body !== "object" || Array.isArray(body))
+    throw new ApiError(400, "INVALID_EVENT", 'request body must be a JSON object { "name", "payload", "id"?, "timestamp"? }');
   const event = body as Record<string, unknown>;
-  if (typeof event.name !== "string" || event.name.trim() === "") throw new ApiError(400, "MISSING_NAME", 'event "name" is required and must be a non-empty string');
+  if (typeof event.name !== "string" || event.name.trim() === "")
+    throw new ApiError(400, "MISSING_NAME", 'event "name" is required and must be a non-empty string');
   return event as unknown as IncomingEvent;
 }
 
@@ -103,7 +113,10 @@ const ROUTES: readonly { method: string; pattern: RegExp; handler: keyof Handler
 ];
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL, param: string) => Promise<void>;
-type Handlers = Record<"postEvent" | "listEvents" | "getEvent" | "listRuns" | "getRun" | "listJobs" | "getJob" | "getApp" | "stream", Handler>;
+type Handlers = Record<
+  "postEvent" | "listEvents" | "getEvent" | "listRuns" | "getRun" | "listJobs" | "getJob" | "getApp" | "stream",
+  Handler
+>;
 
 const RUN_STATUSES = new Set(["RUNNING", "SUCCEEDED", "FAILED", "ABORTED"]);
 
@@ -122,7 +135,10 @@ function createHandlers(deps: ApiDeps): Handlers {
       const { record, duplicate } = result;
       if (record.status === "REJECTED") {
         const summary = record.errors.map((e) => `${e.path || "/"} ${e.message}`).join("; ");
-        throw new ApiError(400, "EVENT_VALIDATION", `event "${record.name}" does not match its schema: ${summary}`, { id: record.id, errors: record.errors });
+        throw new ApiError(400, "EVENT_VALIDATION", `event "${record.name}" does not match its schema: ${summary}`, {
+          id: record.id,
+          errors: record.errors,
+        });
       }
       sendJson(res, duplicate ? 200 : 202, { id: record.id, runs: record.runs });
     },
@@ -139,7 +155,8 @@ function createHandlers(deps: ApiDeps): Handlers {
     async listRuns(_req, res, url) {
       const jobId = url.searchParams.get("jobId") ?? undefined;
       const status = url.searchParams.get("status")?.toUpperCase() || undefined;
-      if (status && !RUN_STATUSES.has(status)) throw new ApiError(400, "INVALID_QUERY", `status must be one of ${[...RUN_STATUSES].join(", ")}`);
+      if (status && !RUN_STATUSES.has(status))
+        throw new ApiError(400, "INVALID_QUERY", `status must be one of ${[...RUN_STATUSES].join(", ")}`);
       const runs = await stores.runs.listRuns({ jobId, status: status as never, limit: limitOf(url) });
       sendJson(res, 200, { runs: runs.map(runSummaryView) });
     },
@@ -208,7 +225,8 @@ export async function createRequestListener(deps: ApiDeps): Promise<(req: Incomi
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname === "/api" || url.pathname.startsWith("/api/")) {
-      if (!deps.auth.isAuthorized(req)) throw new ApiError(401, "UNAUTHORIZED", "missing or wrong API key: send Authorization: Bearer <TRIGGER_API_KEY> (see .env)");
+      if (!deps.auth.isAuthorized(req))
+        throw new ApiError(401, "UNAUTHORIZED", "missing or wrong API key: send Authorization: Bearer <TRIGGER_API_KEY> (see .env)");
       const candidates = ROUTES.map((route) => ({ route, match: route.pattern.exec(url.pathname) })).filter((c) => c.match);
       if (candidates.length === 0) throw new ApiError(404, "NOT_FOUND", `no API route ${url.pathname}`);
       const hit = candidates.find((c) => c.route.method === req.method);
@@ -219,7 +237,8 @@ export async function createRequestListener(deps: ApiDeps): Promise<(req: Incomi
       await handlers[hit.route.handler](req, res, url, decodeURIComponent(hit.match![1] ?? ""));
       return;
     }
-    if (req.method !== "GET" && req.method !== "HEAD") throw new ApiError(405, "METHOD_NOT_ALLOWED", `${req.method} is not supported on ${url.pathname}`);
+    if (req.method !== "GET" && req.method !== "HEAD")
+      throw new ApiError(405, "METHOD_NOT_ALLOWED", `${req.method} is not supported on ${url.pathname}`);
     // Pages (not assets) carry the session cookie, so the dashboard's fetches are authorized without the key.
     if (!/\.[a-z0-9]+$/i.test(url.pathname)) res.setHeader("set-cookie", deps.auth.sessionCookie());
     if (dashboard && (await dashboard(req, res))) return;
@@ -249,7 +268,10 @@ export async function createRequestListener(deps: ApiDeps): Promise<(req: Incomi
 }
 
 /** Starts the server; resolves with the bound address once listening. */
-export async function startServer(deps: ApiDeps, options: { readonly host: string; readonly port: number }): Promise<{ server: http.Server; url: string }> {
+export async function startServer(
+  deps: ApiDeps,
+  options: { readonly host: string; readonly port: number },
+): Promise<{ server: http.Server; url: string }> {
   const server = http.createServer(await createRequestListener(deps));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

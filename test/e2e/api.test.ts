@@ -12,15 +12,40 @@ const post = (rawBody: string, headers: Record<string, string> = {}) =>
 
 describe("bad input: each gets its status and error code, never a stack trace", () => {
   const cases: [string, number, string, () => ReturnType<typeof post>][] = [
-    ["no Authorization header", 401, "UNAUTHORIZED", () => post(JSON.stringify({ name: "my.event", payload: TUTORIAL }), { authorization: "" })],
-    ["a wrong key", 401, "UNAUTHORIZED", () => post(JSON.stringify({ name: "my.event", payload: TUTORIAL }), { authorization: "Bearer tr_dev_wrong" })],
-    ["a body that is not JSON by content type", 415, "UNSUPPORTED_MEDIA_TYPE", () => post("name=my.event", { "content-type": "text/plain" })],
-    ["a body over 256 KiB", 413, "PAYLOAD_TOO_LARGE", () => post(JSON.stringify({ name: "my.event", payload: { message: "x".repeat(300 * 1024), shouldFail: false } }))],
+    [
+      "no Authorization header",
+      401,
+      "UNAUTHORIZED",
+      () => post(JSON.stringify({ name: "my.event", payload: TUTORIAL }), { authorization: "" }),
+    ],
+    [
+      "a wrong key",
+      401,
+      "UNAUTHORIZED",
+      () => post(JSON.stringify({ name: "my.event", payload: TUTORIAL }), { authorization: "Bearer tr_dev_wrong" }),
+    ],
+    [
+      "a body that is not JSON by content type",
+      415,
+      "UNSUPPORTED_MEDIA_TYPE",
+      () => post("name=my.event", { "content-type": "text/plain" }),
+    ],
+    [
+      "a body over 256 KiB",
+      413,
+      "PAYLOAD_TOO_LARGE",
+      () => post(JSON.stringify({ name: "my.event", payload: { message: "x".repeat(300 * 1024), shouldFail: false } })),
+    ],
     ["malformed JSON", 400, "MALFORMED_JSON", () => post('{"name": "my.event", ')],
     ["a JSON array", 400, "INVALID_EVENT", () => post("[1]")],
     ["no name", 400, "MISSING_NAME", () => post(JSON.stringify({ payload: TUTORIAL }))],
     ["a name that is not a string", 400, "MISSING_NAME", () => post(JSON.stringify({ name: 5, payload: TUTORIAL }))],
-    ["a timestamp that is not a date", 400, "INVALID_EVENT", () => post(JSON.stringify({ name: "my.event", payload: TUTORIAL, timestamp: "yesterday" }))],
+    [
+      "a timestamp that is not a date",
+      400,
+      "INVALID_EVENT",
+      () => post(JSON.stringify({ name: "my.event", payload: TUTORIAL, timestamp: "yesterday" })),
+    ],
     ["an unknown run", 404, "NOT_FOUND", () => dev.request("GET", "/api/v1/runs/no-such-run")],
     ["an unknown event", 404, "NOT_FOUND", () => dev.request("GET", "/api/v1/events/no-such-event")],
     ["an unknown job", 404, "NOT_FOUND", () => dev.request("GET", "/api/v1/jobs/no-such-job")],
@@ -49,7 +74,8 @@ describe("bad input: each gets its status and error code, never a stack trace", 
     expect(answer.body).toEqual({
       error: {
         code: "EVENT_VALIDATION",
-        message: 'event "my.event" does not match its schema: /shouldFail must have required property \'shouldFail\'; /extra must NOT have additional properties: extra; /message must be string',
+        message:
+          "event \"my.event\" does not match its schema: /shouldFail must have required property 'shouldFail'; /extra must NOT have additional properties: extra; /message must be string",
         details: { id: "rejected-1", errors },
       },
     });
@@ -133,7 +159,10 @@ describe("the dashboard's session", () => {
 describe("live updates", () => {
   it("GET /api/v1/stream emits an event change and run changes as server-sent events", async () => {
     const controller = new AbortController();
-    const stream = await fetch(`${dev.url}/api/v1/stream`, { headers: { authorization: `Bearer ${dev.apiKey}` }, signal: controller.signal });
+    const stream = await fetch(`${dev.url}/api/v1/stream`, {
+      headers: { authorization: `Bearer ${dev.apiKey}` },
+      signal: controller.signal,
+    });
     expect(stream.headers.get("content-type")).toBe("text/event-stream");
     const reader = stream.body!.getReader();
     const sent = await dev.send("my.event", { message: "live", shouldFail: false }, "live-1");

@@ -7,7 +7,9 @@ const dev = devServerForThisFile();
 
 describe("concurrent sends", () => {
   it("50 distinct events sent at once -> 50 runs, all SUCCEEDED", async () => {
-    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => dev.send("my.event", { message: `m${i}`, shouldFail: false }, `bulk-${i}`)));
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => dev.send("my.event", { message: `m${i}`, shouldFail: false }, `bulk-${i}`)),
+    );
     expect(answers.map((a) => a.status)).toEqual(Array(50).fill(202));
     const runs = await Promise.all(answers.map((a) => dev.waitForRun(a.body.runs[0].id, undefined, 60_000)));
     expect(runs.map((r) => r.status)).toEqual(Array(50).fill("SUCCEEDED"));
@@ -18,7 +20,9 @@ describe("concurrent sends", () => {
   });
 
   it("the same event id sent 20 times at once -> exactly one run; every answer names it", async () => {
-    const answers = await Promise.all(Array.from({ length: 20 }, () => dev.send("my.event", { message: "once", shouldFail: false }, "same-id")));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => dev.send("my.event", { message: "once", shouldFail: false }, "same-id")),
+    );
     const run = { id: "my-first-workflow--same-id", jobId: "my-first-workflow" };
     expect(answers.map((a) => a.body)).toEqual(Array(20).fill({ id: "same-id", runs: [run] }));
     expect(answers.filter((a) => a.status === 202)).toHaveLength(1);

@@ -75,7 +75,10 @@ export class DevProcess {
 
   /** The key `dev` wrote to the project's `.env`. */
   get apiKey(): string {
-    const line = fs.readFileSync(path.join(this.root, ".env"), "utf8").split("\n").find((l) => l.startsWith("TRIGGER_API_KEY="));
+    const line = fs
+      .readFileSync(path.join(this.root, ".env"), "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("TRIGGER_API_KEY="));
     return line!.slice("TRIGGER_API_KEY=".length);
   }
 
@@ -98,7 +101,8 @@ export class DevProcess {
   async waitForOutput(pattern: RegExp, timeoutMs = 15_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!pattern.test(this.text)) {
-      if (this.child?.exitCode !== null && this.child?.exitCode !== undefined) throw new Error(`stepjobs dev exited (${this.child.exitCode}):\n${this.text}`);
+      if (this.child?.exitCode !== null && this.child?.exitCode !== undefined)
+        throw new Error(`stepjobs dev exited (${this.child.exitCode}):\n${this.text}`);
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} in:\n${this.text}`);
       await sleep(50);
     }
@@ -114,7 +118,11 @@ export class DevProcess {
   }
 
   /** A request to the API with the project's key (unless `headers` says otherwise). */
-  async request<T = any>(method: string, pathname: string, options: { body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}): Promise<Answer<T>> {
+  async request<T = any>(
+    method: string,
+    pathname: string,
+    options: { body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+  ): Promise<Answer<T>> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.apiKey}`, ...options.headers };
     let body: string | undefined = options.rawBody;
     if (options.body !== undefined) {
@@ -164,7 +172,11 @@ export function devServerForThisFile(): DevProcess {
 }
 
 /** Runs the CLI (`stepjobs <args>`) in `cwd` (a project dir: the CLI reads its `.env`); resolves with its exit code and output. */
-export function runCli(args: string[], env: Record<string, string>, cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...CHILD_ENV, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -178,4 +190,3 @@ export function runCli(args: string[], env: Record<string, string>, cwd: string)
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
-

@@ -11,7 +11,10 @@ const original = fs.readFileSync(file, "utf8");
 
 describe("editing a job while dev runs", () => {
   it("re-registers the changed job without a restart; new runs use the new code", async () => {
-    fs.writeFileSync(file, original.replace('version: "1.0.0"', 'version: "1.1.0"').replace("Workflow completed successfully!", "Workflow v1.1 completed!"));
+    fs.writeFileSync(
+      file,
+      original.replace('version: "1.0.0"', 'version: "1.1.0"').replace("Workflow completed successfully!", "Workflow v1.1 completed!"),
+    );
     await dev.waitForOutput(/re-registered job my-first-workflow v1\.1\.0 {2}on "my\.event"/);
     expect((await dev.request("GET", "/api/v1/jobs/my-first-workflow")).body.version).toBe("1.1.0");
     const sent = await dev.send("my.event", { message: "after the edit", shouldFail: false });
@@ -22,7 +25,9 @@ describe("editing a job while dev runs", () => {
   });
 
   it("a broken edit prints its error with file:line:col and keeps the last good version", async () => {
-    const broken = original.replace('version: "1.0.0"', 'version: "1.2.0"').replace("maxAttempts: 3, // Try up to 3 times", "maxAttempts: Number(process.env.ATTEMPTS),");
+    const broken = original
+      .replace('version: "1.0.0"', 'version: "1.2.0"')
+      .replace("maxAttempts: 3, // Try up to 3 times", "maxAttempts: Number(process.env.ATTEMPTS),");
     expect(broken).not.toBe(original);
     const before = dev.output.length;
     fs.writeFileSync(file, broken);

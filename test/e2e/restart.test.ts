@@ -27,7 +27,14 @@ describe("a run in flight when the process dies", () => {
     expect(linesOf(file)).toEqual(["write-once", "flaky attempt 1", "flaky attempt 2"]);
     expect(run.tasks.map((t: any) => [t.id, t.status, t.attempts.map((a: any) => [a.number, a.status, a.error])])).toEqual([
       ["write-once", "SUCCEEDED", [[1, "SUCCEEDED", null]]],
-      ["flaky", "SUCCEEDED", [[1, "FAILED", { name: "Error", message: "the first attempt always fails" }], [2, "SUCCEEDED", null]]],
+      [
+        "flaky",
+        "SUCCEEDED",
+        [
+          [1, "FAILED", { name: "Error", message: "the first attempt always fails" }],
+          [2, "SUCCEEDED", null],
+        ],
+      ],
     ]);
     // The 4 s retry wait was honoured across the restart (what was left of it was waited after start).
     const [failed, retried] = run.tasks[1].attempts;

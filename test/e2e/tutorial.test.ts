@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { devServerForThisFile, freePort, runCli } from "./helpers.ts";
-import { TUTORIAL_RETRY_LOGS } from "../local/tutorial-expectations.ts";
+import { TUTORIAL_RETRY_LOGS } from "../helpers/tutorial-expectations.ts";
 
 /** The tutorial's journey against `stepjobs dev` spawned as a child process, over real HTTP and the CLI. */
 
@@ -40,7 +40,15 @@ describe("the tutorial's curl command", () => {
     expect(run.status).toBe("SUCCEEDED");
     expect(run.error).toBeNull();
     expect(attemptsOf(run)).toEqual([
-      ["process-incoming-data", "process-incoming-data", "SUCCEEDED", [[1, "FAILED", SIMULATED], [2, "SUCCEEDED", null]]],
+      [
+        "process-incoming-data",
+        "process-incoming-data",
+        "SUCCEEDED",
+        [
+          [1, "FAILED", SIMULATED],
+          [2, "SUCCEEDED", null],
+        ],
+      ],
       ["send-confirmation", "send-confirmation", "SUCCEEDED", [[1, "SUCCEEDED", null]]],
     ]);
   });
@@ -81,7 +89,10 @@ describe("the tutorial's curl command", () => {
     const result = await runCli(["run", run.id], { TRIGGER_API_URL: dev.url, TRIGGER_API_KEY: dev.apiKey }, dev.root);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
-    const text = result.stdout.replace(/\d\d:\d\d:\d\d\.\d{3}/g, "T").replace(/\(\d+ ms\)/g, "(N ms)").replace(/ in \d+\.\d s/, " in N s");
+    const text = result.stdout
+      .replace(/\d\d:\d\d:\d\d\.\d{3}/g, "T")
+      .replace(/\(\d+ ms\)/g, "(N ms)")
+      .replace(/ in \d+\.\d s/, " in N s");
     expect(text.split("\n")).toEqual([
       `run ${run.id}  job my-first-workflow  event ${eventId}  SUCCEEDED in N s`,
       `  T  info   Received 'my.event' payload {"message":"Hello via curl!","shouldFail":true}`,
@@ -106,14 +117,27 @@ describe("the tutorial's curl command", () => {
 describe("the mini-challenge job", () => {
   it("high priority: attempts 1 and 2 fail, the 3rd succeeds (sent with `stepjobs send`)", async () => {
     // No TRIGGER_API_KEY in the environment: the CLI reads it from the project's .env, as after `npm run dev`.
-    const sent = await runCli(["send", "priority.event", '{"message":"High priority data","shouldFail":true,"priority":"high"}'], { TRIGGER_API_URL: dev.url }, dev.root);
+    const sent = await runCli(
+      ["send", "priority.event", '{"message":"High priority data","shouldFail":true,"priority":"high"}'],
+      { TRIGGER_API_URL: dev.url },
+      dev.root,
+    );
     expect(sent.code).toBe(0);
     const match = /^event (\S+)\nrun (priority-workflow--\S+) {2}\(priority-workflow\) {2}-> stepjobs run \2 --follow\n$/.exec(sent.stdout);
     expect(match).not.toBeNull();
     const run = await dev.waitForRun(match![2]);
     expect(run.status).toBe("SUCCEEDED");
     expect(attemptsOf(run)).toEqual([
-      ["process-incoming-data", "process-incoming-data", "SUCCEEDED", [[1, "FAILED", SIMULATED], [2, "FAILED", SIMULATED], [3, "SUCCEEDED", null]]],
+      [
+        "process-incoming-data",
+        "process-incoming-data",
+        "SUCCEEDED",
+        [
+          [1, "FAILED", SIMULATED],
+          [2, "FAILED", SIMULATED],
+          [3, "SUCCEEDED", null],
+        ],
+      ],
       ["send-confirmation", "send-confirmation", "SUCCEEDED", [[1, "SUCCEEDED", null]]],
     ]);
   });
@@ -136,7 +160,9 @@ describe("a task that fails for good", () => {
     const run = await dev.waitForRun(answer.body.runs[0].id);
     expect(run.status).toBe("FAILED");
     expect(run.error).toEqual({ name: "NonRetriableError", message: "card 4242 was declined" });
-    expect(attemptsOf(run)).toEqual([["charge", "charge", "FAILED", [[1, "FAILED", { name: "NonRetriableError", message: "card 4242 was declined" }]]]]);
+    expect(attemptsOf(run)).toEqual([
+      ["charge", "charge", "FAILED", [[1, "FAILED", { name: "NonRetriableError", message: "card 4242 was declined" }]]],
+    ]);
     const cli = await runCli(["run", run.id], { TRIGGER_API_URL: dev.url }, dev.root);
     expect(cli.code).toBe(1);
     expect(cli.stdout).toContain("  error NonRetriableError: card 4242 was declined\n");
@@ -147,13 +173,19 @@ describe("the CLI without a server, and misused", () => {
   it("says in one line that no server is running (exit 1)", async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
     const result = await runCli(["runs"], { TRIGGER_API_URL: url, TRIGGER_API_KEY: "k" }, dev.root);
-    expect(result).toEqual({ code: 1, stdout: "", stderr: `stepjobs runs: no stepjobs server at ${url}: start it with \`npm run dev\` (or set TRIGGER_API_URL)\n` });
+    expect(result).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `stepjobs runs: no stepjobs server at ${url}: start it with \`npm run dev\` (or set TRIGGER_API_URL)\n`,
+    });
   });
 
   it("exits 2 with the usage on a usage error", async () => {
     const result = await runCli(["send"], { TRIGGER_API_URL: dev.url }, dev.root);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe("stepjobs send: missing the event name\nusage: stepjobs send <name> [json | --file payload.json] [--id event-id]\n");
+    expect(result.stderr).toBe(
+      "stepjobs send: missing the event name\nusage: stepjobs send <name> [json | --file payload.json] [--id event-id]\n",
+    );
   });
 
   it("`stepjobs send` with a payload the schema rejects exits 1 and lists every violation", async () => {

@@ -34,7 +34,7 @@ describe("ApiAuth", () => {
 
 describe(".env", () => {
   it("parses KEY=VALUE lines, comments, quotes and export", () => {
-    expect(parseEnv('# c\nA=1\nexport B="two words"\nC=\'x\'\nnot a line\n')).toEqual({ A: "1", B: "two words", C: "x" });
+    expect(parseEnv("# c\nA=1\nexport B=\"two words\"\nC='x'\nnot a line\n")).toEqual({ A: "1", B: "two words", C: "x" });
   });
 
   it("writes missing keys once and keeps existing ones", () => {
@@ -47,7 +47,9 @@ describe(".env", () => {
     const second = ensureEnvFile(root);
     expect(second.generated).toEqual([]);
     expect(second.values).toEqual(first.values);
-    expect(fs.readFileSync(path.join(root, ".env"), "utf8")).toBe(`OTHER=1\nTRIGGER_API_KEY=tr_dev_mine\nTRIGGER_PUBLIC_KEY=${first.values.TRIGGER_PUBLIC_KEY}\n`);
+    expect(fs.readFileSync(path.join(root, ".env"), "utf8")).toBe(
+      `OTHER=1\nTRIGGER_API_KEY=tr_dev_mine\nTRIGGER_PUBLIC_KEY=${first.values.TRIGGER_PUBLIC_KEY}\n`,
+    );
     fs.rmSync(root, { recursive: true });
   });
 });

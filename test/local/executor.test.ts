@@ -1,13 +1,21 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { compileProject } from "../../lib/compiler/compile-project.ts";
-import { type AttemptEnd, type ExecutionOutcome, JobMachine, localDefinition, type ResumePoint, type RunObserver, runnerStateNames } from "../../lib/local/executor.ts";
+import {
+  type AttemptEnd,
+  type ExecutionOutcome,
+  JobMachine,
+  localDefinition,
+  type ResumePoint,
+  type RunObserver,
+  runnerStateNames,
+} from "../../lib/local/executor.ts";
 import { decideRetry, remainingRetriers } from "../../lib/local/native-retry.ts";
 import type { RunInput, RunState } from "../../lib/runtime/run-state.ts";
 import { registeredJobs } from "../../lib/sdk/client.ts";
 import type { LogLine } from "../../lib/sdk/types.ts";
 import { ROOT, runInput } from "../helpers/load-job.ts";
 import { calls } from "../fixtures/jobs/dynamic-ids.ts";
-import { TUTORIAL_RETRY_LOGS } from "./tutorial-expectations.ts";
+import { TUTORIAL_RETRY_LOGS } from "../helpers/tutorial-expectations.ts";
 
 /** The real compiled ASL of each job, on aws-local-stepfunctions, with zero retry and Wait durations. */
 const machines = new Map<string, JobMachine>();
@@ -41,18 +49,33 @@ const logRows = (logs: readonly LogLine[]) => logs.map((l) => [l.level, l.messag
 
 describe("the tutorial job on its compiled ASL (aws-local-stepfunctions, zero waits)", () => {
   it("shouldFail: true -> the native Retry re-runs task 1 once (attempt 2 succeeds), task 2 gets task 1's result", async () => {
-    const { outcome, attempts, logs, steps } = await execute("my-first-workflow", runInput("my.event", { message: "Hello via curl!", shouldFail: true }));
+    const { outcome, attempts, logs, steps } = await execute(
+      "my-first-workflow",
+      runInput("my.event", { message: "Hello via curl!", shouldFail: true }),
+    );
     expect(outcome.status).toBe("SUCCEEDED");
     expect(outcome.retries.map((r) => r.stateName)).toEqual(["process-incoming-data"]);
     expect(attemptRows(attempts)).toEqual([
-      ["process-incoming-data", "process-incoming-data", 1, "FAILED", "Error: Simulated transient error during processing!", { waitSeconds: 0, jitter: false }],
+      [
+        "process-incoming-data",
+        "process-incoming-data",
+        1,
+        "FAILED",
+        "Error: Simulated transient error during processing!",
+        { waitSeconds: 0, jitter: false },
+      ],
       ["process-incoming-data", "process-incoming-data", 2, "SUCCEEDED", null, null],
       ["send-confirmation", "send-confirmation", 1, "SUCCEEDED", null, null],
     ]);
     expect(steps).toEqual(["Plan", "process-incoming-data", "send-confirmation"]);
     expect(logRows(logs)).toEqual(TUTORIAL_RETRY_LOGS);
     expect(outcome.final.memo).toEqual([
-      { key: "process-incoming-data#0", id: "process-incoming-data", ok: true, result: { status: "processed", originalMessage: "Hello via curl!" } },
+      {
+        key: "process-incoming-data#0",
+        id: "process-incoming-data",
+        ok: true,
+        result: { status: "processed", originalMessage: "Hello via curl!" },
+      },
       { key: "send-confirmation#0", id: "send-confirmation", ok: true, result: { confirmationSent: true } },
     ]);
   });
@@ -70,18 +93,38 @@ describe("the tutorial job on its compiled ASL (aws-local-stepfunctions, zero wa
 
 describe("the challenge job", () => {
   it("high -> attempts 1 and 2 fail, the 3rd (the last the policy allows) succeeds", async () => {
-    const { outcome, attempts } = await execute("priority-workflow", runInput("priority.event", { message: "High priority data", shouldFail: true, priority: "high" }));
+    const { outcome, attempts } = await execute(
+      "priority-workflow",
+      runInput("priority.event", { message: "High priority data", shouldFail: true, priority: "high" }),
+    );
     expect(outcome.status).toBe("SUCCEEDED");
     expect(attemptRows(attempts)).toEqual([
-      ["process-incoming-data", "process-incoming-data", 1, "FAILED", "Error: Simulated transient error during processing!", { waitSeconds: 0, jitter: false }],
-      ["process-incoming-data", "process-incoming-data", 2, "FAILED", "Error: Simulated transient error during processing!", { waitSeconds: 0, jitter: false }],
+      [
+        "process-incoming-data",
+        "process-incoming-data",
+        1,
+        "FAILED",
+        "Error: Simulated transient error during processing!",
+        { waitSeconds: 0, jitter: false },
+      ],
+      [
+        "process-incoming-data",
+        "process-incoming-data",
+        2,
+        "FAILED",
+        "Error: Simulated transient error during processing!",
+        { waitSeconds: 0, jitter: false },
+      ],
       ["process-incoming-data", "process-incoming-data", 3, "SUCCEEDED", null, null],
       ["send-confirmation", "send-confirmation", 1, "SUCCEEDED", null, null],
     ]);
   });
 
   it("low -> one attempt even with shouldFail", async () => {
-    const { outcome, attempts } = await execute("priority-workflow", runInput("priority.event", { message: "Low priority data", shouldFail: true, priority: "low" }));
+    const { outcome, attempts } = await execute(
+      "priority-workflow",
+      runInput("priority.event", { message: "Low priority data", shouldFail: true, priority: "low" }),
+    );
     expect(outcome.status).toBe("SUCCEEDED");
     expect(attemptRows(attempts)).toEqual([
       ["process-incoming-data", "process-incoming-data", 1, "SUCCEEDED", null, null],
@@ -91,7 +134,14 @@ describe("the challenge job", () => {
 });
 
 describe("a task that always fails", () => {
-  const failed = (n: number, retry: unknown) => ["flaky-api", "flaky-api", n, "FAILED", `UpstreamError: upstream returned 503 on attempt ${n}`, retry];
+  const failed = (n: number, retry: unknown) => [
+    "flaky-api",
+    "flaky-api",
+    n,
+    "FAILED",
+    `UpstreamError: upstream returned 503 on attempt ${n}`,
+    retry,
+  ];
 
   it("gets exactly maxAttempts (4) attempts, then the run fails with the task's error name and message", async () => {
     const { outcome, attempts, steps } = await execute("always-fails", runInput("always.fails", {}));
@@ -111,7 +161,12 @@ describe("a task that always fails", () => {
   it("resumed after 2 attempts: attempts continue at 3 and stop at 4, the policy's total", async () => {
     const machine = machines.get("always-fails")!;
     const used = decideRetry(machine.retriersOf("flaky-api"), ["UpstreamError", "UpstreamError"]).used;
-    const saved: RunState = { ...runInput("always.fails", {}), status: "running", memo: [], next: { key: "flaky-api#0", task: "flaky-api", index: 0 } };
+    const saved: RunState = {
+      ...runInput("always.fails", {}),
+      status: "running",
+      memo: [],
+      next: { key: "flaky-api#0", task: "flaky-api", index: 0 },
+    };
     const { outcome, attempts } = await execute("always-fails", saved, { stateName: "flaky-api", priorAttempts: 2, used });
     expect(outcome.status).toBe("FAILED");
     expect(attemptRows(attempts)).toEqual([failed(3, { waitSeconds: 0, jitter: true }), failed(4, null)]);
@@ -128,7 +183,11 @@ describe("resuming the tutorial job after a restart during its retry wait", () =
       memo: [],
       next: { key: "process-incoming-data#0", task: "process-incoming-data", index: 0 },
     };
-    const { outcome, attempts, logs } = await execute("my-first-workflow", saved, { stateName: "process-incoming-data", priorAttempts: 1, used });
+    const { outcome, attempts, logs } = await execute("my-first-workflow", saved, {
+      stateName: "process-incoming-data",
+      priorAttempts: 1,
+      used,
+    });
     expect(outcome.status).toBe("SUCCEEDED");
     expect(attemptRows(attempts)).toEqual([
       ["process-incoming-data", "process-incoming-data", 2, "SUCCEEDED", null, null],
@@ -187,7 +246,12 @@ describe("the definition the executor runs", () => {
     for (const [name, state] of Object.entries(local.States)) {
       const original = compiled.States[name] as Record<string, unknown>;
       if (state.Type !== "Task") expect(state).toEqual(original);
-      else expect(state).toEqual({ ...original, Parameters: { ...(original.Parameters as object), FunctionName: "local" }, TimeoutSeconds: 900 });
+      else
+        expect(state).toEqual({
+          ...original,
+          Parameters: { ...(original.Parameters as object), FunctionName: "local" },
+          TimeoutSeconds: 900,
+        });
     }
   });
 });

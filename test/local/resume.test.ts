@@ -11,10 +11,21 @@ const plan = {
   id: "job",
   tasks: [{ id: "flaky", match: "literal", stateName: "flaky", retry, maxAttempts: 3 }],
 } as unknown as JobPlan;
-const job = { plan, retriersOf: (name: string) => (name === "flaky" ? [{ ErrorEquals: ["NonRetriableError"], MaxAttempts: 0 }, retry] : []) };
+const job = {
+  plan,
+  retriersOf: (name: string) => (name === "flaky" ? [{ ErrorEquals: ["NonRetriableError"], MaxAttempts: 0 }, retry] : []),
+};
 const event = { id: "e", name: "ev", timestamp: "2026-11-25T00:00:00.000Z", payload: {} };
 const waiting: RunState = { runId: "r", event, status: "running", memo: [], next: { key: "flaky#0", task: "flaky", index: 0 } };
-const run = (state?: RunState): RunRecord => ({ id: "r", jobId: "job", jobVersion: "1", eventId: "e", status: "RUNNING", startedAt: event.timestamp, state });
+const run = (state?: RunState): RunRecord => ({
+  id: "r",
+  jobId: "job",
+  jobVersion: "1",
+  eventId: "e",
+  status: "RUNNING",
+  startedAt: event.timestamp,
+  state,
+});
 const failed = (number: number, endedAt: string, name = "Error"): AttemptRecord => ({
   runId: "r",
   taskKey: "flaky#0",
@@ -59,7 +70,11 @@ describe("planResume", () => {
 
   it("every allowed attempt failed before the Catch ran: replay the Catch so Plan records the failure", () => {
     const attempts = [failed(1, "2026-11-25T00:00:00.000Z"), failed(2, "2026-11-25T00:00:01.000Z"), failed(3, "2026-11-25T00:00:02.000Z")];
-    expect(planResume(run(waiting), attempts, job, options)).toEqual({ kind: "execute", input: { ...waiting, caught: { Error: "Error", Cause: "m3" } }, waitMs: 0 });
+    expect(planResume(run(waiting), attempts, job, options)).toEqual({
+      kind: "execute",
+      input: { ...waiting, caught: { Error: "Error", Cause: "m3" } },
+      waitMs: 0,
+    });
   });
 
   it("a NonRetriableError failure is not retried after a restart either", () => {

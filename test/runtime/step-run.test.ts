@@ -3,6 +3,7 @@ import { stepRun } from "../../lib/runtime/step-run.ts";
 import type { AslDefinition } from "../../lib/compiler/render-state-machine.ts";
 import type { Job } from "../../lib/sdk/client.ts";
 import { driveRun } from "../helpers/drive-run.ts";
+import { TUTORIAL_RETRY_LOGS } from "../helpers/tutorial-expectations.ts";
 import { loadJobs, runInput } from "../helpers/load-job.ts";
 import { flags } from "../fixtures/jobs/nondeterministic.ts";
 import { calls } from "../fixtures/jobs/dynamic-ids.ts";
@@ -32,15 +33,7 @@ describe("the tutorial job, driven through its compiled state machine", () => {
       { state: "Succeeded" },
     ]);
     expect(run.waits).toEqual([{ state: "process-incoming-data", seconds: 1 }]);
-    expect(messages(run.logs)).toEqual([
-      ["info", "Received 'my.event' payload", null, null],
-      ["info", "Processing data: Hello via curl!", "process-incoming-data", 1],
-      ["warn", "Simulating a temporary failure for attempt 1...", "process-incoming-data", 1],
-      ["info", "Processing data: Hello via curl!", "process-incoming-data", 2],
-      ["info", "Data processed successfully!", "process-incoming-data", 2],
-      ["info", "Sending confirmation for: Hello via curl!", "send-confirmation", 1],
-      ["info", "Workflow completed successfully!", null, null],
-    ]);
+    expect(messages(run.logs)).toEqual(TUTORIAL_RETRY_LOGS);
     expect(run.logs[0].data).toEqual({ message: "Hello via curl!", shouldFail: true });
     expect(run.final.memo).toEqual([
       {

@@ -1,6 +1,6 @@
 /**
  * What the tutorial's run logs for `{"message":"Hello via curl!","shouldFail":true}`, as
- * [level, message, taskId, attempt] rows: shared by the executor test and the end-to-end test.
+ * [level, message, taskId, attempt] rows: shared by the runtime, executor and end-to-end tests.
  */
 export const TUTORIAL_RETRY_LOGS = [
   ["info", "Received 'my.event' payload", null, null],
