@@ -1,0 +1,131 @@
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import * as events from "aws-cdk-lib/aws-events";
+import * as targets from "aws-cdk-lib/aws-events-targets";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
+import * as logs from "aws-cdk-lib/aws-logs";
+import type * as sqs from "aws-cdk-lib/aws-sqs";
+import * as sfn from "aws-cdk-lib/aws-stepfunctions";
+import { Construct } from "constructs";
+import type { CompiledJob } from "../compiler/compile-project.ts";
+import { RUNNER_ARN_VARIABLE } from "../compiler/render-state-machine.ts";
+import { eventPatternFor } from "../ingest/event-pattern.ts";
+
+/** Properties of a {@link StepJob}. */
+export interface StepJobProps {
+  /** The compiled job: its plan, its ASL (exactly what `stepjobs synth` prints) and its module. */
+  readonly job: CompiledJob;
+  /** The generated runner entry module for this job (imports only this job's module). */
+  readonly runnerEntry: string;
+  /** The project root: where package-lock.json and tsconfig.json are. */
+  readonly projectRoot: string;
+  /** The bus the job's rule listens on. */
+  readonly bus: events.IEventBus;
+  /** The ingest function the rule targets. */
+  readonly ingest: lambda.IFunction;
+  /** Where events the ingest target could not take after its retries go. */
+  readonly deadLetterQueue: sqs.IQueue;
+  /**
+   * Execution log level of the state machine.
+   * @default sfn.LogLevel.ERROR
+   */
+  readonly logLevel?: sfn.LogLevel;
+  /**
+   * X-Ray tracing for the state machine and the runner.
+   * @default false
+   */
+  readonly tracing?: boolean;
+  /**
+   * Memory of the runner function in MiB.
+   * @default 512
+   */
+  readonly runnerMemorySize?: number;
+  /**
+   * Timeout of one runner invocation (one task attempt); a timeout is a failed attempt (`States.Timeout`).
+   * @default Duration.minutes(5)
+   */
+  readonly runnerTimeout?: Duration;
+  /**
+   * How long EventBridge keeps retrying the ingest target before dead-lettering.
+   * @default Duration.hours(24)
+   */
+  readonly maxEventAge?: Duration;
+  /**
+   * Retries of the ingest target before dead-lettering (EventBridge allows 0-185).
+   * @default 185
+   */
+  readonly retryAttempts?: number;
+}
+
+/**
+ * One job: its runner Lambda (an esbuild bundle of that job's module only), its Standard state machine from
+ * the compiled ASL with `${RunnerFunctionArn}` bound through `definitionSubstitutions`, a log group, and the
+ * EventBridge rule (`detail-type` = event name, plus `source` when set) that targets the ingest function.
+ */
+export class StepJob extends Construct {
+  /** The runner function. */
+  readonly runner: NodejsFunction;
+  /** The job's state machine. */
+  readonly stateMachine: sfn.StateMachine;
+  /** The rule routing the job's event to ingest. */
+  readonly rule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: StepJobProps) {
+    super(scope, id);
+    const { plan, definition } = props.job;
+    const tracing = props.tracing ?? false;
+
+    this.runner = new NodejsFunction(this, "Runner", {
+      description: `stepjobs runner of job ${plan.id} v${plan.version}`,
+      entry: props.runnerEntry,
+      handler: "handler",
+      projectRoot: props.projectRoot,
+      depsLockFilePath: `${props.projectRoot}/package-lock.json`,
+      // NodejsFunction's default runtime is older; pin the current LTS explicitly (ARCHITECTURE section 10).
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.runnerMemorySize ?? 512,
+      timeout: props.runnerTimeout ?? Duration.minutes(5),
+      tracing: tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
+      environment: { NODE_OPTIONS: "--enable-source-maps" },
+      logGroup: new logs.LogGroup(this, "RunnerLogs", { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        // Bundle AWS SDK clients too: cold start then does not scan the runtime's copy.
+        externalModules: [],
+        tsconfig: `${props.projectRoot}/tsconfig.json`,
+        forceDockerBundling: false,
+      },
+    });
+
+    const logGroup = new logs.LogGroup(this, "ExecutionLogs", {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stateMachine = new sfn.StateMachine(this, "StateMachine", {
+      comment: definition.Comment,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(definition)),
+      definitionSubstitutions: { [RUNNER_ARN_VARIABLE]: this.runner.functionArn },
+      logs: { destination: logGroup, level: props.logLevel ?? sfn.LogLevel.ERROR, includeExecutionData: true },
+      tracingEnabled: tracing,
+    });
+    // The definition is a string, so CDK cannot see the invoke: grant it (function ARN and its versions).
+    this.runner.grantInvoke(this.stateMachine);
+
+    const pattern = eventPatternFor(plan.trigger);
+    this.rule = new events.Rule(this, "Rule", {
+      description: `stepjobs: "${plan.trigger.event}" events to ingest for job ${plan.id}`,
+      eventBus: props.bus,
+      eventPattern: { detailType: [...pattern["detail-type"]], ...(pattern.source ? { source: [...pattern.source] } : {}) },
+      targets: [
+        new targets.LambdaFunction(props.ingest, {
+          deadLetterQueue: props.deadLetterQueue,
+          retryAttempts: props.retryAttempts ?? 185,
+          maxEventAge: props.maxEventAge ?? Duration.hours(24),
+        }),
+      ],
+    });
+  }
+}

@@ -1,0 +1,136 @@
+import path from "node:path";
+import { CfnOutput, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as events from "aws-cdk-lib/aws-events";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
+import * as logs from "aws-cdk-lib/aws-logs";
+import * as sqs from "aws-cdk-lib/aws-sqs";
+import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
+import { Construct } from "constructs";
+import { compileProject } from "../compiler/compile-project.ts";
+import { STEPJOBS_TABLE } from "../store/table.ts";
+import { writeLambdaEntries } from "./lambda-entries.ts";
+import { StepJob } from "./step-job.ts";
+
+/** Properties of {@link StepJobs}. */
+export interface StepJobsProps {
+  /**
+   * The project root (package-lock.json, tsconfig.json).
+   * @default process.cwd()
+   */
+  readonly projectRoot?: string;
+  /**
+   * Where the jobs are, relative to the project root.
+   * @default "src/jobs"
+   */
+  readonly jobsDir?: string;
+  /**
+   * Execution log level of every state machine.
+   * @default sfn.LogLevel.ERROR
+   */
+  readonly logLevel?: sfn.LogLevel;
+  /**
+   * X-Ray tracing for state machines and runners.
+   * @default false
+   */
+  readonly tracing?: boolean;
+  /**
+   * What happens to the table and the dead-letter queue when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The app: a custom EventBus, the ingest function, one DynamoDB table (on demand, point-in-time recovery,
+ * TTL), an encrypted dead-letter queue, and a {@link StepJob} per job found in `jobsDir`. A job with an
+ * error stops synth with one line per error (file:line:col), as `stepjobs synth` prints them.
+ */
+export class StepJobs extends Construct {
+  readonly bus: events.EventBus;
+  readonly table: dynamodb.Table;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly ingest: NodejsFunction;
+  /** The jobs, by job id. */
+  readonly jobs: ReadonlyMap<string, StepJob>;
+
+  constructor(scope: Construct, id: string, props: StepJobsProps = {}) {
+    super(scope, id);
+    const root = path.resolve(props.projectRoot ?? process.cwd());
+    const project = compileProject({ root, jobsDir: props.jobsDir ?? "src/jobs" });
+    if (project.errors.length > 0) throw new Error(`stepjobs: the jobs have errors:\n${project.errors.map((e) => e.message).join("\n")}`);
+    const entries = writeLambdaEntries(root, project.jobs);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+
+    this.bus = new events.EventBus(this, "Bus");
+    this.table = new dynamodb.Table(this, "Table", {
+      partitionKey: { name: STEPJOBS_TABLE.partitionKey.name, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: STEPJOBS_TABLE.sortKey.name, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: STEPJOBS_TABLE.ttlAttribute,
+      removalPolicy,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: STEPJOBS_TABLE.listIndex.name,
+      partitionKey: { name: STEPJOBS_TABLE.listIndex.partitionKey.name, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: STEPJOBS_TABLE.listIndex.sortKey.name, type: dynamodb.AttributeType.STRING },
+    });
+    this.deadLetterQueue = new sqs.Queue(this, "DeadLetterQueue", {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy,
+    });
+
+    this.ingest = new NodejsFunction(this, "Ingest", {
+      description: "stepjobs ingest: validates events, records them, starts one execution per listening job",
+      entry: entries.ingest,
+      handler: "handler",
+      projectRoot: root,
+      depsLockFilePath: path.join(root, "package-lock.json"),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 512,
+      timeout: Duration.seconds(30),
+      logGroup: new logs.LogGroup(this, "IngestLogs", { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+      environment: { TABLE_NAME: this.table.tableName, NODE_OPTIONS: "--enable-source-maps" },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        externalModules: [],
+        tsconfig: path.join(root, "tsconfig.json"),
+        forceDockerBundling: false,
+      },
+    });
+    this.table.grantReadWriteData(this.ingest);
+
+    const jobs = new Map<string, StepJob>();
+    for (const compiled of project.jobs) {
+      const job = new StepJob(this, `Job-${compiled.plan.id}`, {
+        job: compiled,
+        runnerEntry: entries.runners.get(compiled.plan.id)!,
+        projectRoot: root,
+        bus: this.bus,
+        ingest: this.ingest,
+        deadLetterQueue: this.deadLetterQueue,
+        logLevel: props.logLevel,
+        tracing: props.tracing,
+      });
+      job.stateMachine.grantStartExecution(this.ingest);
+      jobs.set(compiled.plan.id, job);
+      new CfnOutput(this, `StateMachineArn-${compiled.plan.id}`, {
+        description: `State machine of job ${compiled.plan.id}`,
+        value: job.stateMachine.stateMachineArn,
+      });
+    }
+    this.jobs = jobs;
+    this.ingest.addEnvironment(
+      "STATE_MACHINE_ARNS",
+      Stack.of(this).toJsonString(Object.fromEntries([...jobs].map(([jobId, job]) => [jobId, job.stateMachine.stateMachineArn]))),
+    );
+    new CfnOutput(this, "EventBusName", { description: "Send events here (detail-type = event name)", value: this.bus.eventBusName });
+    new CfnOutput(this, "DeadLetterQueueUrl", { value: this.deadLetterQueue.queueUrl });
+  }
+}

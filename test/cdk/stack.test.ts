@@ -1,0 +1,163 @@
+import { App, Stack } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import { beforeAll, describe, expect, it } from "vitest";
+import { compileProject } from "../../lib/compiler/compile-project.ts";
+import { StepJobs } from "../../lib/constructs/index.ts";
+import { ROOT } from "../helpers/load-job.ts";
+
+let template: Template;
+let resources: Record<string, { Type: string; Properties: Record<string, any>; Metadata?: Record<string, unknown> }>;
+const compiled = new Map(compileProject({ root: ROOT, jobsDir: "src/jobs" }).jobs.map((j) => [j.plan.id, j.definition]));
+
+/** The logical id of the single resource of `type` whose id contains `part`. */
+function logicalId(type: string, part: string): string {
+  const ids = Object.keys(resources).filter((id) => resources[id].Type === type && id.includes(part));
+  expect(ids).toHaveLength(1);
+  return ids[0];
+}
+
+beforeAll(() => {
+  // Synthesized once: NodejsFunction bundles every Lambda with esbuild.
+  const app = new App();
+  const stack = new Stack(app, "Test");
+  new StepJobs(stack, "App", { projectRoot: ROOT });
+  template = Template.fromStack(stack);
+  resources = template.toJSON().Resources;
+});
+
+describe("StepJobs", () => {
+  it("deploys each job's state machine from exactly the ASL stepjobs synth prints, the runner bound by substitution", () => {
+    for (const [jobId, definition] of compiled) {
+      const part = `Job${jobId.replace(/-/g, "")}`;
+      const sm = resources[logicalId("AWS::StepFunctions::StateMachine", part)];
+      expect(JSON.parse(sm.Properties.DefinitionString)).toEqual(definition);
+      expect(sm.Properties.DefinitionSubstitutions).toEqual({
+        RunnerFunctionArn: { "Fn::GetAtt": [logicalId("AWS::Lambda::Function", `${part}Runner`), "Arn"] },
+      });
+      expect(sm.Properties.StateMachineType).toBe("STANDARD");
+      expect(sm.Properties.TracingConfiguration).toEqual({ Enabled: false });
+      expect(sm.Properties.LoggingConfiguration).toEqual({
+        Destinations: [
+          { CloudWatchLogsLogGroup: { LogGroupArn: { "Fn::GetAtt": [logicalId("AWS::Logs::LogGroup", `${part}ExecutionLogs`), "Arn"] } } },
+        ],
+        IncludeExecutionData: true,
+        Level: "ERROR",
+      });
+    }
+  });
+
+  it("the tutorial's process-incoming-data state carries its native Retry in the template", () => {
+    const sm = resources[logicalId("AWS::StepFunctions::StateMachine", "Jobmyfirstworkflow")];
+    expect(JSON.parse(sm.Properties.DefinitionString).States["process-incoming-data"].Retry.at(-1)).toEqual({
+      ErrorEquals: ["States.ALL"],
+      IntervalSeconds: 1,
+      MaxAttempts: 2,
+      BackoffRate: 1,
+    });
+  });
+
+  it("routes each job's event name from the custom bus to ingest, with retries and the dead-letter queue", () => {
+    const bus = { Ref: logicalId("AWS::Events::EventBus", "Bus") };
+    const dlq = { "Fn::GetAtt": [logicalId("AWS::SQS::Queue", "DeadLetterQueue"), "Arn"] };
+    const ingest = { "Fn::GetAtt": [logicalId("AWS::Lambda::Function", "AppIngest"), "Arn"] };
+    for (const [jobId, event] of [
+      ["myfirstworkflow", "my.event"],
+      ["priorityworkflow", "priority.event"],
+    ]) {
+      const rule = resources[logicalId("AWS::Events::Rule", `Job${jobId}Rule`)];
+      expect(rule.Properties.EventBusName).toEqual(bus);
+      expect(rule.Properties.EventPattern).toEqual({ "detail-type": [event] });
+      expect(rule.Properties.Targets).toEqual([
+        {
+          Arn: ingest,
+          Id: "Target0",
+          DeadLetterConfig: { Arn: dlq },
+          RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
+        },
+      ]);
+    }
+  });
+
+  it("one table: on demand, point-in-time recovery, TTL, the list index", () => {
+    template.hasResourceProperties("AWS::DynamoDB::Table", {
+      KeySchema: [
+        { AttributeName: "pk", KeyType: "HASH" },
+        { AttributeName: "sk", KeyType: "RANGE" },
+      ],
+      BillingMode: "PAY_PER_REQUEST",
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: "byTime",
+          KeySchema: [
+            { AttributeName: "gsi1pk", KeyType: "HASH" },
+            { AttributeName: "gsi1sk", KeyType: "RANGE" },
+          ],
+          Projection: { ProjectionType: "ALL" },
+        },
+      ],
+    });
+  });
+
+  it("the dead-letter queue is encrypted, refuses plain HTTP, and takes messages only from the job rules", () => {
+    const queueId = logicalId("AWS::SQS::Queue", "DeadLetterQueue");
+    expect(resources[queueId].Properties).toEqual({ MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true });
+    const queueArn = { "Fn::GetAtt": [queueId, "Arn"] };
+    const statements = resources[logicalId("AWS::SQS::QueuePolicy", "DeadLetterQueuePolicy")].Properties.PolicyDocument.Statement;
+    expect(statements.map(({ Sid: _sid, ...rest }: Record<string, unknown>) => rest)).toEqual([
+      {
+        Action: "sqs:*",
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+        Effect: "Deny",
+        Principal: { AWS: "*" },
+        Resource: queueArn,
+      },
+      ...["Jobmyfirstworkflow", "Jobpriorityworkflow"].map((part) => ({
+        Action: "sqs:SendMessage",
+        Condition: { ArnEquals: { "aws:SourceArn": { "Fn::GetAtt": [logicalId("AWS::Events::Rule", `${part}Rule`), "Arn"] } } },
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Resource: queueArn,
+      })),
+    ]);
+  });
+
+  it("every function runs Node.js 22 on arm64; runners get only their job's module", () => {
+    const functions = Object.entries(resources).filter(([, r]) => r.Type === "AWS::Lambda::Function");
+    expect(functions.map(([, r]) => [r.Properties.Runtime, r.Properties.Architectures])).toEqual(
+      functions.map(() => ["nodejs22.x", ["arm64"]]),
+    );
+    expect(functions.map(([id]) => id.replace(/[0-9A-F]{8}$/, "")).sort()).toEqual([
+      "AppIngest",
+      "AppJobmyfirstworkflowRunner",
+      "AppJobpriorityworkflowRunner",
+    ]);
+  });
+
+  it("IAM: each state machine may invoke only its runner; ingest may start only these state machines", () => {
+    for (const part of ["Jobmyfirstworkflow", "Jobpriorityworkflow"]) {
+      const runnerArn = { "Fn::GetAtt": [logicalId("AWS::Lambda::Function", `${part}Runner`), "Arn"] };
+      const policy = resources[logicalId("AWS::IAM::Policy", `${part}StateMachineRoleDefaultPolicy`)];
+      expect(policy.Properties.PolicyDocument.Statement.filter((s: { Action: unknown }) => s.Action === "lambda:InvokeFunction")).toEqual([
+        { Action: "lambda:InvokeFunction", Effect: "Allow", Resource: [runnerArn, { "Fn::Join": ["", [runnerArn, ":*"]] }] },
+      ]);
+    }
+    const ingestPolicy = resources[logicalId("AWS::IAM::Policy", "AppIngestServiceRoleDefaultPolicy")];
+    expect(
+      ingestPolicy.Properties.PolicyDocument.Statement.filter((s: { Action: unknown }) => s.Action === "states:StartExecution"),
+    ).toEqual(
+      ["Jobmyfirstworkflow", "Jobpriorityworkflow"].map((part) => ({
+        Action: "states:StartExecution",
+        Effect: "Allow",
+        Resource: { Ref: logicalId("AWS::StepFunctions::StateMachine", part) },
+      })),
+    );
+  });
+
+  it("ingest gets the table and the state machine ARNs by job id", () => {
+    const ingest = resources[logicalId("AWS::Lambda::Function", "AppIngest")];
+    expect(Object.keys(ingest.Properties.Environment.Variables).sort()).toEqual(["NODE_OPTIONS", "STATE_MACHINE_ARNS", "TABLE_NAME"]);
+    expect(ingest.Properties.Environment.Variables.TABLE_NAME).toEqual({ Ref: logicalId("AWS::DynamoDB::Table", "Table") });
+  });
+});
