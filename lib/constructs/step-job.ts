@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { type CfnElement, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as lambda from "aws-cdk-lib/aws-lambda";
@@ -10,6 +10,7 @@ import { Construct } from "constructs";
 import type { CompiledJob } from "../compiler/compile-project.ts";
 import { RUNNER_ARN_VARIABLE } from "../compiler/render-state-machine.ts";
 import { eventPatternFor } from "../ingest/event-pattern.ts";
+import { acknowledge, LAMBDA_BASIC_EXECUTION, PINNED_RUNTIME } from "./acknowledge-findings.ts";
 
 /** Properties of a {@link StepJob}. */
 export interface StepJobProps {
@@ -113,6 +114,32 @@ export class StepJob extends Construct {
     });
     // The definition is a string, so CDK cannot see the invoke: grant it (function ARN and its versions).
     this.runner.grantInvoke(this.stateMachine);
+    acknowledge(this.runner, LAMBDA_BASIC_EXECUTION, PINNED_RUNTIME);
+    acknowledge(
+      this.stateMachine,
+      {
+        id:
+          "AwsSolutions::AwsSolutions-IAM5[Resource::<" +
+          Stack.of(this).getLogicalId(this.runner.node.defaultChild as CfnElement) +
+          ".Arn>:*]",
+        reason:
+          "grantInvoke covers the runner's qualified ARNs (versions, aliases) so a published version can be invoked; it is still this one function",
+      },
+      {
+        id: "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+        reason:
+          "CloudWatch Logs vended log delivery (logs:CreateLogDelivery, ...) and X-Ray writes do not support resource-level permissions; AWS requires Resource *",
+      },
+      {
+        id: "AwsSolutions::AwsSolutions-SF1",
+        reason:
+          "Every event is already in the execution history (console, GetExecutionHistory); ERROR keeps log cost proportional to failures. Set logLevel: ALL to log everything",
+      },
+      {
+        id: "AwsSolutions::AwsSolutions-SF2",
+        reason: "X-Ray is opt-in (tracing: true) because it adds cost per trace; the execution history shows every step without it",
+      },
+    );
 
     const pattern = eventPatternFor(plan.trigger);
     this.rule = new events.Rule(this, "Rule", {

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { CfnOutput, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { type CfnElement, CfnOutput, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
 import * as lambda from "aws-cdk-lib/aws-lambda";
@@ -10,6 +10,7 @@ import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import { compileProject } from "../compiler/compile-project.ts";
 import { STEPJOBS_TABLE } from "../store/table.ts";
+import { acknowledge, LAMBDA_BASIC_EXECUTION, PINNED_RUNTIME } from "./acknowledge-findings.ts";
 import { writeLambdaEntries } from "./lambda-entries.ts";
 import { StepJob } from "./step-job.ts";
 
@@ -105,6 +106,14 @@ export class StepJobs extends Construct {
       },
     });
     this.table.grantReadWriteData(this.ingest);
+    acknowledge(this.ingest, LAMBDA_BASIC_EXECUTION, PINNED_RUNTIME, {
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.table.node.defaultChild as CfnElement)}.Arn>/index/*]`,
+      reason: "Listing events newest first queries the table's own byTime index; the grant is limited to this table's indexes",
+    });
+    acknowledge(this.deadLetterQueue, {
+      id: "AwsSolutions::AwsSolutions-SQS3",
+      reason: "This queue is the dead-letter queue of the ingest targets; a DLQ of a DLQ would only move the same messages again",
+    });
 
     const jobs = new Map<string, StepJob>();
     for (const compiled of project.jobs) {
