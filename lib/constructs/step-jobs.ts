@@ -5,6 +5,7 @@ import * as events from "aws-cdk-lib/aws-events";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
@@ -53,6 +54,12 @@ export class StepJobs extends Construct {
   readonly table: dynamodb.Table;
   readonly deadLetterQueue: sqs.Queue;
   readonly ingest: NodejsFunction;
+  /** `POST /api/v1/events` behind a Function URL. */
+  readonly api: NodejsFunction;
+  /** The API's bearer key, generated at deploy. */
+  readonly apiKey: secretsmanager.Secret;
+  /** The Function URL serving the API. */
+  readonly apiUrl: lambda.FunctionUrl;
   /** The jobs, by job id. */
   readonly jobs: ReadonlyMap<string, StepJob>;
 
@@ -114,6 +121,48 @@ export class StepJobs extends Construct {
       id: "AwsSolutions::AwsSolutions-SQS3",
       reason: "This queue is the dead-letter queue of the ingest targets; a DLQ of a DLQ would only move the same messages again",
     });
+
+    this.apiKey = new secretsmanager.Secret(this, "ApiKey", {
+      description: "stepjobs API key: send it as Authorization: Bearer <key>",
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      removalPolicy,
+    });
+    this.api = new NodejsFunction(this, "Api", {
+      description: "stepjobs HTTP API: POST /api/v1/events -> validated -> EventBridge",
+      entry: entries.api,
+      handler: "handler",
+      projectRoot: root,
+      depsLockFilePath: path.join(root, "package-lock.json"),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 512,
+      timeout: Duration.seconds(10),
+      logGroup: new logs.LogGroup(this, "ApiLogs", { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+      environment: {
+        EVENT_BUS_NAME: this.bus.eventBusName,
+        API_KEY_SECRET_ARN: this.apiKey.secretArn,
+        NODE_OPTIONS: "--enable-source-maps",
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        externalModules: [],
+        tsconfig: path.join(root, "tsconfig.json"),
+        forceDockerBundling: false,
+      },
+    });
+    this.apiKey.grantRead(this.api);
+    this.bus.grantPutEventsTo(this.api);
+    // The bearer key is checked by the function (SHA-256, constant time), so the URL itself is public.
+    this.apiUrl = this.api.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+    acknowledge(this.api, LAMBDA_BASIC_EXECUTION, PINNED_RUNTIME);
+    acknowledge(this.apiKey, {
+      id: "AwsSolutions::AwsSolutions-SMG4",
+      reason:
+        "The API key is rotated by the operator (update the secret; new containers read it); automatic rotation would break clients holding the key",
+    });
+    new CfnOutput(this, "ApiUrl", { description: "POST <url>api/v1/events with Authorization: Bearer <key>", value: this.apiUrl.url });
+    new CfnOutput(this, "ApiKeySecretArn", { description: "The API key (Secrets Manager)", value: this.apiKey.secretArn });
 
     const jobs = new Map<string, StepJob>();
     for (const compiled of project.jobs) {

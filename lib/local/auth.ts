@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import { secretsEqual } from "../ingest/event-request.ts";
 import type { IncomingMessage } from "node:http";
 
 /**
@@ -11,14 +12,7 @@ import type { IncomingMessage } from "node:http";
 /** Name of the dashboard's session cookie. */
 export const SESSION_COOKIE = "stepjobs_session";
 
-function digest(value: string): Buffer {
-  return createHash("sha256").update(value, "utf8").digest();
-}
-
-/** Constant-time equality of two secrets. */
-export function secretsEqual(presented: string, expected: string): boolean {
-  return timingSafeEqual(digest(presented), digest(expected));
-}
+export { secretsEqual };
 
 /** The value of one cookie in a `Cookie` header. */
 export function readCookie(header: string | undefined, name: string): string | undefined {

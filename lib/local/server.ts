@@ -1,3 +1,4 @@
+import { ApiError, checkEventContentType, eventValidationError, MAX_EVENT_BODY_BYTES, parseEventBody } from "../ingest/event-request.ts";
 import fs from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -19,7 +20,7 @@ import type { LocalStores } from "./stores.ts";
  */
 
 /** Largest request body accepted: EventBridge's PutEvents entry limit (256 KB), so local matches cloud. */
-export const MAX_BODY_BYTES = 256 * 1024;
+export const MAX_BODY_BYTES = MAX_EVENT_BODY_BYTES;
 
 /** Everything the server routes to. */
 export interface ApiDeps {
@@ -35,17 +36,7 @@ export interface ApiDeps {
 }
 
 /** An API failure with its HTTP status and stable code. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.name = "ApiError";
-  }
-}
+export { ApiError };
 
 type DashboardHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 
@@ -80,24 +71,10 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-/** Parses `POST /api/v1/events`: JSON object with a `name`. */
+/** Parses `POST /api/v1/events` with the checks the cloud API applies too (lib/ingest/event-request.ts). */
 async function readEventBody(req: IncomingMessage): Promise<IncomingEvent> {
-  const type = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
-  if (type !== "application/json")
-    throw new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", 'send the event as JSON with "Content-Type: application/json"');
-  const text = await readBody(req, MAX_BODY_BYTES);
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (error) {
-    throw new ApiError(400, "MALFORMED_JSON", `request body is not valid JSON: ${(error as Error).message}`);
-  }
-  if (!body || typeof body !== "object" || Array.isArray(body))
-    throw new ApiError(400, "INVALID_EVENT", 'request body must be a JSON object { "name", "payload", "id"?, "timestamp"? }');
-  const event = body as Record<string, unknown>;
-  if (typeof event.name !== "string" || event.name.trim() === "")
-    throw new ApiError(400, "MISSING_NAME", 'event "name" is required and must be a non-empty string');
-  return event as unknown as IncomingEvent;
+  checkEventContentType(req.headers["content-type"]);
+  return parseEventBody(await readBody(req, MAX_BODY_BYTES));
 }
 
 const ROUTES: readonly { method: string; pattern: RegExp; handler: keyof Handlers }[] = [
@@ -134,11 +111,7 @@ function createHandlers(deps: ApiDeps): Handlers {
       }
       const { record, duplicate } = result;
       if (record.status === "REJECTED") {
-        const summary = record.errors.map((e) => `${e.path || "/"} ${e.message}`).join("; ");
-        throw new ApiError(400, "EVENT_VALIDATION", `event "${record.name}" does not match its schema: ${summary}`, {
-          id: record.id,
-          errors: record.errors,
-        });
+        throw eventValidationError(record, record.errors);
       }
       sendJson(res, duplicate ? 200 : 202, { id: record.id, runs: record.runs });
     },

@@ -129,6 +129,7 @@ describe("StepJobs", () => {
       functions.map(() => ["nodejs22.x", ["arm64"]]),
     );
     expect(functions.map(([id]) => id.replace(/[0-9A-F]{8}$/, "")).sort()).toEqual([
+      "AppApi",
       "AppIngest",
       "AppJobmyfirstworkflowRunner",
       "AppJobpriorityworkflowRunner",
@@ -153,6 +154,25 @@ describe("StepJobs", () => {
         Resource: { Ref: logicalId("AWS::StepFunctions::StateMachine", part) },
       })),
     );
+  });
+
+  it("the API: a Function URL (the bearer key is checked in the function), PutEvents on this bus only, this secret only", () => {
+    const api = logicalId("AWS::Lambda::Function", "AppApi");
+    expect(resources[logicalId("AWS::Lambda::Url", "AppApi")].Properties).toEqual({
+      AuthType: "NONE",
+      TargetFunctionArn: { "Fn::GetAtt": [api, "Arn"] },
+    });
+    const secret = { Ref: logicalId("AWS::SecretsManager::Secret", "ApiKey") };
+    expect(resources[secret.Ref].Properties.GenerateSecretString).toEqual({ ExcludePunctuation: true, PasswordLength: 48 });
+    expect(resources[api].Properties.Environment.Variables).toEqual({
+      EVENT_BUS_NAME: { Ref: logicalId("AWS::Events::EventBus", "Bus") },
+      API_KEY_SECRET_ARN: secret,
+      NODE_OPTIONS: "--enable-source-maps",
+    });
+    expect(resources[logicalId("AWS::IAM::Policy", "AppApiServiceRoleDefaultPolicy")].Properties.PolicyDocument.Statement).toEqual([
+      { Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Effect: "Allow", Resource: secret },
+      { Action: "events:PutEvents", Effect: "Allow", Resource: { "Fn::GetAtt": [logicalId("AWS::Events::EventBus", "Bus"), "Arn"] } },
+    ]);
   });
 
   it("ingest gets the table and the state machine ARNs by job id", () => {

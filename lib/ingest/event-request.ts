@@ -1,0 +1,73 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { ValidationIssue } from "../sdk/errors.ts";
+import type { IncomingEvent } from "./types.ts";
+
+/**
+ * The checks of a `POST /api/v1/events` request, shared by the local server and the cloud API Lambda so both
+ * answer the same status, code and message for the same mistake.
+ */
+
+/** An API error: HTTP status, stable code, a one-line message, optional details (e.g. validation issues). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+/**
+ * Largest request body: one EventBridge `PutEvents` entry may be 256 KiB
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html).
+ */
+export const MAX_EVENT_BODY_BYTES = 256 * 1024;
+
+/** 415 unless the body is declared as JSON. */
+export function checkEventContentType(contentType: string | undefined): void {
+  const type = (contentType ?? "").split(";")[0].trim().toLowerCase();
+  if (type !== "application/json")
+    throw new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", 'send the event as JSON with "Content-Type: application/json"');
+}
+
+/** 413 when a body of `bytes` is over the limit. */
+export function checkEventBodySize(bytes: number, limit = MAX_EVENT_BODY_BYTES): void {
+  if (bytes > limit) throw new ApiError(413, "PAYLOAD_TOO_LARGE", `request body is ${bytes} bytes; the limit is ${limit}`);
+}
+
+/** Parses the body: a JSON object with a non-empty `name` (400 `MALFORMED_JSON`, `INVALID_EVENT`, `MISSING_NAME`). */
+export function parseEventBody(text: string): IncomingEvent {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    throw new ApiError(400, "MALFORMED_JSON", `request body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (!body || typeof body !== "object" || Array.isArray(body))
+    throw new ApiError(400, "INVALID_EVENT", 'request body must be a JSON object { "name", "payload", "id"?, "timestamp"? }');
+  const event = body as Record<string, unknown>;
+  if (typeof event.name !== "string" || event.name.trim() === "")
+    throw new ApiError(400, "MISSING_NAME", 'event "name" is required and must be a non-empty string');
+  return event as unknown as IncomingEvent;
+}
+
+function digest(value: string): Buffer {
+  return createHash("sha256").update(value, "utf8").digest();
+}
+
+/**
+ * Constant-time equality of two secrets: both are hashed with SHA-256 first, so `timingSafeEqual` compares
+ * equal-length buffers and the comparison leaks neither content nor length.
+ */
+export function secretsEqual(presented: string, expected: string): boolean {
+  return timingSafeEqual(digest(presented), digest(expected));
+}
+
+/** The 400 for an event that failed a listening job's schema: every issue with its JSON pointer. */
+export function eventValidationError(event: { readonly id: string; readonly name: string }, errors: readonly ValidationIssue[]): ApiError {
+  const summary = errors.map((e) => `${e.path || "/"} ${e.message}`).join("; ");
+  return new ApiError(400, "EVENT_VALIDATION", `event "${event.name}" does not match its schema: ${summary}`, { id: event.id, errors });
+}

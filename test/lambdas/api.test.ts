@@ -1,0 +1,145 @@
+import type { PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import type { LambdaFunctionURLEvent } from "aws-lambda";
+import { describe, expect, it } from "vitest";
+import { createApiHandler } from "../../lambdas/api.ts";
+import { compileProject } from "../../lib/compiler/compile-project.ts";
+import { compileValidators } from "../../lib/ingest/validate.ts";
+import { ROOT } from "../helpers/load-job.ts";
+
+const plans = compileProject({ root: ROOT, jobsDir: "src/jobs" }).jobs.map((j) => j.plan);
+const KEY = "sk_test_0123456789abcdef";
+
+/** Records PutEvents entries; `failEntry` answers with a per-entry failure as EventBridge does. */
+function recordingEventBridge(failEntry = false) {
+  const entries: unknown[] = [];
+  return {
+    entries,
+    async send(command: PutEventsCommand) {
+      entries.push(...(command.input.Entries ?? []));
+      return failEntry
+        ? { FailedEntryCount: 1, Entries: [{ ErrorCode: "ThrottlingException", ErrorMessage: "Rate exceeded" }] }
+        : { FailedEntryCount: 0, Entries: [{ EventId: "eb-1" }] };
+    },
+  };
+}
+
+function handler(eventBridge = recordingEventBridge()) {
+  return createApiHandler({
+    jobs: plans,
+    validators: compileValidators(plans),
+    busName: "stepjobs-bus",
+    apiKey: async () => KEY,
+    eventBridge,
+    now: () => new Date("2026-11-25T10:00:00.000Z"),
+    newId: () => "01M88GENERATED",
+  });
+}
+
+/** A Function URL request (payload format 2.0) for POST /api/v1/events. */
+function request(
+  body: string,
+  headers: Record<string, string> = {},
+  overrides: Partial<LambdaFunctionURLEvent> = {},
+): LambdaFunctionURLEvent {
+  return {
+    version: "2.0",
+    routeKey: "$default",
+    rawPath: "/api/v1/events",
+    rawQueryString: "",
+    headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json", ...headers },
+    requestContext: { http: { method: "POST", path: "/api/v1/events" } } as LambdaFunctionURLEvent["requestContext"],
+    body,
+    isBase64Encoded: false,
+    ...overrides,
+  };
+}
+
+const tutorial = JSON.stringify({ name: "my.event", payload: { message: "Hello via curl!", shouldFail: true } });
+const bodyOf = (r: { body?: string }) => JSON.parse(r.body ?? "null");
+
+describe("API handler (Function URL)", () => {
+  it("202 with the event id and its deterministic run ids; one PutEvents entry on the app's bus", async () => {
+    const eventBridge = recordingEventBridge();
+    const response = await handler(eventBridge)(request(tutorial));
+    expect(response.statusCode).toBe(202);
+    expect(bodyOf(response)).toEqual({
+      id: "01M88GENERATED",
+      runs: [{ id: "my-first-workflow--01M88GENERATED", jobId: "my-first-workflow" }],
+    });
+    expect(eventBridge.entries).toEqual([
+      {
+        EventBusName: "stepjobs-bus",
+        Source: "stepjobs",
+        DetailType: "my.event",
+        Detail: JSON.stringify({
+          id: "01M88GENERATED",
+          timestamp: "2026-11-25T10:00:00.000Z",
+          payload: { message: "Hello via curl!", shouldFail: true },
+        }),
+        Time: new Date("2026-11-25T10:00:00.000Z"),
+      },
+    ]);
+  });
+
+  it.each([
+    ["no Authorization header", { authorization: "" }, 401, "UNAUTHORIZED"],
+    ["a key differing in one character", { authorization: `Bearer ${KEY.slice(0, -1)}0` }, 401, "UNAUTHORIZED"],
+    ["a non-JSON content type", { "content-type": "text/plain" }, 415, "UNSUPPORTED_MEDIA_TYPE"],
+  ])("%s -> %i %s, nothing sent", async (_name, headers, status, code) => {
+    const eventBridge = recordingEventBridge();
+    const response = await handler(eventBridge)(request(tutorial, headers));
+    expect([response.statusCode, bodyOf(response).error.code]).toEqual([status, code]);
+    expect(eventBridge.entries).toEqual([]);
+  });
+
+  it.each([
+    ["malformed JSON", "{", 400, "MALFORMED_JSON", "request body is not valid JSON: Expected property name or '}' in JSON at position 1"],
+    ["a missing name", JSON.stringify({ payload: {} }), 400, "MISSING_NAME", 'event "name" is required and must be a non-empty string'],
+    [
+      "a body over 256 KiB",
+      JSON.stringify({ name: "my.event", payload: { message: "x".repeat(262_144), shouldFail: false } }),
+      413,
+      "PAYLOAD_TOO_LARGE",
+      "request body is 262207 bytes; the limit is 262144",
+    ],
+    [
+      "a payload violating the schema",
+      JSON.stringify({ name: "my.event", payload: { message: "hi" } }),
+      400,
+      "EVENT_VALIDATION",
+      "event \"my.event\" does not match its schema: /shouldFail must have required property 'shouldFail'",
+    ],
+  ])("%s: status, code and a one-line message", async (_name, body, status, code, message) => {
+    const eventBridge = recordingEventBridge();
+    const response = await handler(eventBridge)(request(body));
+    expect(response.statusCode).toBe(status);
+    expect(bodyOf(response).error.code).toBe(code);
+    expect(bodyOf(response).error.message).toBe(message);
+    expect(eventBridge.entries).toEqual([]);
+  });
+
+  it("a PutEvents entry failure is a 503 the client can retry, never a silent 202", async () => {
+    const response = await handler(recordingEventBridge(true))(
+      request(JSON.stringify({ name: "my.event", id: "evt-9", payload: { message: "m", shouldFail: false } })),
+    );
+    expect(response.statusCode).toBe(503);
+    expect(bodyOf(response)).toEqual({
+      error: {
+        code: "PUT_EVENTS_FAILED",
+        message: "EventBridge did not accept the event (ThrottlingException: Rate exceeded); retry with the same id",
+        details: { id: "evt-9" },
+      },
+    });
+  });
+
+  it("other paths and methods are 404 and 405", async () => {
+    const h = handler();
+    expect((await h(request(tutorial, {}, { rawPath: "/api/v1/runs" }))).statusCode).toBe(404);
+    const get = request(
+      tutorial,
+      {},
+      { requestContext: { http: { method: "GET", path: "/api/v1/events" } } as LambdaFunctionURLEvent["requestContext"] },
+    );
+    expect((await h(get)).statusCode).toBe(405);
+  });
+});
