@@ -66,8 +66,18 @@ export interface ObservedRetry {
 
 /** How an execution ended. `final` is the last state the runner returned. */
 export type ExecutionOutcome =
-  | { readonly status: "SUCCEEDED"; readonly output: JsonValue; readonly final: RunState; readonly retries: readonly ObservedRetry[] }
-  | { readonly status: "FAILED"; readonly error: ErrorInfo; readonly final: RunState; readonly retries: readonly ObservedRetry[] };
+  | ({ readonly status: "SUCCEEDED"; readonly output: JsonValue; readonly final: RunState } & ExecutionLog)
+  | ({ readonly status: "FAILED"; readonly error: ErrorInfo; readonly final: RunState } & ExecutionLog);
+
+/** What the engine's `eventLogs` said about an execution. */
+export interface ExecutionLog {
+  readonly retries: readonly ObservedRetry[];
+  /**
+   * Every state entered, in order. With `retries`, this is what Standard workflows bill: one state transition
+   * per state entered and per retry (https://aws.amazon.com/step-functions/pricing/).
+   */
+  readonly statesEntered: readonly string[];
+}
 
 /**
  * Where a resumed execution re-enters a task state that already had attempts: the retriers are reduced by
@@ -328,18 +338,19 @@ export class JobMachine {
       },
     });
     abort = execution.abort;
-    const retries = readRetries(execution.eventLogs);
+    const log = readExecutionLog(execution.eventLogs);
     try {
       const output = (await execution.result) as JsonValue;
       if (handoff) {
         const rest = await this.execute(handoff, { observer: options.observer });
-        return { ...rest, retries: [...(await retries), ...rest.retries] };
+        const first = await log;
+        return { ...rest, retries: [...first.retries, ...rest.retries], statesEntered: [...first.statesEntered, ...rest.statesEntered] };
       }
-      return { status: "SUCCEEDED", output: output ?? null, final, retries: await retries };
+      return { status: "SUCCEEDED", output: output ?? null, final, ...(await log) };
     } catch (error) {
       // A Fail state rejects with ExecutionError whose cause carries the ASL Error and Cause.
       const cause = error instanceof ExecutionError ? (error as Error).cause : error;
-      return { status: "FAILED", error: errorInfoOf(cause), final, retries: await retries };
+      return { status: "FAILED", error: errorInfoOf(cause), final, ...(await log) };
     }
   }
 
@@ -351,16 +362,18 @@ export class JobMachine {
 }
 
 /** Reads the library's event log to the end, pairing each `StateFailed` with the `StateRetried` after its wait. */
-async function readRetries(
+async function readExecutionLog(
   events: AsyncGenerator<{ type: string; timestamp: number; state?: { name: string } }>,
-): Promise<ObservedRetry[]> {
+): Promise<ExecutionLog> {
   const retries: ObservedRetry[] = [];
+  const statesEntered: string[] = [];
   const failedAt = new Map<string, number>();
   for await (const event of events) {
+    if (event.type === "StateEntered" && event.state) statesEntered.push(event.state.name);
     if (event.type === "StateFailed" && event.state) failedAt.set(event.state.name, event.timestamp);
     if (event.type === "StateRetried" && event.state) {
       retries.push({ stateName: event.state.name, waitedMs: event.timestamp - (failedAt.get(event.state.name) ?? event.timestamp) });
     }
   }
-  return retries;
+  return { retries, statesEntered };
 }

@@ -68,6 +68,9 @@ describe("the tutorial job on its compiled ASL (aws-local-stepfunctions, zero wa
       ["send-confirmation", "send-confirmation", 1, "SUCCEEDED", null, null],
     ]);
     expect(steps).toEqual(["Plan", "process-incoming-data", "send-confirmation"]);
+    // What Standard workflows bill: each state entered plus each retry (7 + 1 = 8 transitions for this run).
+    expect(outcome.statesEntered).toEqual(["Plan", "Route", "process-incoming-data", "Route", "send-confirmation", "Route", "Succeeded"]);
+    expect(outcome.retries.map((r) => r.stateName)).toEqual(["process-incoming-data"]);
     expect(logRows(logs)).toEqual(TUTORIAL_RETRY_LOGS);
     expect(outcome.final.memo).toEqual([
       {
