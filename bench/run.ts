@@ -6,6 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { benchCost } from "./cost.ts";
 import { benchReplay } from "./replay.ts";
 import { benchMode, printTable } from "./stats.ts";
 
@@ -15,6 +16,16 @@ const results: Record<string, unknown> = {
   at: new Date().toISOString(),
   machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
 };
+
+const cost = await benchCost(mode);
+printTable("Cost of the compiled machine (counted from the local engine; $ per million runs)", cost);
+// Target (issue 7): at most 2 transitions and exactly 1 invocation per task, plus a constant per run.
+const sequential = cost.filter((row) => String(row.shape).endsWith("sequential"));
+const targetHolds = sequential.every(
+  (row) => Number(row["transitions per task"]) <= 2 && Number(row.invocations) === Number(row.tasks) + 1,
+);
+process.stdout.write(`target (<= 2 transitions and 1 invocation per task + a constant): ${targetHolds ? "holds" : "MISSED"}\n`);
+results.cost = { rows: cost, targetHolds };
 
 const replay = await benchReplay(mode);
 printTable("Replay overhead (runner invocation executing the last task)", replay);

@@ -1,0 +1,140 @@
+import "../lib/local/polyfills.ts";
+import { StateMachine } from "aws-local-stepfunctions";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { compileProject } from "../lib/compiler/compile-project.ts";
+import { discoverJobs } from "../lib/compiler/discover-jobs.ts";
+import { renderStateMachine } from "../lib/compiler/render-state-machine.ts";
+import { type ExecutionOutcome, JobMachine } from "../lib/local/executor.ts";
+import { registeredJobs, TriggerClient } from "../lib/sdk/index.ts";
+
+/**
+ * Cost of the compiled machine, exact: state transitions and runner invocations per run, counted from the ASL
+ * executed by the local engine (aws-local-stepfunctions), against a hand-written optimal machine for the same
+ * tasks (one Lambda Task state per task, no router).
+ *
+ * Prices (us-east-1, https://aws.amazon.com/step-functions/pricing/ and https://aws.amazon.com/lambda/pricing/,
+ * read 2026-11-25): Standard $0.025 per 1,000 state transitions, retries included; Express $1.00 per million
+ * requests plus $0.00001667 per GB-second, billed in 64 MB chunks and 100 ms steps; Lambda $0.20 per million requests
+ * (compute not included here: it is the same task code either way).
+ */
+export const PRICES = {
+  standardPerTransition: 0.025 / 1000,
+  expressPerRequest: 1 / 1_000_000,
+  expressPerGbSecond: 0.00001667,
+  lambdaPerRequest: 0.2 / 1_000_000,
+} as const;
+
+/** Express duration assumption: 64 MB (one chunk) and 100 ms per Lambda invocation, rounded up to 100 ms. */
+const EXPRESS_MS_PER_INVOCATION = 100;
+
+const RUNNER_STATES = (name: string) => name !== "Route" && name !== "Succeeded" && name !== "RunFailed" && name !== "DynamicWait";
+
+/** Transitions (states entered + retries) and runner invocations of one executed run. */
+function countsOf(outcome: ExecutionOutcome): { transitions: number; invocations: number } {
+  const invocations = outcome.statesEntered.filter(RUNNER_STATES).length + outcome.retries.length;
+  return { transitions: outcome.statesEntered.length + outcome.retries.length, invocations };
+}
+
+/** Dollars per million runs of a shape. */
+function dollarsPerMillion(transitions: number, invocations: number) {
+  const lambda = invocations * PRICES.lambdaPerRequest * 1e6;
+  const seconds = Math.ceil((invocations * EXPRESS_MS_PER_INVOCATION) / 100) / 10;
+  return {
+    standard: transitions * PRICES.standardPerTransition * 1e6 + lambda,
+    express: (PRICES.expressPerRequest + seconds * (64 / 1024) * PRICES.expressPerGbSecond) * 1e6 + lambda,
+  };
+}
+
+/** An N-task sequential job as a user writes it (a loop; ids `task-${i}` compile to one pattern state). */
+async function sequentialJob(n: number): Promise<JobMachine> {
+  const id = `sequential-${n}`;
+  const text = `client.defineJob({ id: "${id}", name: "n", version: "1", trigger: client.on("bench.seq", { schema: {} }),
+  run: async (payload, io) => { for (let i = 0; i < ${n}; i++) await io.runTask(\`task-\${i}\`, async () => i, {}, { maxAttempts: 1 }); } });`;
+  const { plans, errors } = discoverJobs([{ path: `bench/${id}.ts`, text }]);
+  if (errors.length) throw errors[0];
+  const client = new TriggerClient({ id: "bench" });
+  const job = client.defineJob({
+    id,
+    name: "n",
+    version: "1",
+    trigger: client.on("bench.seq", { schema: {} }),
+    run: async (_payload, io) => {
+      for (let i = 0; i < n; i++) await io.runTask(`task-${i}`, async () => i, {}, { maxAttempts: 1 });
+    },
+  });
+  return new JobMachine(job, { plan: plans[0], definition: renderStateMachine(plans[0]), entry: "" }, { waits: "zero" });
+}
+
+/** The optimal machine for N Lambda tasks: T0 -> T1 -> ... -> T(N-1), no router. Counted on the same engine. */
+async function optimalCounts(n: number): Promise<{ transitions: number; invocations: number }> {
+  const States = Object.fromEntries(
+    Array.from({ length: n }, (_, i) => [
+      `T${i}`,
+      {
+        Type: "Task",
+        Resource: "arn:aws:states:::lambda:invoke",
+        Parameters: { FunctionName: "task", "Payload.$": "$" },
+        OutputPath: "$.Payload",
+        ...(i === n - 1 ? { End: true } : { Next: `T${i + 1}` }),
+      },
+    ]),
+  );
+  const handlers = Object.fromEntries(Object.keys(States).map((name) => [name, async (input: unknown) => ({ Payload: input })]));
+  const machine = new StateMachine({ StartAt: "T0", States } as never);
+  const execution = machine.run({}, { overrides: { taskResourceLocalHandlers: handlers as never } });
+  let transitions = 0;
+  for await (const event of execution.eventLogs as AsyncGenerator<{ type: string }>) if (event.type === "StateEntered") transitions++;
+  await execution.result;
+  return { transitions, invocations: n };
+}
+
+/** Rows of the cost table. */
+export async function benchCost(mode: "quick" | "full") {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+  const project = compileProject({ root, jobsDir: "src/jobs" });
+  const tutorial = project.jobs.find((j) => j.plan.id === "my-first-workflow")!;
+  await import(tutorial.entry);
+  const tutorialMachine = new JobMachine(registeredJobs().get("my-first-workflow")!, tutorial, { waits: "zero" });
+  const event = (payload: unknown) => ({
+    runId: `r-${Math.random()}`,
+    event: { id: "e", name: "my.event", timestamp: new Date(0).toISOString(), payload },
+  });
+
+  const optimalTwo = await optimalCounts(2);
+  const rows: Record<string, string | number>[] = [];
+  const add = (
+    shape: string,
+    tasks: number,
+    counts: { transitions: number; invocations: number },
+    optimal: { transitions: number; invocations: number },
+  ) => {
+    const cost = dollarsPerMillion(counts.transitions, counts.invocations);
+    rows.push({
+      shape,
+      tasks,
+      transitions: counts.transitions,
+      "optimal transitions": optimal.transitions,
+      "transitions per task": tasks ? (counts.transitions - 3) / tasks : 0,
+      invocations: counts.invocations,
+      "$/M runs Standard": cost.standard,
+      "$/M runs Express": cost.express,
+    });
+  };
+  add("tutorial, no failure", 2, countsOf(await tutorialMachine.execute(event({ message: "m", shouldFail: false }))), optimalTwo);
+  // The optimal machine retries natively too: one more transition for the one retry.
+  add("tutorial, shouldFail: true", 2, countsOf(await tutorialMachine.execute(event({ message: "m", shouldFail: true }))), {
+    ...optimalTwo,
+    transitions: optimalTwo.transitions + 1,
+  });
+  for (const n of mode === "full" ? [1, 10, 100, 1000] : [1, 10, 100]) {
+    const machine = await sequentialJob(n);
+    const outcome = await machine.execute({
+      runId: `seq-${n}`,
+      event: { id: "e", name: "bench.seq", timestamp: new Date(0).toISOString(), payload: {} },
+    });
+    if (outcome.status !== "SUCCEEDED") throw new Error(`sequential-${n} did not succeed: ${JSON.stringify(outcome)}`);
+    add(`${n}-task sequential`, n, countsOf(outcome), await optimalCounts(n));
+  }
+  return rows;
+}
