@@ -1,8 +1,8 @@
 import { type CfnElement, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
-import * as lambda from "aws-cdk-lib/aws-lambda";
-import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
+import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
@@ -10,7 +10,8 @@ import { Construct } from "constructs";
 import type { CompiledJob } from "../compiler/compile-project.ts";
 import { RUNNER_ARN_VARIABLE } from "../compiler/render-state-machine.ts";
 import { eventPatternFor } from "../ingest/event-pattern.ts";
-import { acknowledge, LAMBDA_BASIC_EXECUTION, PINNED_RUNTIME } from "./acknowledge-findings.ts";
+import { acknowledge } from "./acknowledge-findings.ts";
+import { stepJobsFunction } from "./stepjobs-function.ts";
 
 /** Properties of a {@link StepJob}. */
 export interface StepJobProps {
@@ -76,28 +77,13 @@ export class StepJob extends Construct {
     const { plan, definition } = props.job;
     const tracing = props.tracing ?? false;
 
-    this.runner = new NodejsFunction(this, "Runner", {
+    this.runner = stepJobsFunction(this, "Runner", {
       description: `stepjobs runner of job ${plan.id} v${plan.version}`,
       entry: props.runnerEntry,
-      handler: "handler",
       projectRoot: props.projectRoot,
-      depsLockFilePath: `${props.projectRoot}/package-lock.json`,
-      // NodejsFunction's default runtime is older; pin the current LTS explicitly (ARCHITECTURE section 10).
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: props.runnerMemorySize ?? 512,
+      memorySize: props.runnerMemorySize,
       timeout: props.runnerTimeout ?? Duration.minutes(5),
-      tracing: tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
-      environment: { NODE_OPTIONS: "--enable-source-maps" },
-      logGroup: new logs.LogGroup(this, "RunnerLogs", { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        // Bundle AWS SDK clients too: cold start then does not scan the runtime's copy.
-        externalModules: [],
-        tsconfig: `${props.projectRoot}/tsconfig.json`,
-        forceDockerBundling: false,
-      },
+      tracing,
     });
 
     const logGroup = new logs.LogGroup(this, "ExecutionLogs", {
@@ -114,7 +100,6 @@ export class StepJob extends Construct {
     });
     // The definition is a string, so CDK cannot see the invoke: grant it (function ARN and its versions).
     this.runner.grantInvoke(this.stateMachine);
-    acknowledge(this.runner, LAMBDA_BASIC_EXECUTION, PINNED_RUNTIME);
     acknowledge(
       this.stateMachine,
       {

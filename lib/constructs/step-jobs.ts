@@ -3,15 +3,15 @@ import { type CfnElement, CfnOutput, Duration, RemovalPolicy, Stack } from "aws-
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
 import * as lambda from "aws-cdk-lib/aws-lambda";
-import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
-import * as logs from "aws-cdk-lib/aws-logs";
+import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import { compileProject } from "../compiler/compile-project.ts";
 import { STEPJOBS_TABLE } from "../store/table.ts";
-import { acknowledge, LAMBDA_BASIC_EXECUTION, PINNED_RUNTIME } from "./acknowledge-findings.ts";
+import { acknowledge } from "./acknowledge-findings.ts";
+import { stepJobsFunction } from "./stepjobs-function.ts";
 import { writeLambdaEntries } from "./lambda-entries.ts";
 import { StepJob } from "./step-job.ts";
 
@@ -92,28 +92,14 @@ export class StepJobs extends Construct {
       removalPolicy,
     });
 
-    this.ingest = new NodejsFunction(this, "Ingest", {
+    this.ingest = stepJobsFunction(this, "Ingest", {
       description: "stepjobs ingest: validates events, records them, starts one execution per listening job",
       entry: entries.ingest,
-      handler: "handler",
       projectRoot: root,
-      depsLockFilePath: path.join(root, "package-lock.json"),
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 512,
-      timeout: Duration.seconds(30),
-      logGroup: new logs.LogGroup(this, "IngestLogs", { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
-      environment: { TABLE_NAME: this.table.tableName, NODE_OPTIONS: "--enable-source-maps" },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        externalModules: [],
-        tsconfig: path.join(root, "tsconfig.json"),
-        forceDockerBundling: false,
-      },
+      environment: { TABLE_NAME: this.table.tableName },
     });
     this.table.grantReadWriteData(this.ingest);
-    acknowledge(this.ingest, LAMBDA_BASIC_EXECUTION, PINNED_RUNTIME, {
+    acknowledge(this.ingest, {
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.table.node.defaultChild as CfnElement)}.Arn>/index/*]`,
       reason: "Listing events newest first queries the table's own byTime index; the grant is limited to this table's indexes",
     });
@@ -127,35 +113,17 @@ export class StepJobs extends Construct {
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
       removalPolicy,
     });
-    this.api = new NodejsFunction(this, "Api", {
+    this.api = stepJobsFunction(this, "Api", {
       description: "stepjobs HTTP API: POST /api/v1/events -> validated -> EventBridge",
       entry: entries.api,
-      handler: "handler",
       projectRoot: root,
-      depsLockFilePath: path.join(root, "package-lock.json"),
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 512,
       timeout: Duration.seconds(10),
-      logGroup: new logs.LogGroup(this, "ApiLogs", { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
-      environment: {
-        EVENT_BUS_NAME: this.bus.eventBusName,
-        API_KEY_SECRET_ARN: this.apiKey.secretArn,
-        NODE_OPTIONS: "--enable-source-maps",
-      },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        externalModules: [],
-        tsconfig: path.join(root, "tsconfig.json"),
-        forceDockerBundling: false,
-      },
+      environment: { EVENT_BUS_NAME: this.bus.eventBusName, API_KEY_SECRET_ARN: this.apiKey.secretArn },
     });
     this.apiKey.grantRead(this.api);
     this.bus.grantPutEventsTo(this.api);
     // The bearer key is checked by the function (SHA-256, constant time), so the URL itself is public.
     this.apiUrl = this.api.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
-    acknowledge(this.api, LAMBDA_BASIC_EXECUTION, PINNED_RUNTIME);
     acknowledge(this.apiKey, {
       id: "AwsSolutions::AwsSolutions-SMG4",
       reason:
