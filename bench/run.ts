@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchCost } from "./cost.ts";
+import { benchIngest } from "./ingest.ts";
 import { benchReplay } from "./replay.ts";
 import { benchMode, printTable } from "./stats.ts";
 
@@ -26,6 +27,10 @@ const targetHolds = sequential.every(
 );
 process.stdout.write(`target (<= 2 transitions and 1 invocation per task + a constant): ${targetHolds ? "holds" : "MISSED"}\n`);
 results.cost = { rows: cost, targetHolds };
+
+const ingest = await benchIngest(mode);
+printTable("Ingest validation (tutorial schema)", ingest);
+results.ingest = ingest;
 
 const replay = await benchReplay(mode);
 printTable("Replay overhead (runner invocation executing the last task)", replay);
