@@ -8,7 +8,7 @@ const forbid = (patterns, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "out/", "cdk.out/", ".stepjobs/", "test-results/", "**/*.d.ts"] },
+  { ignores: ["node_modules/", "out/", "cdk.out/", ".stepjobs/", ".stepjobs-cdk/", "test-results/", "**/*.d.ts"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
