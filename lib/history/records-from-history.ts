@@ -1,4 +1,5 @@
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
+import { LAMBDA_SERVICE_RETRIER } from "../compiler/render-state-machine.ts";
 import { normalizeCaughtError, type RunInput, type RunState } from "../runtime/run-state.ts";
 import type { AttemptRecord, RunRecord } from "../store/types.ts";
 
@@ -25,12 +26,10 @@ export interface HistoryRecords {
 const NON_TASK_RUNNER_STATES = new Set(["Plan", "DynamicRetry"]);
 
 /**
- * Lambda service errors are retried by their own retrier before the function runs; they are not attempts
- * of the user's task (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html).
+ * Errors of the Lambda service itself, retried by their own retrier before the function runs: not attempts of the
+ * user's task. Other `Lambda.*` errors (e.g. `Lambda.Unknown`, a crashed function) are real attempts.
  */
-function isServiceError(error: string | undefined): boolean {
-  return error !== undefined && error.startsWith("Lambda.");
-}
+const SERVICE_ERRORS = new Set(LAMBDA_SERVICE_RETRIER.ErrorEquals);
 
 /** History timestamps are Dates from the SDK and epoch seconds in raw API JSON; both become ISO-8601. */
 function iso(timestamp: HistoryEvent["timestamp"] | number | string | undefined): string {
@@ -101,7 +100,7 @@ export function recordsFromHistory(events: readonly HistoryEvent[], meta: Histor
         break;
       case "TaskFailed": {
         const details = event.taskFailedEventDetails;
-        if (isServiceError(details?.error)) {
+        if (details?.error !== undefined && SERVICE_ERRORS.has(details.error)) {
           if (visit) visit.open = undefined;
           break;
         }

@@ -68,6 +68,23 @@ describe("recordsFromHistory: a cloud run reads like a local one", () => {
     expect(attempts).toHaveLength(2);
   });
 
+  it("a crashed function (Lambda.Unknown) is an attempt; only the service-error retrier's errors are not", () => {
+    const crashed = events(tutorial).map((e) =>
+      e.type === "TaskFailed" && e.taskFailedEventDetails?.error === "Error"
+        ? {
+            ...e,
+            taskFailedEventDetails: { ...e.taskFailedEventDetails, error: "Lambda.Unknown", cause: "The function ran out of memory" },
+          }
+        : e,
+    );
+    const { attempts } = recordsFromHistory(crashed, { jobId: "my-first-workflow", jobVersion: "1.0.0" });
+    expect(attempts.map((a) => [a.taskId, a.number, a.status, a.error])).toEqual([
+      ["process-incoming-data", 1, "FAILED", { name: "Lambda.Unknown", message: "The function ran out of memory" }],
+      ["process-incoming-data", 2, "SUCCEEDED", null],
+      ["send-confirmation", 1, "SUCCEEDED", null],
+    ]);
+  });
+
   it("refuses a history that is not a stepjobs run", () => {
     expect(() => recordsFromHistory([], { jobId: "j", jobVersion: "1" })).toThrow(
       "the history has no ExecutionStarted event with a stepjobs run input",
