@@ -4,6 +4,7 @@ import type { RunInput, RunState } from "../../lib/runtime/run-state.ts";
 import { type StepMode, stepRun } from "../../lib/runtime/step-run.ts";
 import type { Job } from "../../lib/sdk/client.ts";
 import type { LogLine } from "../../lib/sdk/types.ts";
+import { stringMatches } from "../../lib/local/api-views.ts";
 
 /** One state the driver entered, in order, with what happened there. */
 export interface Visit {
@@ -89,15 +90,7 @@ export async function driveRun(job: Job<any>, definition: AslDefinition, input: 
         const rule = state.Choices.find((c: any) => {
           const value = get(c.Variable);
           if ("StringEquals" in c) return value === c.StringEquals;
-          if ("StringMatches" in c)
-            return (
-              typeof value === "string" &&
-              new RegExp(
-                `^${c.StringMatches.split("*")
-                  .map((p: string) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
-                  .join(".*")}$`,
-              ).test(value)
-            );
+          if ("StringMatches" in c) return typeof value === "string" && stringMatches(c.StringMatches, value);
           return false;
         });
         name = rule ? rule.Next : state.Default;
