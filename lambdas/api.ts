@@ -4,15 +4,16 @@ import type { LambdaFunctionURLEvent } from "aws-lambda";
 import { toPutEventsEntry } from "../lib/ingest/bus-event.ts";
 import {
   ApiError,
+  apiErrorBody,
   checkEventBodySize,
   checkEventContentType,
   eventValidationError,
+  invalidEventAsApiError,
   parseEventBody,
   secretsEqual,
 } from "../lib/ingest/event-request.ts";
 import { normalizeEvent, validateEvent } from "../lib/ingest/ingest-event.ts";
 import type { ValidatedJob, Validators } from "../lib/ingest/validate.ts";
-import { StepJobsError } from "../lib/sdk/errors.ts";
 
 /** The part of the EventBridge client the API uses; tests pass a recording one. */
 export interface PutEventsPort {
@@ -69,8 +70,7 @@ export function createApiHandler(deps: ApiHandlerDeps) {
       try {
         event = normalizeEvent(incoming, (deps.now ?? (() => new Date()))(), deps.newId);
       } catch (error) {
-        if (error instanceof StepJobsError && error.code === "INVALID_EVENT") throw new ApiError(400, "INVALID_EVENT", error.message);
-        throw error;
+        throw invalidEventAsApiError(error);
       }
       const verdict = validateEvent(event, deps.jobs, deps.validators);
       if (verdict.status === "REJECTED") throw eventValidationError(event, verdict.errors);
@@ -88,11 +88,7 @@ export function createApiHandler(deps: ApiHandlerDeps) {
       }
       return respond(202, { id: event.id, runs: verdict.runs });
     } catch (error) {
-      if (error instanceof ApiError) {
-        return respond(error.status, {
-          error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) },
-        });
-      }
+      if (error instanceof ApiError) return respond(error.status, apiErrorBody(error));
       console.error(error);
       return respond(500, { error: { code: "INTERNAL", message: "internal error; see the API function's logs" } });
     }

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { ValidationIssue } from "../sdk/errors.ts";
+import { StepJobsError, type ValidationIssue } from "../sdk/errors.ts";
 import type { IncomingEvent } from "./types.ts";
 
 /**
@@ -18,6 +18,16 @@ export class ApiError extends Error {
     super(message);
     this.name = "ApiError";
   }
+}
+
+/** The JSON error body every stepjobs API answers: `{ error: { code, message, details? } }`. */
+export function apiErrorBody(error: ApiError) {
+  return { error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } };
+}
+
+/** An `INVALID_EVENT` raised while normalizing an event (bad id or timestamp) as its 400; other errors unchanged. */
+export function invalidEventAsApiError(error: unknown): unknown {
+  return error instanceof StepJobsError && error.code === "INVALID_EVENT" ? new ApiError(400, "INVALID_EVENT", error.message) : error;
 }
 
 /**

@@ -1,11 +1,18 @@
-import { ApiError, checkEventContentType, eventValidationError, MAX_EVENT_BODY_BYTES, parseEventBody } from "../ingest/event-request.ts";
+import {
+  ApiError,
+  apiErrorBody,
+  checkEventContentType,
+  eventValidationError,
+  invalidEventAsApiError,
+  MAX_EVENT_BODY_BYTES,
+  parseEventBody,
+} from "../ingest/event-request.ts";
 import fs from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { IngestResult } from "../ingest/ingest-event.ts";
 import type { IncomingEvent } from "../ingest/types.ts";
-import { StepJobsError } from "../sdk/errors.ts";
 import { eventView, jobView, runDetailView, runSummaryView } from "./api-views.ts";
 import type { ApiAuth } from "./auth.ts";
 import type { ChangeFeed } from "./change-feed.ts";
@@ -51,9 +58,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function sendError(res: ServerResponse, error: ApiError): void {
-  sendJson(res, error.status, {
-    error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) },
-  });
+  sendJson(res, error.status, apiErrorBody(error));
 }
 
 /** Reads a body up to `limit` bytes; a longer one is a 413 without reading the rest. */
@@ -106,8 +111,7 @@ function createHandlers(deps: ApiDeps): Handlers {
       try {
         result = await deps.ingest(incoming);
       } catch (error) {
-        if (error instanceof StepJobsError && error.code === "INVALID_EVENT") throw new ApiError(400, "INVALID_EVENT", error.message);
-        throw error;
+        throw invalidEventAsApiError(error);
       }
       const { record, duplicate } = result;
       if (record.status === "REJECTED") {
