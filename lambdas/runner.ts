@@ -1,5 +1,5 @@
-import type { RunInput, RunState } from "../lib/runtime/run-state.ts";
-import { type StepMode, stepRun } from "../lib/runtime/step-run.ts";
+import type { BranchOutcome, RunInput, RunState } from "../lib/runtime/run-state.ts";
+import { advanceRun, type StepMode } from "../lib/runtime/step-run.ts";
 import { registeredJobs } from "../lib/sdk/client.ts";
 
 /** What a runner state passes (`renderRunnerParameters`): `{ mode, retryCount: $$.State.RetryCount, state: $ }`. */
@@ -17,11 +17,11 @@ export interface RunnerEvent {
  * CloudWatch as one JSON object per line with the run id.
  */
 export function createRunnerHandler(jobId: string) {
-  return async (event: RunnerEvent): Promise<RunState> => {
+  return async (event: RunnerEvent): Promise<RunState | BranchOutcome> => {
     const job = registeredJobs().get(jobId);
     if (!job) throw new Error(`the runner bundle did not register job "${jobId}"; its module must call client.defineJob`);
     const runId = event.state.runId;
-    return stepRun(job, event.state, event.mode, event.retryCount ?? 0, {
+    return advanceRun(job, event.state, event.mode, event.retryCount ?? 0, {
       onLog: (line) => console.log(JSON.stringify({ runId, jobId, ...line })),
     });
   };

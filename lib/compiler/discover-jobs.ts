@@ -4,7 +4,7 @@ import { JobDefinitionError, RetryOptionsError, type SourceLocation } from "../s
 import type { RetryOptions, RunTaskOptions } from "../sdk/types.ts";
 import { compileRetry } from "./compile-retry.ts";
 import { evaluateLiteral, findConstInitializer, propertyName, unwrap } from "./evaluate-literal.ts";
-import type { CompilerWarning, JobPlan, TaskPlan } from "./job-plan.ts";
+import type { CompilerWarning, JobPlan, StepSite, StepsPlan, TaskPlan } from "./job-plan.ts";
 import { stateNameFor } from "./state-names.ts";
 
 /** A job source file: its path (printed in errors, relative to the project) and text. */
@@ -262,6 +262,92 @@ function readTasks(
   });
 }
 
+/** `Promise` combinators that start their tasks together: the job gets the `Parallel` Map state. */
+const COMBINATORS = new Set(["all", "allSettled", "race", "any"]);
+
+/** Longest wait of an Express workflow: an Express execution lasts at most 5 minutes. */
+export const EXPRESS_MAX_SECONDS = 300;
+
+/** True when `node` contains a `defineJob(...)` call (another job's definition, not a helper). */
+function definesJob(node: ts.Node): boolean {
+  if (isCallOf(node, "defineJob")) return true;
+  return ts.forEachChild(node, definesJob) === true;
+}
+
+/** True when `node` mentions one of `names` (e.g. `io` passed to a helper, or `io.runTask(...)`). */
+function mentions(node: ts.Node, names: ReadonlySet<string>): boolean {
+  if (ts.isIdentifier(node) && names.has(node.text)) return true;
+  return ts.forEachChild(node, (child) => mentions(child, names)) === true;
+}
+
+/**
+ * Finds the job's `io.wait`, `io.sendEvent` and `Promise.all`-style calls over io work, in `run` and in the
+ * file's top-level helpers (not in other jobs), so the machine gets the states they need. Receivers named like
+ * `run`'s io parameter, or `io`, count. A literal `io.wait` duration is read (Express limit, `Sleep` only).
+ */
+function readSteps(file: ts.SourceFile, run: ts.FunctionLikeDeclaration, ioName: string | undefined): StepsPlan | undefined {
+  const names = new Set(["io", ...(ioName ? [ioName] : [])]);
+  const steps = { wait: [] as StepSite[], sendEvent: [] as StepSite[], parallel: [] as StepSite[] };
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
+      const receiver = node.expression.expression;
+      const method = node.expression.name.text;
+      const receiverName = ts.isIdentifier(receiver) ? receiver.text : undefined;
+      if (receiverName && names.has(receiverName) && (method === "wait" || method === "sendEvent")) {
+        const keyArg = node.arguments[0] && evaluateLiteral(node.arguments[0], file);
+        const key = keyArg && keyArg.ok && typeof keyArg.value === "string" ? keyArg.value : undefined;
+        const site: { key?: string; seconds?: number; location: StepSite["location"] } = { location: locate(file, node) };
+        if (key !== undefined) site.key = key;
+        if (method === "wait" && node.arguments[1]) {
+          const duration = evaluateLiteral(node.arguments[1], file);
+          const value = duration.ok ? duration.value : undefined;
+          const seconds = typeof value === "number" ? value : (value as { seconds?: unknown } | undefined)?.seconds;
+          if (typeof seconds === "number") site.seconds = seconds;
+        }
+        steps[method].push(site);
+      }
+      if (receiverName === "Promise" && COMBINATORS.has(method) && node.arguments.some((a) => mentions(a, names))) {
+        steps.parallel.push({ location: locate(file, node) });
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  if (run.body) visit(run.body);
+  for (const statement of file.statements) {
+    if ((ts.isFunctionDeclaration(statement) || ts.isVariableStatement(statement)) && !definesJob(statement)) visit(statement);
+  }
+  return steps.wait.length + steps.sendEvent.length + steps.parallel.length > 0 ? steps : undefined;
+}
+
+/** Reads `mode: "express" | "standard"` and checks what Express cannot do (waits over 5 minutes). */
+function readMode(
+  file: ts.SourceFile,
+  jobObj: ts.ObjectLiteralExpression,
+  jobId: string,
+  steps: StepsPlan | undefined,
+): "express" | undefined {
+  const node = objectProperty(jobObj, "mode");
+  if (!node) return undefined;
+  const value = evaluateLiteral(node, file);
+  if (!value.ok || (value.value !== "express" && value.value !== "standard")) {
+    throw new JobDefinitionError(locate(file, node), `job "${jobId}" mode must be "standard" or "express"`);
+  }
+  if (value.value === "standard") return undefined;
+  for (const wait of steps?.wait ?? []) {
+    if (wait.seconds === undefined || wait.seconds > EXPRESS_MAX_SECONDS) {
+      throw new JobDefinitionError(
+        wait.location,
+        `job "${jobId}" is an Express workflow, which runs at most ${EXPRESS_MAX_SECONDS} seconds; ` +
+          (wait.seconds === undefined
+            ? `io.wait("${wait.key ?? "?"}") needs literal seconds so synth can check it`
+            : `io.wait("${wait.key ?? "?"}") waits ${wait.seconds} seconds`) +
+          `; use mode: "standard" for longer waits`,
+      );
+    }
+  }
+  return "express";
+}
+
 /** Option names of Trigger.dev v2's `io.runTask(key, cb, options)`, whose 3rd argument stepjobs reads as the payload. */
 const V2_OPTION_KEYS = new Set(["retry", "name", "icon", "delayUntil", "properties", "params", "style", "connectionKey", "noop"]);
 
@@ -351,5 +437,18 @@ function readJob(
   const errorCount = errors.length;
   const tasks = readTasks(file, run, id, defaults, warnings, errors);
   if (errors.length > errorCount) throw errors.pop()!;
-  return { id, name, version, location: locate(file, call), trigger, ...(defaults ? { defaults } : {}), tasks };
+  const ioParam = run.parameters[1];
+  const steps = readSteps(file, run, ioParam && ts.isIdentifier(ioParam.name) ? ioParam.name.text : undefined);
+  const mode = readMode(file, arg, id, steps);
+  return {
+    id,
+    name,
+    version,
+    location: locate(file, call),
+    trigger,
+    ...(defaults ? { defaults } : {}),
+    tasks,
+    ...(steps ? { steps } : {}),
+    ...(mode ? { mode } : {}),
+  };
 }

@@ -20,6 +20,29 @@ export interface JobPlan {
   readonly defaults?: RetryOptions;
   /** One entry per distinct task id (or id pattern), in source order. */
   readonly tasks: readonly TaskPlan[];
+  /** Durable steps other than tasks the job's file uses; each kind adds its native state(s). Absent: none. */
+  readonly steps?: StepsPlan;
+  /**
+   * `express` compiles to an Express workflow: cheaper per run, at most 5 minutes, at-least-once
+   * (https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html). @default "standard"
+   */
+  readonly mode?: "standard" | "express";
+}
+
+/** Where the job calls `io.wait`, `io.sendEvent` and `Promise.all`-style combinators (parallel tasks). */
+export interface StepsPlan {
+  readonly wait: readonly StepSite[];
+  readonly sendEvent: readonly StepSite[];
+  readonly parallel: readonly StepSite[];
+}
+
+/** One call site of a durable step. */
+export interface StepSite {
+  /** The step key when it is a literal. */
+  readonly key?: string;
+  /** `io.wait` with literal seconds: how many. */
+  readonly seconds?: number;
+  readonly location: SourceLocation;
 }
 
 /** A task discovered from an `io.runTask` call. */

@@ -3,6 +3,19 @@ import { createHash } from "node:crypto";
 /** States every compiled machine has; a task id equal to one of them gets a `Task ` prefix. */
 export const FIXED_STATES = ["Plan", "Route", "DynamicTask", "DynamicRetry", "DynamicWait", "Succeeded", "RunFailed"] as const;
 
+/**
+ * Every name the renderer may use besides task states: the fixed states, the durable-step states and the
+ * states inside a `Parallel` item (names are unique across a whole machine, nested ones included).
+ */
+export const RESERVED_STATE_NAMES: readonly string[] = [
+  ...FIXED_STATES,
+  "Sleep",
+  "SleepUntil",
+  "SendEvent",
+  "Parallel",
+  ...["Route", "DynamicTask", "DynamicRetry", "DynamicWait", "Caught", "Done"].map((n) => `Parallel ${n}`),
+];
+
 /** Step Functions limits state names to 80 characters (https://states-language.net/spec.html#states-fields). */
 export const MAX_STATE_NAME_LENGTH = 80;
 
@@ -11,7 +24,7 @@ export const MAX_STATE_NAME_LENGTH = 80;
  * collides with a fixed state or another task, shortened with a hash when over 80 characters.
  */
 export function stateNameFor(taskId: string, taken: ReadonlySet<string>): string {
-  let name = (FIXED_STATES as readonly string[]).includes(taskId) ? `Task ${taskId}` : taskId;
+  let name = RESERVED_STATE_NAMES.includes(taskId) ? `Task ${taskId}` : taskId;
   if (name.length > MAX_STATE_NAME_LENGTH || taken.has(name)) {
     const hash = createHash("sha256").update(taskId).digest("hex").slice(0, 8);
     name = `${name.slice(0, MAX_STATE_NAME_LENGTH - 9)}~${hash}`;

@@ -1,3 +1,4 @@
+import type { OutgoingEvent } from "../runtime/run-state.ts";
 import type { IncomingEvent, NormalizedEvent } from "./types.ts";
 
 /**
@@ -84,4 +85,12 @@ export function fromBusEvent(event: BusEvent): IncomingEvent {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The incoming event for what a job's `io.sendEvent` put on the bus: what ingest receives from the bus rule
+ * in AWS (`fromBusEvent` of the `PutEvents` entry), built directly for the in-process bus.
+ */
+export function incomingFromOutgoing(event: OutgoingEvent): IncomingEvent {
+  return fromBusEvent({ "detail-type": event.name, source: event.source, detail: event.detail });
 }

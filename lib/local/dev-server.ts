@@ -1,7 +1,10 @@
 import fs from "node:fs";
 import type http from "node:http";
 import path from "node:path";
-import { ingestEvent } from "../ingest/ingest-event.ts";
+import { incomingFromOutgoing } from "../ingest/bus-event.ts";
+import { ingestEvent, type IngestResult } from "../ingest/ingest-event.ts";
+import type { IncomingEvent } from "../ingest/types.ts";
+import type { OutgoingEvent } from "../runtime/run-state.ts";
 import { startDynalite, createDocumentClient } from "../store/dynalite.ts";
 import { DynamoEventStore } from "../store/dynamo-event-store.ts";
 import { DynamoRunStore } from "../store/dynamo-run-store.ts";
@@ -85,7 +88,19 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
   const changes = new ChangeFeed();
   const onError = (error: unknown) => print(`stepjobs dev: internal error: ${(error as Error)?.stack ?? String(error)}`);
-  const runtime = new LocalRuntime({ stores, registry, changes, print, format, waits: options.waits, onError });
+  // `io.sendEvent` publishes to the same ingest as `POST /api/v1/events` (the in-process bus).
+  const ingest = async (incoming: IncomingEvent): Promise<IngestResult> => {
+    const result = await ingestEvent(incoming, {
+      jobs: registry.list().map((j) => j.compiled.plan),
+      validators: registry.validators,
+      events: stores.events,
+      starter: runtime,
+    });
+    if (!result.duplicate) changes.emit({ type: "event", id: result.record.id });
+    return result;
+  };
+  const publish = async (event: OutgoingEvent): Promise<void> => void (await ingest(incomingFromOutgoing(event)));
+  const runtime = new LocalRuntime({ stores, registry, changes, print, format, waits: options.waits, onError, publish });
   const resumed = await runtime.resumeUnfinished();
   if (resumed > 0) print(`resuming ${resumed} unfinished run${resumed === 1 ? "" : "s"}`);
 
@@ -98,16 +113,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       stores,
       changes,
       onError,
-      ingest: async (incoming) => {
-        const result = await ingestEvent(incoming, {
-          jobs: registry.list().map((j) => j.compiled.plan),
-          validators: registry.validators,
-          events: stores.events,
-          starter: runtime,
-        });
-        if (!result.duplicate) changes.emit({ type: "event", id: result.record.id });
-        return result;
-      },
+      ingest,
     },
     { host: options.host ?? "127.0.0.1", port: options.port ?? 8080 },
   ).catch(async (error: unknown) => {

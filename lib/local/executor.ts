@@ -5,12 +5,15 @@ import type { CompiledJob } from "../compiler/compile-project.ts";
 import {
   type AslDefinition,
   type AslState,
+  EVENT_BUS_VARIABLE,
   LAMBDA_INVOKE_RESOURCE,
+  PUT_EVENTS_RESOURCE,
   RUNNER_ARN_VARIABLE,
+  type StepSupport,
   substitute,
 } from "../compiler/render-state-machine.ts";
-import type { ErrorInfo, RunInput, RunState } from "../runtime/run-state.ts";
-import { type StepMode, stepRun } from "../runtime/step-run.ts";
+import type { ErrorInfo, OutgoingEvent, RunInput, RunState } from "../runtime/run-state.ts";
+import { advanceRun, isBranchOutcome, type StepMode } from "../runtime/step-run.ts";
 import type { Job } from "../sdk/client.ts";
 import type { JsonValue, LogLine } from "../sdk/types.ts";
 import { decideRetry, remainingRetriers, type RetryDecision } from "./native-retry.ts";
@@ -94,6 +97,8 @@ export interface ResumePoint {
 export interface ExecuteOptions {
   readonly observer?: RunObserver;
   readonly resume?: ResumePoint;
+  /** Binds the `SendEvent` state. @default events are dropped with an error (no bus) */
+  readonly publish?: PublishEvent;
 }
 
 /** Options of {@link JobMachine}. */
@@ -109,50 +114,65 @@ interface RunnerPayload {
   readonly mode: StepMode;
   readonly retryCount?: number;
   readonly state: RunInput | RunState;
+  /** The durable steps the machine has states for (absent: none). */
+  readonly steps?: readonly StepSupport[];
 }
 
 /**
- * Stands in for `$$.State.RetryCount`, per execution. In the compiled machine every way back into a task
- * state passes through another runner state (`Route` is a Choice, but `Catch` goes to `Plan`), so "the same
- * state failed and is invoked again with no other runner state in between" is exactly a native retry:
- * the count advances on failure and resets when the state succeeds or another state runs. A resumed run
- * starts its first visit of the resumed state at the attempts already made. Not valid for Map iterations
- * (which would need a count per item); the compiler renders none yet.
+ * Where `io.sendEvent` events go in dev: the in-process bus (ingest, then the listening jobs' runs). Throws
+ * when the event could not be accepted, which fails the `SendEvent` state as `EventBridge.FailedEntry` would.
+ */
+export type PublishEvent = (event: OutgoingEvent) => Promise<void>;
+
+/**
+ * Stands in for `$$.State.RetryCount`, per execution and per (state, step key): a `Parallel` item runs the
+ * same state concurrently for different tasks, and each item has its own count in AWS. The count advances on
+ * failure and is cleared when the state succeeds or its retriers give up (the `Catch` leads elsewhere, so a
+ * later visit is a new one). A resumed run starts its first visit of the resumed state at the attempts already made.
  */
 export class RetryCounter {
-  private last: { state: string; failed: boolean; count: number; errors: string[] } | undefined;
+  private readonly visits = new Map<string, { count: number; errors: string[] }>();
   private offset: { state: string; count: number } | undefined;
 
   constructor(resume?: ResumePoint) {
     if (resume) this.offset = { state: resume.stateName, count: resume.priorAttempts };
   }
 
-  /** `$$.State.RetryCount` for an invocation of `state` about to start (attempt number = this + 1 for native retries). */
-  retryCountFor(state: string): number {
-    if (this.last?.state === state && this.last.failed) return this.last.count;
+  private static id(state: string, key: string): string {
+    return `${state}\u0000${key}`;
+  }
+
+  /** `$$.State.RetryCount` for an invocation of `state` for step `key` about to start (attempt number = this + 1). */
+  retryCountFor(state: string, key = ""): number {
+    const visit = this.visits.get(RetryCounter.id(state, key));
+    if (visit) return visit.count;
     if (this.offset?.state === state) return this.offset.count;
     return 0;
   }
 
   /** Error names of the failures of this visit so far (what the `Retry` field has seen). */
-  errorsOf(state: string): string[] {
-    return this.last?.state === state && this.last.failed ? this.last.errors : [];
+  errorsOf(state: string, key = ""): string[] {
+    return this.visits.get(RetryCounter.id(state, key))?.errors ?? [];
   }
 
-  failed(state: string, errorName: string): void {
-    const errors = [...this.errorsOf(state), errorName];
-    this.last = { state, failed: true, count: this.retryCountFor(state) + 1, errors };
+  failed(state: string, errorName: string, key = ""): void {
+    const errors = [...this.errorsOf(state, key), errorName];
+    this.visits.set(RetryCounter.id(state, key), { count: this.retryCountFor(state, key) + 1, errors });
   }
 
-  succeeded(state: string): void {
+  /** The visit is over: the state succeeded, or its retriers gave up and its `Catch` (or the run's end) follows. */
+  ended(state: string, key = ""): void {
     if (this.offset?.state === state) this.offset = undefined;
-    this.last = { state, failed: false, count: 0, errors: [] };
+    this.visits.delete(RetryCounter.id(state, key));
   }
+}
 
-  /** Another runner state ran: the resumed visit, if any, is over once its own state has run. */
-  entered(state: string): void {
-    if (this.last?.state !== state) this.last = undefined;
-  }
+/** Every state of a definition, those inside `Map` item processors included (names are unique machine-wide). */
+export function allStates(definition: { readonly States: Record<string, AslState> }): [string, AslState][] {
+  return Object.entries(definition.States).flatMap(([name, state]) => {
+    const processor = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, AslState> } | undefined;
+    return [[name, state] as [string, AslState], ...(processor ? allStates(processor) : [])];
+  });
 }
 
 function errorInfoOf(error: unknown): ErrorInfo {
@@ -160,10 +180,17 @@ function errorInfoOf(error: unknown): ErrorInfo {
   return { name: "Error", message: String(error) };
 }
 
-/** The ASL Task states bound to the runner: every `lambda:invoke` state (Plan, DynamicTask, DynamicRetry, tasks). */
+/** The ASL Task states bound to the runner: every `lambda:invoke` state (Plan, DynamicTask, DynamicRetry, tasks, their `Parallel` copies). */
 export function runnerStateNames(definition: AslDefinition): string[] {
-  return Object.entries(definition.States)
+  return allStates(definition)
     .filter(([, s]) => s.Type === "Task" && s.Resource === LAMBDA_INVOKE_RESOURCE)
+    .map(([name]) => name);
+}
+
+/** The `PutEvents` states (`io.sendEvent`), bound to the dev runtime's in-process bus. */
+export function putEventsStateNames(definition: AslDefinition): string[] {
+  return allStates(definition)
+    .filter(([, s]) => s.Type === "Task" && s.Resource === PUT_EVENTS_RESOURCE)
     .map(([name]) => name);
 }
 
@@ -172,7 +199,7 @@ export function zeroWaitOverrides(definition: AslDefinition): {
   retryIntervalOverrides: Record<string, number>;
   waitTimeOverrides: Record<string, number>;
 } {
-  const entries = Object.entries(definition.States);
+  const entries = allStates(definition);
   return {
     retryIntervalOverrides: Object.fromEntries(entries.filter(([, s]) => Array.isArray(s.Retry)).map(([n]) => [n, 0])),
     waitTimeOverrides: Object.fromEntries(entries.filter(([, s]) => s.Type === "Wait").map(([n]) => [n, 0])),
@@ -187,15 +214,22 @@ export function zeroWaitOverrides(definition: AslDefinition): {
  */
 export const LOCAL_TASK_TIMEOUT_SECONDS = 900;
 
-/** The definition as the dev executor runs it: runner ARN substituted, Task timeouts as in the cloud. */
+/** The definition as the dev executor runs it: ARNs and the bus substituted, Task timeouts as in the cloud. */
 export function localDefinition(definition: AslDefinition): AslDefinition {
-  const substituted = substitute(definition, { [RUNNER_ARN_VARIABLE]: "local" });
-  const states = Object.entries(substituted.States).map(([name, state]) =>
-    state.Type === "Task" && state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined
-      ? [name, { ...state, TimeoutSeconds: LOCAL_TASK_TIMEOUT_SECONDS }]
-      : [name, state],
+  const substituted = substitute(definition, { [RUNNER_ARN_VARIABLE]: "local", [EVENT_BUS_VARIABLE]: "local" });
+  return { ...substituted, States: withLocalTimeouts(substituted.States) };
+}
+
+function withLocalTimeouts(states: Record<string, AslState>): Record<string, AslState> {
+  return Object.fromEntries(
+    Object.entries(states).map(([name, state]) => {
+      const processor = state.ItemProcessor as { States: Record<string, AslState> } | undefined;
+      if (processor) return [name, { ...state, ItemProcessor: { ...processor, States: withLocalTimeouts(processor.States) } }];
+      return state.Type === "Task" && state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined
+        ? [name, { ...state, TimeoutSeconds: LOCAL_TASK_TIMEOUT_SECONDS }]
+        : [name, state];
+    }),
   );
-  return { ...substituted, States: Object.fromEntries(states) };
 }
 
 /**
@@ -277,10 +311,12 @@ export class JobMachine {
             return { Payload: payload.state };
           }
         }
-        counter.entered(stateName);
-        const retryCount = counter.retryCountFor(stateName);
         const state = payload.state as RunState;
         const next = state.next;
+        const key = next?.key ?? "";
+        const retryCount = counter.retryCountFor(stateName, key);
+        // One Parallel item: its result is the item's, not the run's state.
+        const inBranch = state.branch === true;
         const attempt: AttemptStart | undefined =
           payload.mode === "task" && next
             ? {
@@ -299,21 +335,28 @@ export class JobMachine {
           logs = logs.then(() => observer.log?.(runId, line));
         };
         try {
-          const result = await stepRun(this.job, payload.state, payload.mode, retryCount, { onLog, now: this.now });
+          const result = await advanceRun(this.job, payload.state, payload.mode, retryCount, {
+            onLog,
+            now: this.now,
+            steps: payload.steps ?? [],
+          });
           await logs;
-          counter.succeeded(stateName);
+          counter.ended(stateName, key);
           context.State.RetryCount = 0;
           if (attempt)
             await observer.attemptEnded?.({ ...attempt, status: "SUCCEEDED", endedAt: this.now().toISOString(), error: null, retry: null });
-          final = result;
-          await observer.stepped?.(runId, result, stateName);
+          if (!inBranch && !isBranchOutcome(result)) {
+            final = result;
+            await observer.stepped?.(runId, result, stateName);
+          }
           return { Payload: result };
         } catch (error) {
           await logs;
           const info = errorInfoOf(error);
-          counter.failed(stateName, info.name);
-          context.State.RetryCount = counter.retryCountFor(stateName);
-          const decision: RetryDecision = decideRetry(this.currentRetriers(stateName, options.resume), counter.errorsOf(stateName));
+          counter.failed(stateName, info.name, key);
+          context.State.RetryCount = counter.retryCountFor(stateName, key);
+          const decision: RetryDecision = decideRetry(this.currentRetriers(stateName, options.resume), counter.errorsOf(stateName, key));
+          if (!decision.retry) counter.ended(stateName, key);
           if (attempt) {
             await observer.attemptEnded?.({
               ...attempt,
@@ -328,7 +371,21 @@ export class JobMachine {
       };
 
     type Handlers = NonNullable<NonNullable<RunOptions["overrides"]>["taskResourceLocalHandlers"]>;
-    const handlers = Object.fromEntries(runnerStateNames(this.definition).map((name) => [name, bind(name)])) as Handlers;
+    // PutEvents in the shape EventBridge answers; a refused event fails the state like a failed entry would.
+    const publish = async (parameters: unknown): Promise<unknown> => {
+      const [entry] = (parameters as { Entries: { Source: string; DetailType: string; Detail: OutgoingEvent["detail"] }[] }).Entries;
+      if (!options.publish) throw Object.assign(new Error("no event bus is bound to this execution"), { name: "EventBridge.FailedEntry" });
+      try {
+        await options.publish({ name: entry.DetailType, source: entry.Source, detail: entry.Detail });
+      } catch (error) {
+        throw Object.assign(new Error(errorInfoOf(error).message), { name: "EventBridge.FailedEntry" });
+      }
+      return { Entries: [{ EventId: entry.Detail.id }], FailedEntryCount: 0 };
+    };
+    const handlers = Object.fromEntries([
+      ...runnerStateNames(this.definition).map((name) => [name, bind(name)]),
+      ...putEventsStateNames(this.definition).map((name) => [name, publish]),
+    ]) as Handlers;
     const execution = this.machineFor(options.resume).run(input as unknown as Parameters<StateMachine["run"]>[0], {
       context,
       noThrowOnAbort: true,

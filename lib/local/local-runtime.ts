@@ -2,7 +2,7 @@ import type { Starter } from "../ingest/types.ts";
 import { type RunInput, type RunState, toRunState } from "../runtime/run-state.ts";
 import type { RunRecord } from "../store/types.ts";
 import type { ChangeFeed } from "./change-feed.ts";
-import type { ExecutionOutcome, ResumePoint, RunObserver, WaitMode } from "./executor.ts";
+import type { ExecutionOutcome, PublishEvent, ResumePoint, RunObserver, WaitMode } from "./executor.ts";
 import type { JobRegistry, LoadedJob } from "./job-registry.ts";
 import { INTERRUPTED_ERROR, planResume } from "./resume.ts";
 import type { LocalStores } from "./stores.ts";
@@ -27,6 +27,8 @@ export interface LocalRuntimeOptions {
   readonly now?: () => Date;
   /** Reports a failure of the runtime itself (not of a job). */
   readonly onError?: (error: unknown) => void;
+  /** The in-process bus `io.sendEvent` publishes to (ingest). */
+  readonly publish?: PublishEvent;
 }
 
 /** Runs jobs in this process. */
@@ -159,7 +161,18 @@ export class LocalRuntime implements Starter {
     if (print && format) print(format.runStarted(loaded.id, run.id, input.event.name, how.resumed === true));
     changes.emit({ type: "run", id: run.id });
     if (how.waitMs && how.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, how.waitMs));
-    const outcome: ExecutionOutcome = await loaded.machine.execute(input, { observer: this.observerFor(loaded.id), resume: how.resume });
+    let start = input;
+    // Stopped between the runner's "send this" and the SendEvent state's answer: the execution restarts at
+    // Plan, so publish here first (the event id is fixed, so a second delivery is a duplicate ingest ignores).
+    if (how.resumed && input.status === "sending" && input.next?.event && input.sent === undefined && this.options.publish) {
+      await this.options.publish(input.next.event);
+      start = { ...input, sent: { eventId: input.next.event.detail.id } };
+    }
+    const outcome: ExecutionOutcome = await loaded.machine.execute(start, {
+      observer: this.observerFor(loaded.id),
+      resume: how.resume,
+      publish: this.options.publish,
+    });
     await this.finish(
       loaded.id,
       run.id,

@@ -55,6 +55,11 @@ export function planResume(run: RunRecord, attempts: readonly AttemptRecord[], j
   const state = toRunState(run.state);
   if (state.status === "succeeded" || state.status === "failed") return { kind: "finish", state };
   const next = state.next;
+  // A wait resumes for what is left of it; Plan then records it as done.
+  if (state.status === "sleeping" && next?.wakeAt) {
+    const waitMs = options.waits === "zero" ? 0 : Math.max(0, Date.parse(next.wakeAt) - options.now.getTime());
+    return { kind: "execute", input: state, waitMs };
+  }
   // Runner-driven (DynamicTask) retries carry their count in the state; no `next` means nothing ran yet.
   if (!next || state.status !== "running") return { kind: "execute", input: state, waitMs: 0 };
   const stateName = stateNameForTask(job.plan, next.task);

@@ -22,27 +22,64 @@ export interface ErrorInfo {
   readonly message: string;
 }
 
-/** A finished task, in call order. The array order is the determinism check. */
-export type MemoEntry =
-  | { readonly key: string; readonly id: string; readonly ok: true; readonly result?: JsonValue }
-  | { readonly key: string; readonly id: string; readonly ok: false; readonly error: ErrorInfo };
+/** What a durable step is: a task (a Lambda invocation), a native `Wait`, or a native `PutEvents`. */
+export type StepKind = "task" | "wait" | "event";
 
-/** The task the run waits on. */
+/**
+ * A finished step, in call order. The array order is the determinism check. `kind` is absent for tasks
+ * (the common case, and every state written before waits and events existed).
+ */
+export type MemoEntry =
+  | {
+      readonly key: string;
+      readonly id: string;
+      readonly kind?: "wait" | "event";
+      readonly ok: true;
+      readonly result?: JsonValue;
+    }
+  | { readonly key: string; readonly id: string; readonly kind?: "wait" | "event"; readonly ok: false; readonly error: ErrorInfo };
+
+/** The event a `SendEvent` state puts on the bus (its fields are the `PutEvents` entry's). */
+export interface OutgoingEvent {
+  /** EventBridge `detail-type`. */
+  readonly name: string;
+  readonly source: string;
+  /** EventBridge `detail`: `{ id, timestamp, payload }`, the shape ingest reads (see lib/ingest/bus-event.ts). */
+  readonly detail: { readonly id: string; readonly timestamp: string; readonly payload: JsonValue | null };
+}
+
+/** The step the run goes to next (a task unless `kind` says otherwise). */
 export interface NextTask {
-  /** Memo key: `${id}#${occurrence}`. */
+  /** Memo key: `${id}#${occurrence}` for tasks, `${kind}:${id}#${occurrence}` for waits and events. */
   readonly key: string;
-  /** Task id as passed to `io.runTask`; `Route` matches it to a task state. */
+  /** Task id as passed to `io.runTask` (or the key of `io.wait`/`io.sendEvent`); `Route` matches it to a task state. */
   readonly task: string;
-  /** Position among the run's `io.runTask` calls. */
+  /** Position among the run's durable calls (tasks, waits, events). */
   readonly index: number;
+  /** @default "task" */
+  readonly kind?: StepKind;
+  /** `io.wait({ seconds })`: whole seconds for the `Sleep` state's `SecondsPath`. */
+  readonly seconds?: number;
+  /** `io.wait({ until })`: RFC 3339 time for the `SleepUntil` state's `TimestampPath`. */
+  readonly wakeAt?: string;
+  /** `io.sendEvent`: the event the `SendEvent` state puts on the bus. */
+  readonly event?: OutgoingEvent;
   /** Attempts already made when the runner drives retries (`DynamicTask`); absent for native retries. */
   readonly attempt?: number;
   /** Seconds `DynamicWait` waits before the next attempt. */
   readonly waitSeconds?: number;
 }
 
-/** Where the run is; `Route` branches on it. */
-export type RunStatus = "running" | "waiting" | "succeeded" | "failed";
+/**
+ * Where the run is; `Route` branches on it: `running` (a task next), `waiting` (a runner-driven retry wait),
+ * `sleeping` (`io.wait`), `sending` (`io.sendEvent`), `parallel` (several tasks at once, `batch`), or finished.
+ */
+export type RunStatus = "running" | "waiting" | "sleeping" | "sending" | "parallel" | "succeeded" | "failed";
+
+/** What one item of the `Parallel` Map state returns: the finished task, or the `Catch` of its last attempt. */
+export type BranchOutcome =
+  | { readonly status: "branched"; readonly next: NextTask; readonly entry: MemoEntry }
+  | { readonly status: "caught"; readonly next: NextTask; readonly caught: { readonly Error?: string; readonly Cause?: string } };
 
 /** The whole state. `caught` is written by a task state's `Catch` (`ResultPath: "$.caught"`). */
 export interface RunState {
@@ -51,6 +88,14 @@ export interface RunState {
   readonly status: RunStatus;
   readonly memo: readonly MemoEntry[];
   readonly next?: NextTask;
+  /** The tasks the `Parallel` Map state runs concurrently (status `parallel`). */
+  readonly batch?: readonly NextTask[];
+  /** The `Parallel` Map state's result, one outcome per `batch` item (`ResultPath: "$.branches"`). */
+  readonly branches?: readonly BranchOutcome[];
+  /** Set on the state of one `Parallel` item: the runner executes `next` and returns a {@link BranchOutcome}. */
+  readonly branch?: boolean;
+  /** The `SendEvent` state's result (`ResultPath: "$.sent"`). */
+  readonly sent?: unknown;
   readonly output?: JsonValue;
   readonly error?: ErrorInfo;
   readonly caught?: { readonly Error?: string; readonly Cause?: string };

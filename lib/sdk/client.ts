@@ -42,6 +42,13 @@ export interface JobDefinition<TPayload> {
   /** Semantic version of the job. */
   readonly version: string;
   readonly trigger: EventTrigger<TPayload>;
+  /**
+   * `express` deploys an Express workflow: for short (at most 5 minutes), high-volume jobs, billed per
+   * request and duration instead of per state transition, with at-least-once steps
+   * (https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html). Synth rejects waits
+   * it cannot prove shorter than 5 minutes. @default "standard"
+   */
+  readonly mode?: "standard" | "express";
   /** The job body: replayed on every step, so task order must depend only on payload and task results. */
   readonly run: (payload: TPayload, io: IO, ctx: Context) => Promise<unknown>;
 }

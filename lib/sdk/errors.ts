@@ -152,3 +152,17 @@ export class TooManyTasksError extends StepJobsError {
     this.limit = limit;
   }
 }
+
+/**
+ * A durable step was called with arguments it cannot compile to its native state, e.g. `io.wait` with a
+ * negative or non-numeric duration, or `io.sendEvent` without an event name. Fails the run (a replay would
+ * make the same call again), naming the step and the argument.
+ */
+export class InvalidStepError extends StepJobsError {
+  readonly stepKey: string;
+  constructor(step: string, stepKey: string, problem: string) {
+    super("INVALID_STEP", `${step}("${stepKey}"): ${problem}`);
+    this.name = "InvalidStepError";
+    this.stepKey = stepKey;
+  }
+}

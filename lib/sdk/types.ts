@@ -130,6 +130,43 @@ export interface IO {
     payload: P,
     options?: RunTaskOptions,
   ): Promise<Jsonify<T>>;
+  /**
+   * Pauses the run in a native `Wait` state (no Lambda runs meanwhile). `key` names the step: unique per
+   * run together with its occurrence, like a task id.
+   */
+  wait(key: string, duration: WaitDuration): Promise<void>;
+  /**
+   * Puts an event on the app's bus with a native EventBridge `PutEvents` state (no Lambda). The event goes
+   * through ingest, so it can trigger other jobs; its id defaults to one derived from the run and `key`,
+   * so a retried send never starts a second run.
+   */
+  sendEvent(key: string, event: SendEventInput): Promise<SentEvent>;
+}
+
+/**
+ * How long `io.wait` pauses the run: seconds from now (a number, as in Trigger.dev v2, or `{ seconds }`), or
+ * until a moment (`{ until }`). Compiled to a native `Wait` state: no Lambda runs while the run waits, and a
+ * Standard workflow may wait up to its one-year execution limit
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/state-wait.html).
+ */
+export type WaitDuration = number | { readonly seconds: number } | { readonly until: Date | string };
+
+/** An event `io.sendEvent` puts on the app's bus; it goes through ingest like an event sent over HTTP. */
+export interface SendEventInput {
+  /** The event name (EventBridge `detail-type`) other jobs' triggers match. */
+  readonly name: string;
+  /** The payload, validated against each listening job's schema. */
+  readonly payload?: unknown;
+  /** The event id (idempotency key). @default `${runId}:${step key}`, so a retried send starts nothing twice */
+  readonly id?: string;
+  /** EventBridge `source`. @default "stepjobs" */
+  readonly source?: string;
+}
+
+/** What `io.sendEvent` resolves to once the event is on the bus. */
+export interface SentEvent {
+  /** The event id ingest deduplicates on. */
+  readonly id: string;
 }
 
 /** `ctx`: facts about the current run. */
