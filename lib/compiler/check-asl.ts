@@ -3,14 +3,19 @@ import type { AslDefinition } from "./render-state-machine.ts";
 
 /**
  * Range checks the ASL JSON Schema does not make (asl-validator checks the shape): integer retry fields
- * within ASL bounds, `BackoffRate >= 1`, `States.ALL` alone and last, every `Next` pointing at a state.
+ * within ASL bounds, `BackoffRate >= 1`, `States.ALL` alone and last, every `Next` pointing at a state of its
+ * own scope (a `Map` item processor is a scope), and state names unique across the whole machine.
  * Returns one message per problem, each naming the state and field; empty when the machine is sound.
  */
-export function checkAslRanges(definition: AslDefinition): string[] {
+export function checkAslRanges(definition: Pick<AslDefinition, "StartAt" | "States">, seen = new Set<string>()): string[] {
   const problems: string[] = [];
   const names = new Set(Object.keys(definition.States));
   if (!names.has(definition.StartAt)) problems.push(`StartAt "${definition.StartAt}" is not a state`);
   for (const [name, state] of Object.entries(definition.States)) {
+    if (seen.has(name)) problems.push(`${name}: the state name is used twice (names are unique across a machine, nested ones included)`);
+    seen.add(name);
+    const processor = state.ItemProcessor as Pick<AslDefinition, "StartAt" | "States"> | undefined;
+    if (processor) problems.push(...checkAslRanges(processor, seen));
     const targets = [
       state.Next,
       state.Default,

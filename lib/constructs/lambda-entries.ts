@@ -11,14 +11,18 @@ export const LAMBDAS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.u
  * Writes the generated Lambda entry modules esbuild bundles: one runner per job (imports only that job's
  * module, so each bundle holds one job) and the ingest entry with the ajv standalone validators compiled at
  * synth time (no schema compilation at cold start). They live under the project (`.stepjobs-cdk/`) so
- * NodejsFunction finds the lock file and node_modules above them. Returns their paths.
+ * NodejsFunction finds the lock file and node_modules above them; a jobs directory other than the default gets
+ * its own subdirectory, so two apps of one project (e.g. tests) never overwrite each other's entries.
+ * Returns their paths.
  */
 export function writeLambdaEntries(
   root: string,
   jobs: readonly CompiledJob[],
+  jobsDir = "src/jobs",
 ): { runners: Map<string, string>; ingest: string; api: string } {
   // Not inside .stepjobs: that is the dev runtime's dynalite (LevelDB) directory.
-  const dir = path.join(root, ".stepjobs-cdk");
+  const base = path.join(root, ".stepjobs-cdk");
+  const dir = jobsDir === "src/jobs" ? base : path.join(base, jobsDir.replace(/[^A-Za-z0-9]+/g, "-"));
   fs.mkdirSync(dir, { recursive: true });
   const runners = new Map<string, string>();
   for (const { plan, entry } of jobs) {

@@ -8,7 +8,7 @@ import type * as sqs from "aws-cdk-lib/aws-sqs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import type { CompiledJob } from "../compiler/compile-project.ts";
-import { RUNNER_ARN_VARIABLE } from "../compiler/render-state-machine.ts";
+import { EVENT_BUS_VARIABLE, RUNNER_ARN_VARIABLE, supportedSteps } from "../compiler/render-state-machine.ts";
 import { eventPatternFor } from "../ingest/event-pattern.ts";
 import { acknowledge } from "./acknowledge-findings.ts";
 import { stepJobsFunction } from "./stepjobs-function.ts";
@@ -60,9 +60,10 @@ export interface StepJobProps {
 }
 
 /**
- * One job: its runner Lambda (an esbuild bundle of that job's module only), its Standard state machine from
- * the compiled ASL with `${RunnerFunctionArn}` bound through `definitionSubstitutions`, a log group, and the
- * EventBridge rule (`detail-type` = event name, plus `source` when set) that targets the ingest function.
+ * One job: its runner Lambda (an esbuild bundle of that job's module only), its state machine (Standard, or
+ * Express with `mode: "express"`) from the compiled ASL with `${RunnerFunctionArn}` (and `${EventBusName}` for
+ * `io.sendEvent`) bound through `definitionSubstitutions`, a log group, and the EventBridge rule
+ * (`detail-type` = event name, plus `source` when set) that targets the ingest function.
  */
 export class StepJob extends Construct {
   /** The runner function. */
@@ -90,16 +91,22 @@ export class StepJob extends Construct {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    const sendsEvents = supportedSteps(plan).includes("sendEvent");
     this.stateMachine = new sfn.StateMachine(this, "StateMachine", {
       comment: definition.Comment,
-      stateMachineType: sfn.StateMachineType.STANDARD,
+      stateMachineType: plan.mode === "express" ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(definition)),
-      definitionSubstitutions: { [RUNNER_ARN_VARIABLE]: this.runner.functionArn },
+      definitionSubstitutions: {
+        [RUNNER_ARN_VARIABLE]: this.runner.functionArn,
+        ...(sendsEvents ? { [EVENT_BUS_VARIABLE]: props.bus.eventBusName } : {}),
+      },
       logs: { destination: logGroup, level: props.logLevel ?? sfn.LogLevel.ERROR, includeExecutionData: true },
       tracingEnabled: tracing,
     });
     // The definition is a string, so CDK cannot see the invoke: grant it (function ARN and its versions).
     this.runner.grantInvoke(this.stateMachine);
+    // io.sendEvent: the SendEvent state's PutEvents, on this bus only.
+    if (sendsEvents) props.bus.grantPutEventsTo(this.stateMachine);
     acknowledge(
       this.stateMachine,
       {

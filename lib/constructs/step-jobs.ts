@@ -66,9 +66,10 @@ export class StepJobs extends Construct {
   constructor(scope: Construct, id: string, props: StepJobsProps = {}) {
     super(scope, id);
     const root = path.resolve(props.projectRoot ?? process.cwd());
-    const project = compileProject({ root, jobsDir: props.jobsDir ?? "src/jobs" });
+    const jobsDir = props.jobsDir ?? "src/jobs";
+    const project = compileProject({ root, jobsDir });
     if (project.errors.length > 0) throw new Error(`stepjobs: the jobs have errors:\n${project.errors.map((e) => e.message).join("\n")}`);
-    const entries = writeLambdaEntries(root, project.jobs);
+    const entries = writeLambdaEntries(root, project.jobs, jobsDir);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
     this.bus = new events.EventBus(this, "Bus");

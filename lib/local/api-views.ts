@@ -67,7 +67,10 @@ export function runDetailView(run: RunRecord, attempts: readonly AttemptRecord[]
     list.push(attempt);
     byKey.set(attempt.taskKey, list);
   }
-  const tasks = [...byKey].map(([key, list]) => {
+  // Call order: finished tasks by their memo position (parallel ones start in either order), then the rest as started.
+  const position = new Map((run.state?.memo ?? []).map((entry, index) => [entry.key, index]));
+  const keys = [...byKey].sort(([a], [b]) => (position.get(a) ?? Number.MAX_SAFE_INTEGER) - (position.get(b) ?? Number.MAX_SAFE_INTEGER));
+  const tasks = keys.map(([key, list]) => {
     const entry = memo.get(key);
     const last = list[list.length - 1];
     let status: TaskStatusView;
@@ -94,6 +97,7 @@ export function runDetailView(run: RunRecord, attempts: readonly AttemptRecord[]
     ...runSummaryView(run),
     payload: run.state?.event.payload ?? null,
     tasks,
+    steps: stepViews(run),
     logs: logs.map((l) => ({
       level: l.level,
       message: l.message,
@@ -103,6 +107,48 @@ export function runDetailView(run: RunRecord, attempts: readonly AttemptRecord[]
       at: l.at,
     })),
   };
+}
+
+/** Status of an `io.wait` / `io.sendEvent` step as the API reports it. */
+export type StepStatusView = "WAITING" | "SENDING" | "SUCCEEDED" | "FAILED";
+
+/**
+ * The run's waits and sent events, in call order: the finished ones from the memo, then the one the run is
+ * in (`sleeping` until `wakeAt`, or `sending`). They are native states, so they have no attempts.
+ */
+export function stepViews(run: RunRecord) {
+  const state = run.state;
+  if (!state) return [];
+  const done = state.memo
+    .map((entry, index) => ({ entry, index }))
+    .filter(({ entry }) => entry.kind !== undefined)
+    .map(({ entry, index }) => ({
+      kind: entry.kind!,
+      id: entry.id,
+      key: entry.key,
+      index,
+      status: (entry.ok ? "SUCCEEDED" : "FAILED") as StepStatusView,
+      wakeAt: null as string | null,
+      eventId: entry.ok && entry.kind === "event" ? ((entry.result as { id?: string } | undefined)?.id ?? null) : null,
+      error: entry.ok ? null : entry.error,
+    }));
+  const next = state.next;
+  const pending =
+    next && ((state.status === "sleeping" && next.kind === "wait") || (state.status === "sending" && next.kind === "event"))
+      ? [
+          {
+            kind: next.kind,
+            id: next.task,
+            key: next.key,
+            index: next.index,
+            status: (next.kind === "wait" ? "WAITING" : "SENDING") as StepStatusView,
+            wakeAt: next.wakeAt ?? null,
+            eventId: next.event?.detail.id ?? null,
+            error: null,
+          },
+        ]
+      : [];
+  return [...done, ...pending];
 }
 
 /** What the job view needs of a loaded job. */

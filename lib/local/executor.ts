@@ -242,6 +242,8 @@ export class JobMachine {
   readonly definition: AslDefinition;
   private readonly machine: StateMachine;
   private readonly variants = new Map<string, StateMachine>();
+  /** Every state by name, those inside `Parallel` included. */
+  private readonly states: ReadonlyMap<string, AslState>;
   private readonly waits: WaitMode;
   private readonly now: () => Date;
 
@@ -249,6 +251,7 @@ export class JobMachine {
     this.job = job;
     this.compiled = compiled;
     this.definition = localDefinition(compiled.definition);
+    this.states = new Map(allStates(this.definition));
     this.machine = new StateMachine(this.definition as unknown as StateMachineDefinition);
     this.waits = options.waits ?? "real";
     this.now = options.now ?? (() => new Date());
@@ -256,7 +259,7 @@ export class JobMachine {
 
   /** The `Retry` field of a state (empty when it has none). */
   retriersOf(stateName: string): AslRetrier[] {
-    const state = this.definition.States[stateName] as AslState | undefined;
+    const state = this.states.get(stateName);
     return Array.isArray(state?.Retry) ? (state.Retry as AslRetrier[]) : [];
   }
 

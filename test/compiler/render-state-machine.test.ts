@@ -128,14 +128,19 @@ describe("renderStateMachine", () => {
     expect(stateOf(asl, "Route").Choices.slice(3)).toEqual([{ Variable: "$.next.task", StringMatches: "fetch-*", Next: "fetch-*" }]);
   });
 
-  it.each([["src/jobs"], ["test/fixtures/jobs"]])("every machine in %s passes asl-validator and our range checks", (dir) => {
-    for (const [id, definition] of compiled(dir)) {
-      const result = aslValidator(substitute(definition, { RunnerFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:runner" }));
-      expect({ id, errors: result.errors }).toEqual({ id, errors: [] });
-      expect(result.isValid).toBe(true);
-      expect({ id, problems: checkAslRanges(definition) }).toEqual({ id, problems: [] });
-    }
-  });
+  it.each([["src/jobs"], ["test/fixtures/jobs"], ["test/fixtures/steps"]])(
+    "every machine in %s passes asl-validator and our range checks",
+    (dir) => {
+      for (const [id, definition] of compiled(dir)) {
+        const result = aslValidator(
+          substitute(definition, { RunnerFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:runner", EventBusName: "app-bus" }),
+        );
+        expect({ id, errors: result.errors }).toEqual({ id, errors: [] });
+        expect(result.isValid).toBe(true);
+        expect({ id, problems: checkAslRanges(definition) }).toEqual({ id, problems: [] });
+      }
+    },
+  );
 
   it("asl-validator and the range checks do reject broken machines (the checks can fail)", () => {
     const broken = structuredClone(TUTORIAL_ASL) as unknown as AslDefinition;

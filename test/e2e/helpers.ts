@@ -26,13 +26,16 @@ delete (CHILD_ENV as Record<string, string | undefined>).PORT;
  * A project like a user's: `package.json` (ESM), `src/trigger.ts`, `src/jobs/*` from this repo plus the
  * e2e fixture jobs, and `node_modules/stepjobs` linked to this repo (what `npm install stepjobs` gives).
  */
-export function makeProject(): string {
+export function makeProject(extraJobsDir?: string): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "stepjobs-e2e-"));
   fs.writeFileSync(path.join(root, "package.json"), JSON.stringify({ name: "e2e-app", private: true, type: "module" }));
   fs.mkdirSync(path.join(root, "node_modules"));
   fs.symlinkSync(ROOT, path.join(root, "node_modules/stepjobs"), "dir");
   fs.cpSync(path.join(ROOT, "src"), path.join(root, "src"), { recursive: true });
   for (const file of fs.readdirSync(FIXTURE_JOBS)) fs.copyFileSync(path.join(FIXTURE_JOBS, file), path.join(root, "src/jobs", file));
+  // Extra fixture jobs import their client from "../trigger", which is src/trigger.ts here.
+  if (extraJobsDir)
+    for (const file of fs.readdirSync(extraJobsDir)) fs.copyFileSync(path.join(extraJobsDir, file), path.join(root, "src/jobs", file));
   return root;
 }
 
@@ -161,8 +164,8 @@ export class DevProcess {
  * `stepjobs dev` on a fresh project for the tests of one file: started before them, killed and removed after.
  * Each file gets its own process, port and data dir, so files run in parallel without sharing state.
  */
-export function devServerForThisFile(): DevProcess {
-  const dev = new DevProcess(makeProject());
+export function devServerForThisFile(extraJobsDir?: string): DevProcess {
+  const dev = new DevProcess(makeProject(extraJobsDir));
   beforeAll(() => dev.start());
   afterAll(async () => {
     await dev.kill();

@@ -1,0 +1,71 @@
+import { App, Stack } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import { beforeAll, describe, expect, it } from "vitest";
+import { compileProject } from "../../lib/compiler/compile-project.ts";
+import { StepJobs } from "../../lib/constructs/index.ts";
+import { ROOT } from "../helpers/load-job.ts";
+
+/** The jobs using io.wait, io.sendEvent, Promise.all and mode: "express", deployed as a user would. */
+const JOBS_DIR = "test/fixtures/steps";
+let resources: Record<string, { Type: string; Properties: Record<string, any> }>;
+const compiled = new Map(compileProject({ root: ROOT, jobsDir: JOBS_DIR }).jobs.map((j) => [j.plan.id, j.definition]));
+
+function logicalId(type: string, part: string): string {
+  const ids = Object.keys(resources).filter((id) => resources[id].Type === type && id.includes(part));
+  expect(ids).toHaveLength(1);
+  return ids[0];
+}
+
+beforeAll(() => {
+  const app = new App();
+  const stack = new Stack(app, "Steps");
+  new StepJobs(stack, "App", { projectRoot: ROOT, jobsDir: JOBS_DIR });
+  resources = Template.fromStack(stack).toJSON().Resources;
+});
+
+describe("StepJobs with waits, sent events, parallel tasks and Express", () => {
+  it("each machine is the compiled ASL; a job that sends events gets the bus by substitution, the others only the runner", () => {
+    const bus = { Ref: logicalId("AWS::Events::EventBus", "Bus") };
+    const expected: Record<string, { type: string; bus: boolean }> = {
+      "fulfil-order": { type: "STANDARD", bus: true },
+      "send-receipt": { type: "STANDARD", bus: false },
+      "wait-until": { type: "STANDARD", bus: false },
+      "express-ping": { type: "EXPRESS", bus: false },
+    };
+    expect([...compiled.keys()].sort()).toEqual(Object.keys(expected).sort());
+    for (const [jobId, { type, bus: sends }] of Object.entries(expected)) {
+      const part = `Job${jobId.replace(/-/g, "")}`;
+      const sm = resources[logicalId("AWS::StepFunctions::StateMachine", part)];
+      expect(JSON.parse(sm.Properties.DefinitionString)).toEqual(compiled.get(jobId));
+      expect(sm.Properties.StateMachineType).toBe(type);
+      expect(sm.Properties.DefinitionSubstitutions).toEqual({
+        RunnerFunctionArn: { "Fn::GetAtt": [logicalId("AWS::Lambda::Function", `${part}Runner`), "Arn"] },
+        ...(sends ? { EventBusName: bus } : {}),
+      });
+    }
+  });
+
+  it("IAM: only the machine with io.sendEvent may PutEvents, and only on the app's bus", () => {
+    const putEvents = (part: string) =>
+      resources[logicalId("AWS::IAM::Policy", `${part}StateMachineRoleDefaultPolicy`)].Properties.PolicyDocument.Statement.filter(
+        (s: { Action: unknown }) => s.Action === "events:PutEvents",
+      );
+    expect(putEvents("Jobfulfilorder")).toEqual([
+      { Action: "events:PutEvents", Effect: "Allow", Resource: { "Fn::GetAtt": [logicalId("AWS::Events::EventBus", "Bus"), "Arn"] } },
+    ]);
+    expect(putEvents("Jobsendreceipt")).toEqual([]);
+    expect(putEvents("Jobexpressping")).toEqual([]);
+  });
+
+  it("the parallel tasks' Map keeps each task's native Retry (the template's copy equals the top-level state's)", () => {
+    const definition = JSON.parse(resources[logicalId("AWS::StepFunctions::StateMachine", "Jobfulfilorder")].Properties.DefinitionString);
+    const inner = definition.States.Parallel.ItemProcessor.States;
+    expect(inner["charge-card (parallel)"].Retry).toEqual(definition.States["charge-card"].Retry);
+    expect(definition.States["charge-card"].Retry.at(-1)).toEqual({
+      ErrorEquals: ["States.ALL"],
+      IntervalSeconds: 2,
+      MaxAttempts: 2,
+      BackoffRate: 1,
+    });
+  });
+});
