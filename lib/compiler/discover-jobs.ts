@@ -5,6 +5,15 @@ import type { RetryOptions, RunTaskOptions } from "../sdk/types.ts";
 import { compileRetry } from "./compile-retry.ts";
 import { evaluateLiteral, findConstInitializer, propertyName, unwrap } from "./evaluate-literal.ts";
 import type { CompilerWarning, JobPlan, StepSite, StepsPlan, TaskPlan } from "./job-plan.ts";
+import {
+  cronProblem,
+  intervalProblem,
+  SCHEDULE_SOURCE,
+  SCHEDULED_PAYLOAD_SCHEMA,
+  type SchedulePlan,
+  scheduleEventName,
+  schedulePlan,
+} from "./schedule.ts";
 import { stateNameFor } from "./state-names.ts";
 
 /** A job source file: its path (printed in errors, relative to the project) and text. */
@@ -118,11 +127,16 @@ function readTrigger(file: ts.SourceFile, jobObj: ts.ObjectLiteralExpression, jo
   if (!node)
     throw new JobDefinitionError(locate(file, jobObj), `job "${jobId}" has no trigger; add trigger: client.on("event.name", { schema })`);
   const call = unwrap(node);
+  const schedule = readSchedule(file, call, jobId);
+  if (schedule) return schedule;
   if (
     !isCallOf(call, "on") &&
     !(ts.isCallExpression(call) && ts.isIdentifier(call.expression) && call.expression.text === "eventTrigger")
   ) {
-    throw new JobDefinitionError(locate(file, node), `job "${jobId}" trigger must be client.on("event.name", { schema }) written in place`);
+    throw new JobDefinitionError(
+      locate(file, node),
+      `job "${jobId}" trigger must be client.on("event.name", { schema }), cronTrigger({ cron }) or intervalTrigger({ seconds }), written in place`,
+    );
   }
   const isOn = isCallOf(call, "on");
   const optionsNode = isOn ? call.arguments[1] : call.arguments[0];
@@ -152,6 +166,39 @@ function readTrigger(file: ts.SourceFile, jobObj: ts.ObjectLiteralExpression, jo
     throw new JobDefinitionError(locate(file, optionsNode ?? call), `job "${jobId}" trigger source must be a string`);
   }
   return { event, schema: opts.schema as Record<string, unknown>, ...(opts.source ? { source: opts.source as string } : {}) };
+}
+
+/** `cronTrigger({ cron })` / `intervalTrigger({ seconds })` (called directly or as a property), checked as Scheduler would. */
+function readSchedule(file: ts.SourceFile, call: ts.Expression, jobId: string): JobPlan["trigger"] | undefined {
+  if (!ts.isCallExpression(call)) return undefined;
+  const callee = ts.isIdentifier(call.expression)
+    ? call.expression.text
+    : ts.isPropertyAccessExpression(call.expression)
+      ? call.expression.name.text
+      : undefined;
+  if (callee !== "cronTrigger" && callee !== "intervalTrigger") return undefined;
+  const arg = call.arguments[0];
+  const value = arg ? evaluateLiteral(arg, file) : undefined;
+  if (!value || !value.ok || typeof value.value !== "object" || value.value === null) {
+    throw new JobDefinitionError(
+      locate(file, arg ?? call),
+      `job "${jobId}" ${callee} takes a literal object so synth can compile the schedule`,
+    );
+  }
+  const options = value.value as { cron?: unknown; seconds?: unknown };
+  let plan: SchedulePlan;
+  if (callee === "cronTrigger") {
+    if (typeof options.cron !== "string")
+      throw new JobDefinitionError(locate(file, arg!), `job "${jobId}" cronTrigger needs cron: "<6-field AWS cron>"`);
+    const problem = cronProblem(options.cron);
+    if (problem) throw new JobDefinitionError(locate(file, arg!), `job "${jobId}" cron "${options.cron}" ${problem}`);
+    plan = schedulePlan({ cron: options.cron });
+  } else {
+    const problem = intervalProblem(options.seconds);
+    if (problem) throw new JobDefinitionError(locate(file, arg!), `job "${jobId}" intervalTrigger ${problem}`);
+    plan = schedulePlan({ seconds: options.seconds as number });
+  }
+  return { event: scheduleEventName(jobId), source: SCHEDULE_SOURCE, schema: { ...SCHEDULED_PAYLOAD_SCHEMA }, schedule: plan };
 }
 
 function runFunction(node: ts.Node | undefined): ts.FunctionLikeDeclaration | undefined {

@@ -1,6 +1,7 @@
 import type { SourceLocation } from "../sdk/errors.ts";
 import type { RetryOptions, RunTaskOptions } from "../sdk/types.ts";
 import type { AslRetrier } from "./compile-retry.ts";
+import type { SchedulePlan } from "./schedule.ts";
 
 /** A job as `stepjobs synth` sees it statically: plain JSON, the input of every renderer. */
 export interface JobPlan {
@@ -15,6 +16,8 @@ export interface JobPlan {
     readonly source?: string;
     /** The JSON Schema the payload must match. */
     readonly schema: Record<string, unknown>;
+    /** For `cronTrigger`/`intervalTrigger`: the EventBridge Scheduler expression that puts `event` on the bus. */
+    readonly schedule?: SchedulePlan;
   };
   /** Client-wide retry defaults, read from `new TriggerClient({ defaults })` when it is a literal. */
   readonly defaults?: RetryOptions;

@@ -5,10 +5,13 @@ import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
+import * as scheduler from "aws-cdk-lib/aws-scheduler";
+import * as schedulerTargets from "aws-cdk-lib/aws-scheduler-targets";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import type { CompiledJob } from "../compiler/compile-project.ts";
 import { EVENT_BUS_VARIABLE, RUNNER_ARN_VARIABLE, supportedSteps } from "../compiler/render-state-machine.ts";
+import { SCHEDULE_SOURCE } from "../compiler/schedule.ts";
 import { eventPatternFor } from "../ingest/event-pattern.ts";
 import { acknowledge } from "./acknowledge-findings.ts";
 import { stepJobsFunction } from "./stepjobs-function.ts";
@@ -72,6 +75,8 @@ export class StepJob extends Construct {
   readonly stateMachine: sfn.StateMachine;
   /** The rule routing the job's event to ingest. */
   readonly rule: events.Rule;
+  /** The EventBridge Scheduler schedule of a `cronTrigger`/`intervalTrigger` job. */
+  readonly schedule?: scheduler.Schedule;
 
   constructor(scope: Construct, id: string, props: StepJobProps) {
     super(scope, id);
@@ -132,6 +137,29 @@ export class StepJob extends Construct {
         reason: "X-Ray is opt-in (tracing: true) because it adds cost per trace; the execution history shows every step without it",
       },
     );
+
+    const schedule = plan.trigger.schedule;
+    if (schedule) {
+      // The schedule puts the job's schedule event on the bus, so the run goes through ingest like any other:
+      // recorded, validated, and deduplicated on Scheduler's execution id (the same across its retries).
+      this.schedule = new scheduler.Schedule(this, "Schedule", {
+        description: `stepjobs: runs job ${plan.id} on ${schedule.expression}`,
+        schedule: scheduler.ScheduleExpression.expression(schedule.expression),
+        target: new schedulerTargets.EventBridgePutEvents(
+          {
+            eventBus: props.bus,
+            detailType: plan.trigger.event,
+            source: plan.trigger.source ?? SCHEDULE_SOURCE,
+            detail: scheduler.ScheduleTargetInput.fromObject({
+              id: scheduler.ContextAttribute.executionId,
+              timestamp: scheduler.ContextAttribute.scheduledTime,
+              payload: { ts: scheduler.ContextAttribute.scheduledTime },
+            }),
+          },
+          { deadLetterQueue: props.deadLetterQueue, retryAttempts: 185, maxEventAge: Duration.hours(24) },
+        ),
+      });
+    }
 
     const pattern = eventPatternFor(plan.trigger);
     this.rule = new events.Rule(this, "Rule", {

@@ -157,15 +157,22 @@ export interface JobSource {
   readonly file: string;
 }
 
-/** `GET /api/v1/jobs/:id`: trigger, schema, tasks with their retry policy (ASL and in words) and the ASL. */
-export function jobView(source: JobSource) {
+/** `GET /api/v1/jobs/:id`: trigger (with a schedule's next fire time), schema, tasks with their retry policy (ASL and in words) and the ASL. */
+export function jobView(source: JobSource, nextFire?: Date) {
   const { plan, definition } = source.compiled;
+  const schedule = plan.trigger.schedule;
   return {
     id: plan.id,
     name: plan.name,
     version: plan.version,
     file: source.file,
-    trigger: { event: plan.trigger.event, source: plan.trigger.source ?? null, schema: plan.trigger.schema },
+    mode: plan.mode ?? "standard",
+    trigger: {
+      event: plan.trigger.event,
+      source: plan.trigger.source ?? null,
+      schema: plan.trigger.schema,
+      schedule: schedule ? { expression: schedule.expression, next: nextFire?.toISOString() ?? null } : null,
+    },
     tasks: plan.tasks.map((t) => ({
       id: t.id,
       stateName: t.stateName,

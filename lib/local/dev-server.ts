@@ -15,6 +15,7 @@ import { applyEnv, ensureEnvFile } from "./env-file.ts";
 import type { WaitMode } from "./executor.ts";
 import { JobRegistry, type LoadReport } from "./job-registry.ts";
 import { LocalRuntime } from "./local-runtime.ts";
+import { LocalScheduler } from "./scheduler.ts";
 import { startServer } from "./server.ts";
 import type { LocalStores } from "./stores.ts";
 import { TerminalFormat } from "./terminal.ts";
@@ -101,6 +102,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   };
   const publish = async (event: OutgoingEvent): Promise<void> => void (await ingest(incomingFromOutgoing(event)));
   const runtime = new LocalRuntime({ stores, registry, changes, print, format, waits: options.waits, onError, publish });
+  const scheduler = new LocalScheduler({ fire: async (event) => void (await ingest(event)), onError });
+  const syncSchedules = () => scheduler.sync(registry.list().map((j) => j.compiled.plan));
+  syncSchedules();
   const resumed = await runtime.resumeUnfinished();
   if (resumed > 0) print(`resuming ${resumed} unfinished run${resumed === 1 ? "" : "s"}`);
 
@@ -114,10 +118,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       changes,
       onError,
       ingest,
+      nextFire: (jobId) => scheduler.next(jobId),
     },
     { host: options.host ?? "127.0.0.1", port: options.port ?? 8080 },
   ).catch(async (error: unknown) => {
     // Port taken: stop what already runs, so the process can exit with the message.
+    scheduler.stop();
     await runtime.idle().catch(() => {});
     await dynalite.close();
     throw error;
@@ -137,6 +143,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
             .then(async () => {
               const report = await registry.load();
               printReport(report, format, print, true);
+              syncSchedules();
               for (const job of report.loaded) changes.emit({ type: "job", id: job.id });
             })
             .catch(onError);
@@ -149,6 +156,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     stores,
     async close() {
       stopWatching();
+      scheduler.stop();
       await closeServer(server);
       await dynalite.close();
     },

@@ -38,6 +38,8 @@ export interface ApiDeps {
   readonly stores: LocalStores;
   readonly ingest: (incoming: IncomingEvent) => Promise<IngestResult>;
   readonly changes: ChangeFeed;
+  /** When each scheduled job fires next (the local scheduler). */
+  readonly nextFire?: (jobId: string) => Date | undefined;
   /** Reports a 500's cause (the terminal). */
   readonly onError?: (error: unknown) => void;
 }
@@ -144,12 +146,12 @@ function createHandlers(deps: ApiDeps): Handlers {
       sendJson(res, 200, runDetailView(run, attempts, logs, registry.get(run.jobId)?.compiled.plan));
     },
     async listJobs(_req, res) {
-      sendJson(res, 200, { jobs: registry.list().map(jobView) });
+      sendJson(res, 200, { jobs: registry.list().map((j) => jobView(j, deps.nextFire?.(j.id))) });
     },
     async getJob(_req, res, _url, id) {
       const job = registry.get(id);
       if (!job) throw new ApiError(404, "NOT_FOUND", `no job with id "${id}"`);
-      sendJson(res, 200, jobView(job));
+      sendJson(res, 200, jobView(job, deps.nextFire?.(id)));
     },
     async getApp(_req, res) {
       sendJson(res, 200, { id: deps.appId });

@@ -29,7 +29,8 @@ export class TerminalFormat {
   /** `my-first-workflow  on "my.event"  tasks: process-incoming-data (3 attempts, 1 s apart), ...` */
   job(plan: JobPlan, file: string): string {
     const tasks = plan.tasks.map((t) => `${t.id} (${describeRetry(t.retry)})`).join(", ") || "none found statically";
-    return `${this.paint("cyan", "job")} ${this.paint("bold", plan.id)} v${plan.version}  on "${plan.trigger.event}"  tasks: ${tasks}  ${this.paint("dim", file)}`;
+    const on = plan.trigger.schedule ? plan.trigger.schedule.expression : `"${plan.trigger.event}"`;
+    return `${this.paint("cyan", "job")} ${this.paint("bold", plan.id)} v${plan.version}  on ${on}  tasks: ${tasks}  ${this.paint("dim", file)}`;
   }
 
   runStarted(jobId: string, runId: string, eventName: string, resumed: boolean): string {

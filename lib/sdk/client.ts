@@ -25,6 +25,43 @@ export interface EventTrigger<TPayload = unknown> {
   readonly __payload?: TPayload;
 }
 
+/** What a scheduled job's `run` receives: when this run was scheduled (Trigger.dev v2's `ScheduledPayload`). */
+export interface ScheduledPayload {
+  /** ISO-8601 time the schedule fired for (EventBridge Scheduler's `<aws.scheduler.scheduled-time>`). */
+  readonly ts: string;
+}
+
+/**
+ * A schedule trigger: `cronTrigger` or `intervalTrigger`. Deployed as an EventBridge Scheduler schedule that puts
+ * the job's event on the app's bus (so it is recorded and deduplicated like any event); `stepjobs dev` fires it locally.
+ */
+export interface ScheduleTrigger {
+  readonly type: "schedule";
+  /** AWS cron expression, six fields: minutes hours day-of-month month day-of-week year. */
+  readonly cron?: string;
+  /** Fixed interval in seconds (whole minutes, 60 to 604800). */
+  readonly seconds?: number;
+  /** Phantom field carrying the payload type; never set at run time. */
+  readonly __payload?: ScheduledPayload;
+}
+
+/**
+ * Runs a job on an AWS cron schedule (UTC), e.g. `cronTrigger({ cron: "0 9 ? * MON-FRI *" })`: six fields,
+ * one of day-of-month and day-of-week is `?`
+ * (https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#cron-based).
+ */
+export function cronTrigger(options: { readonly cron: string }): ScheduleTrigger {
+  return { type: "schedule", cron: options.cron };
+}
+
+/**
+ * Runs a job every `seconds` (whole minutes from 60 to 604800, as Trigger.dev v2 allowed), compiled to an
+ * EventBridge Scheduler `rate(...)` expression (https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#rate-based).
+ */
+export function intervalTrigger(options: { readonly seconds: number }): ScheduleTrigger {
+  return { type: "schedule", seconds: options.seconds };
+}
+
 /** Options of `client.on(name, options)`. */
 export interface EventTriggerOptions<S> {
   /** JSON Schema (draft 2020-12 / draft-07 keywords ajv supports) the payload must match. */
@@ -41,7 +78,8 @@ export interface JobDefinition<TPayload> {
   readonly name: string;
   /** Semantic version of the job. */
   readonly version: string;
-  readonly trigger: EventTrigger<TPayload>;
+  /** An event (`client.on`) or a schedule (`cronTrigger`, `intervalTrigger`, whose runs receive {@link ScheduledPayload}). */
+  readonly trigger: EventTrigger<TPayload> | (ScheduleTrigger & { readonly __payload?: TPayload });
   /**
    * `express` deploys an Express workflow: for short (at most 5 minutes), high-volume jobs, billed per
    * request and duration instead of per state transition, with at-least-once steps

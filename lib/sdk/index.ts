@@ -3,7 +3,15 @@
  * This entry point is what job authors import and is bundled into each runner Lambda,
  * so it imports no AWS SDK, CDK or dev-runtime code.
  */
-export { TriggerClient, registeredJobs } from "./client.ts";
-export type { EventTrigger, EventTriggerOptions, Job, JobDefinition, TriggerClientOptions } from "./client.ts";
+export { TriggerClient, cronTrigger, intervalTrigger, registeredJobs } from "./client.ts";
+export type {
+  EventTrigger,
+  EventTriggerOptions,
+  Job,
+  JobDefinition,
+  ScheduledPayload,
+  ScheduleTrigger,
+  TriggerClientOptions,
+} from "./client.ts";
 export * from "./errors.ts";
 export type * from "./types.ts";

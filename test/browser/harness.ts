@@ -44,22 +44,13 @@ export interface DevProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `stepjobs dev` on the repository's `src/jobs` in a fresh temp project; resolves once it listens. */
-export async function startDev(): Promise<DevProcess> {
+/** Starts `stepjobs dev` on the repository's `src/jobs` (or `jobsDir`) in a fresh temp project; resolves once it listens. */
+export async function startDev(jobsDir = path.join(REPO_ROOT, "src/jobs")): Promise<DevProcess> {
   const project = fs.mkdtempSync(path.join(os.tmpdir(), "stepjobs-browser-"));
   const apiKey = `tr_dev_browser_test_${process.pid}`;
   const child: ChildProcess = spawn(
     process.execPath,
-    [
-      path.join(REPO_ROOT, "bin/stepjobs.mjs"),
-      "dev",
-      "--port",
-      "0",
-      "--data-dir",
-      path.join(project, "data"),
-      "--jobs",
-      path.join(REPO_ROOT, "src/jobs"),
-    ],
+    [path.join(REPO_ROOT, "bin/stepjobs.mjs"), "dev", "--port", "0", "--data-dir", path.join(project, "data"), "--jobs", jobsDir],
     { cwd: project, env: { ...process.env, TRIGGER_API_KEY: apiKey, NO_COLOR: "1", PORT: "" }, stdio: ["ignore", "pipe", "pipe"] },
   );
   let printed = "";

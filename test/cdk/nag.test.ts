@@ -6,10 +6,10 @@ import { StepJobs } from "../../lib/constructs/index.ts";
 import { ROOT } from "../helpers/load-job.ts";
 
 /** Synthesizes the stepjobs stack (plus `extra`) under cdk-nag's AWS Solutions pack; returns the error text, if any. */
-function synthWithNag(extra?: (stack: Stack) => void): string | undefined {
+function synthWithNag(extra?: (stack: Stack) => void, jobsDir?: string): string | undefined {
   const app = new App();
   const stack = new Stack(app, "Nag");
-  new StepJobs(stack, "App", { projectRoot: ROOT });
+  new StepJobs(stack, "App", { projectRoot: ROOT, jobsDir });
   extra?.(stack);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   try {
@@ -23,6 +23,10 @@ function synthWithNag(extra?: (stack: Stack) => void): string | undefined {
 describe("cdk-nag AwsSolutionsChecks", () => {
   it("the stepjobs stack has zero unacknowledged findings (each acknowledgement carries its reason in lib/constructs)", () => {
     expect(synthWithNag()).toBeUndefined();
+  });
+
+  it("so has a stack using waits, sent events, parallel tasks, Express and schedules", () => {
+    expect(synthWithNag(undefined, "test/fixtures/steps")).toBeUndefined();
   });
 
   it("the pack is really checking: an unacknowledged queue beside it is reported", () => {

@@ -23,7 +23,7 @@ beforeAll(() => {
   resources = Template.fromStack(stack).toJSON().Resources;
 });
 
-describe("StepJobs with waits, sent events, parallel tasks and Express", () => {
+describe("StepJobs with waits, sent events, parallel tasks, Express and schedules", () => {
   it("each machine is the compiled ASL; a job that sends events gets the bus by substitution, the others only the runner", () => {
     const bus = { Ref: logicalId("AWS::Events::EventBus", "Bus") };
     const expected: Record<string, { type: string; bus: boolean }> = {
@@ -31,6 +31,8 @@ describe("StepJobs with waits, sent events, parallel tasks and Express", () => {
       "send-receipt": { type: "STANDARD", bus: false },
       "wait-until": { type: "STANDARD", bus: false },
       "express-ping": { type: "EXPRESS", bus: false },
+      "daily-report": { type: "STANDARD", bus: false },
+      heartbeat: { type: "STANDARD", bus: false },
     };
     expect([...compiled.keys()].sort()).toEqual(Object.keys(expected).sort());
     for (const [jobId, { type, bus: sends }] of Object.entries(expected)) {
@@ -67,5 +69,36 @@ describe("StepJobs with waits, sent events, parallel tasks and Express", () => {
       MaxAttempts: 2,
       BackoffRate: 1,
     });
+  });
+
+  it("a cronTrigger/intervalTrigger job gets an EventBridge Scheduler schedule that puts its event on the bus, retried, then dead-lettered", () => {
+    const bus = { "Fn::GetAtt": [logicalId("AWS::Events::EventBus", "Bus"), "Arn"] };
+    const dlq = { "Fn::GetAtt": [logicalId("AWS::SQS::Queue", "DeadLetterQueue"), "Arn"] };
+    const schedules = Object.values(resources).filter((r) => r.Type === "AWS::Scheduler::Schedule");
+    expect(schedules.map((r) => r.Properties.ScheduleExpression).sort()).toEqual(["cron(0 9 ? * MON-FRI *)", "rate(5 minutes)"]);
+    const daily = resources[logicalId("AWS::Scheduler::Schedule", "Jobdailyreport")].Properties;
+    const { RoleArn, ...target } = daily.Target;
+    expect(RoleArn).toEqual({ "Fn::GetAtt": [expect.any(String), "Arn"] });
+    expect({ ...daily, Target: target }).toEqual({
+      Description: "stepjobs: runs job daily-report on cron(0 9 ? * MON-FRI *)",
+      FlexibleTimeWindow: { Mode: "OFF" },
+      ScheduleExpression: "cron(0 9 ? * MON-FRI *)",
+      ScheduleExpressionTimezone: "Etc/UTC",
+      State: "ENABLED",
+      Target: {
+        Arn: bus,
+        DeadLetterConfig: { Arn: dlq },
+        EventBridgeParameters: { DetailType: "stepjobs.schedule.daily-report", Source: "stepjobs.scheduler" },
+        Input: JSON.stringify({
+          id: "<aws.scheduler.execution-id>",
+          timestamp: "<aws.scheduler.scheduled-time>",
+          payload: { ts: "<aws.scheduler.scheduled-time>" },
+        }),
+        RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
+      },
+    });
+    // The job's rule matches what the schedule puts, so the run goes through ingest.
+    const rule = resources[logicalId("AWS::Events::Rule", "JobdailyreportRule")].Properties;
+    expect(rule.EventPattern).toEqual({ "detail-type": ["stepjobs.schedule.daily-report"], source: ["stepjobs.scheduler"] });
   });
 });

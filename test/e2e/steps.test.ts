@@ -64,4 +64,17 @@ describe("io.wait, io.sendEvent and Promise.all through stepjobs dev", () => {
     // The runner computed it after the POST: 30 s after that, rounded up to the second (RFC 3339 for TimestampPath).
     expect(Date.parse(waiting.steps[0].wakeAt)).toBeGreaterThanOrEqual(postedAt + 30_000);
   });
+
+  it("a cronTrigger job is scheduled by dev: the job view shows its expression and next fire time, the terminal its schedule", async () => {
+    const job = await dev.request("GET", "/api/v1/jobs/daily-report");
+    expect(job.status).toBe(200);
+    expect(job.body.trigger.event).toBe("stepjobs.schedule.daily-report");
+    expect(job.body.trigger.schedule.expression).toBe("cron(0 9 ? * MON-FRI *)");
+    const next = new Date(job.body.trigger.schedule.next);
+    // Weekdays at 09:00 UTC, the next one after now.
+    expect([next.getUTCHours(), next.getUTCMinutes(), next.getUTCSeconds()]).toEqual([9, 0, 0]);
+    expect([1, 2, 3, 4, 5]).toContain(next.getUTCDay());
+    expect(next.getTime()).toBeGreaterThan(Date.now());
+    expect(dev.output).toMatch(/job daily-report v1\.0\.0 {2}on cron\(0 9 \? \* MON-FRI \*\)/);
+  });
 });

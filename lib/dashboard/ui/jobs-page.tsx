@@ -1,5 +1,6 @@
 import type { JSX } from "preact";
 import type { Job } from "../view/api-types.ts";
+import { formatDateTime } from "../view/format.ts";
 import { listOf } from "./api.ts";
 import { Card, CopyButton, Empty, JsonBlock, LoadError, PageHeader } from "./components.tsx";
 import { useResource, useTitle } from "./hooks.ts";
@@ -34,8 +35,13 @@ export function JobsPage(): JSX.Element {
               </span>
               <span class="mono muted small">{job.id}</span>
               <span class="job-trigger">
-                <span class="muted small">on</span> <code>{job.trigger.event}</code>
+                <span class="muted small">on</span> <code>{job.trigger.schedule?.expression ?? job.trigger.event}</code>
               </span>
+              {job.trigger.schedule?.next && (
+                <span class="muted small" data-testid="next-fire">
+                  next {formatDateTime(job.trigger.schedule.next)}
+                </span>
+              )}
               <span class="muted small">
                 {job.tasks.length} {job.tasks.length === 1 ? "task" : "tasks"}: {job.tasks.map((t) => t.id).join(", ") || "none"}
               </span>
@@ -110,6 +116,15 @@ export function JobPage(props: { readonly id: string }): JSX.Element {
                   <code data-testid="trigger-event">{job.trigger.event}</code>
                 </dd>
               </div>
+              {job.trigger.schedule && (
+                <div>
+                  <dt>Schedule</dt>
+                  <dd>
+                    <code data-testid="trigger-schedule">{job.trigger.schedule.expression}</code>
+                    {job.trigger.schedule.next && <span class="muted small"> next {formatDateTime(job.trigger.schedule.next)}</span>}
+                  </dd>
+                </div>
+              )}
               {job.trigger.source && (
                 <div>
                   <dt>Source</dt>

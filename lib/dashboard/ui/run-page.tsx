@@ -1,5 +1,5 @@
 import type { JSX } from "preact";
-import type { Run } from "../view/api-types.ts";
+import type { Run, RunStep } from "../view/api-types.ts";
 import { displayStatus, elapsedMs, formatDateTime, formatDuration } from "../view/format.ts";
 import { useJob } from "./catalog.tsx";
 import { Card, CopyButton, Empty, JsonBlock, LoadError, PageHeader, StatusBadge } from "./components.tsx";
@@ -91,6 +91,11 @@ export function RunPage(props: { readonly id: string }): JSX.Element {
       <Card title="Timeline">
         <Timeline run={data} job={job} now={now} />
       </Card>
+      {(data.steps ?? []).length > 0 && (
+        <Card title="Waits and events">
+          <Steps steps={data.steps ?? []} />
+        </Card>
+      )}
       <div class="columns">
         <Card title="State machine" class="col-graph">
           {job ? <StateGraph job={job} run={data} /> : <p class="muted">The job {data.jobId} is not registered.</p>}
@@ -135,5 +140,34 @@ function Crumbs(props: { readonly id: string }): JSX.Element {
       <span aria-hidden="true"> / </span>
       <span class="mono">{props.id}</span>
     </>
+  );
+}
+
+/** The run's `io.wait` and `io.sendEvent` steps: native Wait and PutEvents states, so a status and no attempts. */
+function Steps(props: { readonly steps: readonly RunStep[] }): JSX.Element {
+  return (
+    <ul class="steps" data-testid="run-steps">
+      {props.steps.map((step) => (
+        <li key={step.key} data-step-key={step.key} class={`step step-${step.status.toLowerCase()}`}>
+          <span class="mono">{step.kind === "wait" ? "io.wait" : "io.sendEvent"}</span> <code>{step.id}</code>{" "}
+          <span class="badge">{step.status}</span>
+          {step.wakeAt && <span class="muted small"> until {formatDateTime(step.wakeAt)}</span>}
+          {step.eventId && (
+            <>
+              {" "}
+              <Link href={`/events?event=${encodeURIComponent(step.eventId)}`} class="mono small" title="Show the event">
+                {step.eventId}
+              </Link>
+            </>
+          )}
+          {step.error && (
+            <span class="error-message">
+              {" "}
+              {step.error.name}: {step.error.message}
+            </span>
+          )}
+        </li>
+      ))}
+    </ul>
   );
 }

@@ -46,7 +46,13 @@ export interface Job {
   readonly name: string;
   readonly version: string;
   readonly file?: string;
-  readonly trigger: { readonly event: string; readonly source?: string; readonly schema?: JsonSchema };
+  readonly trigger: {
+    readonly event: string;
+    readonly source?: string | null;
+    readonly schema?: JsonSchema;
+    /** A `cronTrigger`/`intervalTrigger` job: its Scheduler expression and when it fires next. */
+    readonly schedule?: { readonly expression: string; readonly next: string | null } | null;
+  };
   readonly tasks: readonly JobTask[];
   readonly asl: AslDocument;
 }
@@ -129,9 +135,23 @@ export interface Run {
   readonly output?: unknown;
   readonly error?: ErrorInfo | null;
   readonly tasks?: readonly RunTask[];
+  /** `io.wait` and `io.sendEvent` steps (native states, no attempts). */
+  readonly steps?: readonly RunStep[];
   readonly logs?: readonly LogLine[];
   readonly payload?: unknown;
   readonly input?: unknown;
+}
+
+/** One `io.wait` / `io.sendEvent` of a run. */
+export interface RunStep {
+  readonly kind: "wait" | "event";
+  readonly id: string;
+  readonly key: string;
+  readonly index: number;
+  readonly status: "WAITING" | "SENDING" | "SUCCEEDED" | "FAILED";
+  readonly wakeAt: string | null;
+  readonly eventId: string | null;
+  readonly error: ErrorInfo | null;
 }
 
 /** `POST /api/v1/events` answer. */
