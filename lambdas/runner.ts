@@ -1,3 +1,4 @@
+import type { StepSupport } from "../lib/compiler/render-state-machine.ts";
 import type { BranchOutcome, RunInput, RunState } from "../lib/runtime/run-state.ts";
 import { advanceRun, type StepMode } from "../lib/runtime/step-run.ts";
 import { registeredJobs } from "../lib/sdk/client.ts";
@@ -6,6 +7,10 @@ import { registeredJobs } from "../lib/sdk/client.ts";
 export interface RunnerEvent {
   readonly mode: StepMode;
   readonly retryCount?: number;
+  /** `$$.Execution.RedriveCount`, passed by `RunFailed`. */
+  readonly redriveCount?: number;
+  /** The step states the machine has (`io.wait`, `io.sendEvent`, parallel). */
+  readonly steps?: readonly StepSupport[];
   readonly state: RunInput | RunState;
 }
 
@@ -23,6 +28,8 @@ export function createRunnerHandler(jobId: string) {
     const runId = event.state.runId;
     return advanceRun(job, event.state, event.mode, event.retryCount ?? 0, {
       onLog: (line) => console.log(JSON.stringify({ runId, jobId, ...line })),
+      steps: event.steps ?? [],
+      redriveCount: event.redriveCount ?? 0,
     });
   };
 }

@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { devCommand } from "./dev.ts";
+import { cancelCommand, redriveCommand } from "./run-control.ts";
 import { runCommand } from "./run.ts";
 import { runsCommand } from "./runs.ts";
 import { sendCommand } from "./send.ts";
@@ -28,6 +29,8 @@ export const commands: Record<string, Command> = {
   send: sendCommand,
   runs: runsCommand,
   run: runCommand,
+  redrive: redriveCommand,
+  cancel: cancelCommand,
   synth: synthCommand,
 };
 

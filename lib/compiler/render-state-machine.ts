@@ -67,7 +67,10 @@ export function supportedSteps(plan: JobPlan): StepSupport[] {
 }
 
 /** Parameters of a runner invocation; the runner receives `{ mode, retryCount, state }` (and `steps` when the machine has any). */
-export function renderRunnerParameters(mode: "plan" | "task" | "retry", steps: readonly StepSupport[] = []): Record<string, unknown> {
+export function renderRunnerParameters(
+  mode: "plan" | "task" | "retry" | "fail",
+  steps: readonly StepSupport[] = [],
+): Record<string, unknown> {
   return {
     FunctionName: `\${${RUNNER_ARN_VARIABLE}}`,
     Payload: {
@@ -81,7 +84,7 @@ export function renderRunnerParameters(mode: "plan" | "task" | "retry", steps: r
 
 /** A `lambda:invoke` of the runner whose output (the new run state) replaces the state. */
 export function renderRunnerInvoke(
-  mode: "plan" | "task" | "retry",
+  mode: "plan" | "task" | "retry" | "fail",
   next: string,
   comment: string,
   steps: readonly StepSupport[] = [],
@@ -347,15 +350,25 @@ export function renderParallelState(tasks: readonly TaskPlan[], sites: readonly 
   };
 }
 
-/** `Succeeded` outputs the run's return value; `RunFailed` surfaces the job's error name and message. */
-export function renderEndStates(): Record<string, AslState> {
+/**
+ * `Succeeded` outputs the run's return value. `RunFailed` is a runner invocation, not a `Fail` state: it throws
+ * the job's error so the execution fails right there, and after a `RedriveExecution` (which re-runs the failed
+ * state, https://docs.aws.amazon.com/step-functions/latest/dg/redrive-executions.html) it sees a higher
+ * `$$.Execution.RedriveCount` and continues the run from its failed task instead. A `Fail` state would only fail again.
+ */
+export function renderEndStates(steps: readonly StepSupport[] = []): Record<string, AslState> {
+  const fail = renderRunnerInvoke(
+    "fail",
+    "Route",
+    "The run failed: throws its error, so the execution fails here; after a redrive, continues from the failed task",
+    steps,
+  );
+  const parameters = fail.Parameters as { Payload: Record<string, unknown> };
   return {
     Succeeded: { Type: "Succeed", OutputPath: "$.output" },
     RunFailed: {
-      Type: "Fail",
-      Comment: "The job failed: its error name and message",
-      ErrorPath: "$.error.name",
-      CausePath: "$.error.message",
+      ...fail,
+      Parameters: { ...parameters, Payload: { ...parameters.Payload, "redriveCount.$": "$$.Execution.RedriveCount" } },
     },
   };
 }
@@ -388,7 +401,7 @@ export function renderStateMachine(plan: JobPlan): AslDefinition {
       ...taskStates,
       ...renderStepStates(plan, steps),
       ...renderDynamicStates(steps),
-      ...renderEndStates(),
+      ...renderEndStates(steps),
     },
   };
 }

@@ -119,6 +119,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       onError,
       ingest,
       nextFire: (jobId) => scheduler.next(jobId),
+      runControl: runtime,
     },
     { host: options.host ?? "127.0.0.1", port: options.port ?? 8080 },
   ).catch(async (error: unknown) => {

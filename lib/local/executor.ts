@@ -70,7 +70,8 @@ export interface ObservedRetry {
 /** How an execution ended. `final` is the last state the runner returned. */
 export type ExecutionOutcome =
   | ({ readonly status: "SUCCEEDED"; readonly output: JsonValue; readonly final: RunState } & ExecutionLog)
-  | ({ readonly status: "FAILED"; readonly error: ErrorInfo; readonly final: RunState } & ExecutionLog);
+  | ({ readonly status: "FAILED"; readonly error: ErrorInfo; readonly final: RunState } & ExecutionLog)
+  | ({ readonly status: "ABORTED"; readonly final: RunState } & ExecutionLog);
 
 /** What the engine's `eventLogs` said about an execution. */
 export interface ExecutionLog {
@@ -99,6 +100,10 @@ export interface ExecuteOptions {
   readonly resume?: ResumePoint;
   /** Binds the `SendEvent` state. @default events are dropped with an error (no bus) */
   readonly publish?: PublishEvent;
+  /** `$$.Execution.RedriveCount` of this execution (a local redrive). @default 0 */
+  readonly redriveCount?: number;
+  /** Stops the execution between states (`stepjobs cancel`, as StopExecution does); the outcome is ABORTED. */
+  readonly signal?: AbortSignal;
 }
 
 /** Options of {@link JobMachine}. */
@@ -116,6 +121,7 @@ interface RunnerPayload {
   readonly state: RunInput | RunState;
   /** The durable steps the machine has states for (absent: none). */
   readonly steps?: readonly StepSupport[];
+  readonly redriveCount?: number;
 }
 
 /**
@@ -291,7 +297,7 @@ export class JobMachine {
     const observer = options.observer ?? {};
     const counter = new RetryCounter(options.resume);
     // The library reads `$$` from this object (shallow-copied, so `State` stays ours): keep it in step.
-    const context = { State: { RetryCount: 0 } };
+    const context = { State: { RetryCount: 0 }, Execution: { RedriveCount: options.redriveCount ?? 0 } };
     let final: RunState = input as RunState;
     const runId = input.runId;
 
@@ -342,6 +348,7 @@ export class JobMachine {
             onLog,
             now: this.now,
             steps: payload.steps ?? [],
+            redriveCount: payload.redriveCount ?? 0,
           });
           await logs;
           counter.ended(stateName, key);
@@ -398,9 +405,12 @@ export class JobMachine {
       },
     });
     abort = execution.abort;
+    const onAbort = () => execution.abort();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
     const log = readExecutionLog(execution.eventLogs);
     try {
       const output = (await execution.result) as JsonValue;
+      if (options.signal?.aborted) return { status: "ABORTED", final, ...(await log) };
       if (handoff) {
         const rest = await this.execute(handoff, { observer: options.observer });
         const first = await log;
@@ -409,8 +419,11 @@ export class JobMachine {
       return { status: "SUCCEEDED", output: output ?? null, final, ...(await log) };
     } catch (error) {
       // A Fail state rejects with ExecutionError whose cause carries the ASL Error and Cause.
+      if (options.signal?.aborted) return { status: "ABORTED", final, ...(await log) };
       const cause = error instanceof ExecutionError ? (error as Error).cause : error;
       return { status: "FAILED", error: errorInfoOf(cause), final, ...(await log) };
+    } finally {
+      options.signal?.removeEventListener("abort", onAbort);
     }
   }
 

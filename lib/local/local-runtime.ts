@@ -1,5 +1,7 @@
 import type { Starter } from "../ingest/types.ts";
 import { type RunInput, type RunState, toRunState } from "../runtime/run-state.ts";
+import { redriveState } from "../runtime/step-run.ts";
+import { StepJobsError } from "../sdk/errors.ts";
 import type { RunRecord } from "../store/types.ts";
 import type { ChangeFeed } from "./change-feed.ts";
 import type { ExecutionOutcome, PublishEvent, ResumePoint, RunObserver, WaitMode } from "./executor.ts";
@@ -31,10 +33,22 @@ export interface LocalRuntimeOptions {
   readonly publish?: PublishEvent;
 }
 
+/** Why a run cannot be redriven or cancelled (`code` as the API reports it; AWS: ExecutionNotRedrivable). */
+export class RunActionError extends StepJobsError {
+  constructor(code: "NOT_FOUND" | "NOT_REDRIVABLE" | "NOT_CANCELLABLE", message: string) {
+    super(code, message);
+    this.name = "RunActionError";
+  }
+}
+
 /** Runs jobs in this process. */
 export class LocalRuntime implements Starter {
   private readonly options: LocalRuntimeOptions;
   private readonly active = new Map<string, Promise<void>>();
+  /** Aborts the execution of each run executing now (`cancel`). */
+  private readonly controllers = new Map<string, AbortController>();
+  /** Attempts a redriven run already made, per task key: the store numbers the new ones after them. */
+  private readonly attemptOffsets = new Map<string, Map<string, number>>();
   private readonly now: () => Date;
 
   constructor(options: LocalRuntimeOptions) {
@@ -139,11 +153,66 @@ export class LocalRuntime implements Starter {
     return [...this.active.keys()];
   }
 
+  /**
+   * `stepjobs redrive`: continues a FAILED or ABORTED run the way RedriveExecution does: finished tasks are not
+   * run again, the failed task runs again with its full retry policy (attempt numbers go on in the store), the
+   * same run id. Throws {@link RunActionError} when the run cannot be redriven.
+   */
+  async redrive(runId: string): Promise<RunRecord> {
+    const run = await this.options.stores.runs.getRun(runId);
+    if (!run) throw new RunActionError("NOT_FOUND", `no run with id "${runId}"`);
+    if (this.active.has(runId) || run.status === "RUNNING") {
+      throw new RunActionError("NOT_REDRIVABLE", `run ${runId} is RUNNING and cannot be redriven; cancel it first`);
+    }
+    if (run.status === "SUCCEEDED") throw new RunActionError("NOT_REDRIVABLE", `run ${runId} SUCCEEDED and cannot be redriven`);
+    const loaded = this.options.registry.get(run.jobId);
+    if (!loaded) throw new RunActionError("NOT_REDRIVABLE", `run ${runId}: job "${run.jobId}" is no longer defined`);
+    if (!run.state) throw new RunActionError("NOT_REDRIVABLE", `run ${runId} has no saved state to continue from`);
+    const redriveCount = (run.state.redrives ?? 0) + 1;
+    // A failed run continues from its failed task; an aborted one from where it stopped.
+    const input = run.state.status === "failed" ? redriveState(run.state, redriveCount) : { ...run.state, redrives: redriveCount };
+    const attempts = await this.options.stores.runs.listAttempts(runId);
+    const offsets = new Map<string, number>();
+    for (const a of attempts) offsets.set(a.taskKey, Math.max(offsets.get(a.taskKey) ?? 0, a.number));
+    this.attemptOffsets.set(runId, offsets);
+    const updated = await this.options.stores.runs.updateRun(runId, {
+      status: "RUNNING",
+      state: input,
+      clear: ["completedAt", "error", "output"],
+    });
+    this.options.print?.(`run ${runId} redriven (redrive ${redriveCount})`);
+    // An aborted wait goes on for what is left of it (a Wait state redriven waits again).
+    const wakeAt = input.status === "sleeping" && input.next?.wakeAt ? Date.parse(input.next.wakeAt) : undefined;
+    const waitMs = wakeAt === undefined || this.options.waits === "zero" ? 0 : Math.max(0, wakeAt - this.now().getTime());
+    this.active.set(runId, Promise.resolve());
+    this.launch(loaded, updated, input, { redriveCount, waitMs });
+    return updated;
+  }
+
+  /**
+   * `stepjobs cancel`: stops a RUNNING run between states, as StopExecution does; it ends ABORTED (and can be
+   * redriven). A task function already running finishes, but its result is not recorded.
+   */
+  async cancel(runId: string): Promise<RunRecord> {
+    const run = await this.options.stores.runs.getRun(runId);
+    if (!run) throw new RunActionError("NOT_FOUND", `no run with id "${runId}"`);
+    const controller = this.controllers.get(runId);
+    if (controller) {
+      controller.abort();
+      await this.active.get(runId);
+      return (await this.options.stores.runs.getRun(runId))!;
+    }
+    if (run.status !== "RUNNING") throw new RunActionError("NOT_CANCELLABLE", `run ${runId} is ${run.status} and cannot be cancelled`);
+    // RUNNING in the store but not executing here (its job is not loaded): stop it where it is.
+    await this.finish(run.jobId, runId, Date.parse(run.startedAt), { status: "ABORTED" });
+    return (await this.options.stores.runs.getRun(runId))!;
+  }
+
   private launch(
     loaded: LoadedJob,
     run: RunRecord,
     input: RunState,
-    how: { resume?: ResumePoint; waitMs?: number; resumed?: boolean },
+    how: { resume?: ResumePoint; waitMs?: number; resumed?: boolean; redriveCount?: number },
   ): void {
     const done = this.drive(loaded, run, input, how)
       .catch((error: unknown) => this.options.onError?.(error))
@@ -155,12 +224,19 @@ export class LocalRuntime implements Starter {
     loaded: LoadedJob,
     run: RunRecord,
     input: RunState,
-    how: { resume?: ResumePoint; waitMs?: number; resumed?: boolean },
+    how: { resume?: ResumePoint; waitMs?: number; resumed?: boolean; redriveCount?: number },
   ): Promise<void> {
     const { print, format, changes } = this.options;
+    const controller = new AbortController();
+    this.controllers.set(run.id, controller);
     if (print && format) print(format.runStarted(loaded.id, run.id, input.event.name, how.resumed === true));
     changes.emit({ type: "run", id: run.id });
-    if (how.waitMs && how.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, how.waitMs));
+    if (how.waitMs && how.waitMs > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, how.waitMs);
+        controller.signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+      });
+    }
     let start = input;
     // Stopped between the runner's "send this" and the SendEvent state's answer: the execution restarts at
     // Plan, so publish here first (the event id is fixed, so a second delivery is a duplicate ingest ignores).
@@ -168,18 +244,26 @@ export class LocalRuntime implements Starter {
       await this.options.publish(input.next.event);
       start = { ...input, sent: { eventId: input.next.event.detail.id } };
     }
-    const outcome: ExecutionOutcome = await loaded.machine.execute(start, {
-      observer: this.observerFor(loaded.id),
-      resume: how.resume,
-      publish: this.options.publish,
-    });
+    const outcome: ExecutionOutcome = controller.signal.aborted
+      ? { status: "ABORTED", final: start, retries: [], statesEntered: [] }
+      : await loaded.machine.execute(start, {
+          observer: this.observerFor(loaded.id),
+          resume: how.resume,
+          publish: this.options.publish,
+          redriveCount: how.redriveCount,
+          signal: controller.signal,
+        });
+    this.controllers.delete(run.id);
+    this.attemptOffsets.delete(run.id);
     await this.finish(
       loaded.id,
       run.id,
       Date.parse(run.startedAt),
       outcome.status === "SUCCEEDED"
         ? { status: "SUCCEEDED", output: outcome.output, state: outcome.final }
-        : { status: "FAILED", error: outcome.error, state: outcome.final },
+        : outcome.status === "FAILED"
+          ? { status: "FAILED", error: outcome.error, state: outcome.final }
+          : { status: "ABORTED", state: outcome.final },
     );
   }
 
@@ -189,7 +273,8 @@ export class LocalRuntime implements Starter {
     startedMs: number,
     end:
       | { status: "SUCCEEDED"; output: unknown; state?: RunState }
-      | { status: "FAILED"; error: { name: string; message: string }; state?: RunState },
+      | { status: "FAILED"; error: { name: string; message: string }; state?: RunState }
+      | { status: "ABORTED"; state?: RunState },
   ): Promise<void> {
     const completedAt = this.now();
     await this.options.stores.runs.updateRun(runId, { ...end, completedAt: completedAt.toISOString() });
@@ -199,11 +284,18 @@ export class LocalRuntime implements Starter {
     this.options.changes.emit({ type: "run", id: runId });
   }
 
+  /** An attempt numbered after the ones a redriven run already made (the runner counts from 1 again, as AWS does). */
+  private renumbered<A extends { runId: string; taskKey: string; number: number }>(attempt: A): A {
+    const offset = this.attemptOffsets.get(attempt.runId)?.get(attempt.taskKey) ?? 0;
+    return offset === 0 ? attempt : { ...attempt, number: attempt.number + offset };
+  }
+
   /** Writes what an execution does to the run store, the terminal and the change feed, in order. */
   private observerFor(jobId: string): RunObserver {
     const { stores, print, format, changes } = this.options;
     return {
-      attemptStarted: async (a) => {
+      attemptStarted: async (attempt) => {
+        const a = this.renumbered(attempt);
         await stores.runs.putAttempt({
           runId: a.runId,
           taskKey: a.taskKey,
@@ -215,7 +307,8 @@ export class LocalRuntime implements Starter {
         });
         changes.emit({ type: "run", id: a.runId });
       },
-      attemptEnded: async (a) => {
+      attemptEnded: async (attempt) => {
+        const a = this.renumbered(attempt);
         await stores.runs.updateAttempt(a.runId, a.taskKey, a.number, { status: a.status, endedAt: a.endedAt, error: a.error });
         if (print && format) print(format.attempt(jobId, a));
         changes.emit({ type: "run", id: a.runId });

@@ -17,7 +17,9 @@ import { eventView, jobView, runDetailView, runSummaryView } from "./api-views.t
 import type { ApiAuth } from "./auth.ts";
 import type { ChangeFeed } from "./change-feed.ts";
 import type { JobRegistry } from "./job-registry.ts";
+import { RunActionError } from "./local-runtime.ts";
 import type { LocalStores } from "./stores.ts";
+import type { RunRecord } from "../store/types.ts";
 
 /**
  * The local HTTP API (`/api/v1/...`, same shapes as the cloud API) and the dashboard, on node:http.
@@ -38,6 +40,11 @@ export interface ApiDeps {
   readonly stores: LocalStores;
   readonly ingest: (incoming: IncomingEvent) => Promise<IngestResult>;
   readonly changes: ChangeFeed;
+  /** Redrive and cancel (the local runtime); absent: those routes answer 501. */
+  readonly runControl?: {
+    redrive(runId: string): Promise<RunRecord>;
+    cancel(runId: string): Promise<RunRecord>;
+  };
   /** When each scheduled job fires next (the local scheduler). */
   readonly nextFire?: (jobId: string) => Date | undefined;
   /** Reports a 500's cause (the terminal). */
@@ -90,6 +97,8 @@ const ROUTES: readonly { method: string; pattern: RegExp; handler: keyof Handler
   { method: "GET", pattern: /^\/api\/v1\/events\/([^/]+)$/, handler: "getEvent" },
   { method: "GET", pattern: /^\/api\/v1\/runs$/, handler: "listRuns" },
   { method: "GET", pattern: /^\/api\/v1\/runs\/([^/]+)$/, handler: "getRun" },
+  { method: "POST", pattern: /^\/api\/v1\/runs\/([^/]+)\/redrive$/, handler: "redriveRun" },
+  { method: "POST", pattern: /^\/api\/v1\/runs\/([^/]+)\/cancel$/, handler: "cancelRun" },
   { method: "GET", pattern: /^\/api\/v1\/jobs$/, handler: "listJobs" },
   { method: "GET", pattern: /^\/api\/v1\/jobs\/([^/]+)$/, handler: "getJob" },
   { method: "GET", pattern: /^\/api\/v1\/app$/, handler: "getApp" },
@@ -98,7 +107,17 @@ const ROUTES: readonly { method: string; pattern: RegExp; handler: keyof Handler
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL, param: string) => Promise<void>;
 type Handlers = Record<
-  "postEvent" | "listEvents" | "getEvent" | "listRuns" | "getRun" | "listJobs" | "getJob" | "getApp" | "stream",
+  | "postEvent"
+  | "listEvents"
+  | "getEvent"
+  | "listRuns"
+  | "getRun"
+  | "redriveRun"
+  | "cancelRun"
+  | "listJobs"
+  | "getJob"
+  | "getApp"
+  | "stream",
   Handler
 >;
 
@@ -144,6 +163,12 @@ function createHandlers(deps: ApiDeps): Handlers {
       if (!run) throw new ApiError(404, "NOT_FOUND", `no run with id "${id}"`);
       const [attempts, logs] = await Promise.all([stores.runs.listAttempts(id), stores.runs.listLogs(id)]);
       sendJson(res, 200, runDetailView(run, attempts, logs, registry.get(run.jobId)?.compiled.plan));
+    },
+    async redriveRun(_req, res, _url, id) {
+      sendJson(res, 202, runSummaryView(await controlRun(deps, "redrive", id)));
+    },
+    async cancelRun(_req, res, _url, id) {
+      sendJson(res, 200, runSummaryView(await controlRun(deps, "cancel", id)));
     },
     async listJobs(_req, res) {
       sendJson(res, 200, { jobs: registry.list().map((j) => jobView(j, deps.nextFire?.(j.id))) });
@@ -244,6 +269,17 @@ export async function createRequestListener(deps: ApiDeps): Promise<(req: Incomi
       sendError(res, new ApiError(500, "INTERNAL", "internal error; see the stepjobs dev terminal"));
     });
   };
+}
+
+/** Redrives or cancels a run, turning the runtime's refusal into 404 (no such run) or 409 (wrong status). */
+async function controlRun(deps: ApiDeps, action: "redrive" | "cancel", id: string): Promise<RunRecord> {
+  if (!deps.runControl) throw new ApiError(501, "NOT_IMPLEMENTED", `${action} is not available on this server`);
+  try {
+    return await deps.runControl[action](id);
+  } catch (error) {
+    if (error instanceof RunActionError) throw new ApiError(error.code === "NOT_FOUND" ? 404 : 409, error.code, error.message);
+    throw error;
+  }
 }
 
 /** Starts the server; resolves with the bound address once listening. */

@@ -37,11 +37,11 @@ export class TerminalFormat {
     return `${this.prefix(jobId, runId)} ${this.paint("blue", resumed ? "run resumed" : "run started")} by "${eventName}"`;
   }
 
-  runEnded(jobId: string, runId: string, status: "SUCCEEDED" | "FAILED", ms: number, error?: ErrorInfo): string {
+  runEnded(jobId: string, runId: string, status: "SUCCEEDED" | "FAILED" | "ABORTED", ms: number, error?: ErrorInfo): string {
     const took = formatDuration(ms);
-    return status === "SUCCEEDED"
-      ? `${this.prefix(jobId, runId)} ${this.paint("green", "run SUCCEEDED")} in ${took}`
-      : `${this.prefix(jobId, runId)} ${this.paint("red", "run FAILED")} in ${took}: ${error ? `${error.name}: ${error.message}` : "unknown error"}`;
+    if (status === "SUCCEEDED") return `${this.prefix(jobId, runId)} ${this.paint("green", "run SUCCEEDED")} in ${took}`;
+    if (status === "ABORTED") return `${this.prefix(jobId, runId)} ${this.paint("yellow", "run ABORTED")} after ${took} (cancelled)`;
+    return `${this.prefix(jobId, runId)} ${this.paint("red", "run FAILED")} in ${took}: ${error ? `${error.name}: ${error.message}` : "unknown error"}`;
   }
 
   /** One attempt; a failed one says whether and when the native Retry runs it again. */

@@ -96,6 +96,8 @@ export interface RunState {
   readonly branch?: boolean;
   /** The `SendEvent` state's result (`ResultPath: "$.sent"`). */
   readonly sent?: unknown;
+  /** The redrive (`$$.Execution.RedriveCount`) this state belongs to; absent before the first redrive. */
+  readonly redrives?: number;
   readonly output?: JsonValue;
   readonly error?: ErrorInfo;
   readonly caught?: { readonly Error?: string; readonly Cause?: string };

@@ -32,9 +32,11 @@ import {
  * What the state machine asks the runner to do:
  * - `plan`: replay to the first task not in the memo (after a `Catch`, first record the failure);
  * - `task`: replay, execute exactly `state.next`, then replay on to the next task;
- * - `retry`: after a `DynamicTask` failed, decide between another attempt (via `DynamicWait`) and failure.
+ * - `retry`: after a `DynamicTask` failed, decide between another attempt (via `DynamicWait`) and failure;
+ * - `fail`: the run failed (`RunFailed`): throw its error, so the execution fails at this state; when the
+ *   execution was redriven since, continue it instead (see {@link redriveState}).
  */
-export type StepMode = "plan" | "task" | "retry";
+export type StepMode = "plan" | "task" | "retry" | "fail";
 
 /** Ports and knobs of {@link stepRun}; all optional so the Lambda and the local runtime pass what they have. */
 export interface StepRunOptions {
@@ -56,6 +58,8 @@ export interface StepRunOptions {
    * @default all of them
    */
   readonly steps?: readonly StepSupport[];
+  /** `$$.Execution.RedriveCount` for `fail` mode. @default 0 */
+  readonly redriveCount?: number;
 }
 
 /**
@@ -169,6 +173,25 @@ function kindOf(step: NextTask): { kind?: "wait" | "event" } {
   return step.kind === "wait" || step.kind === "event" ? { kind: step.kind } : {};
 }
 
+/**
+ * The state a redriven run continues from: the failed run's memo without its trailing failed steps (the task
+ * whose error failed the run, or a parallel batch's failed items), so `Plan` replays the finished work and the
+ * failed task runs again with its full retry policy. A run that failed between tasks replays as it is (with the
+ * code deployed now). RedriveExecution semantics: https://docs.aws.amazon.com/step-functions/latest/dg/redrive-executions.html
+ */
+export function redriveState(state: RunState, redriveCount: number): RunState {
+  const memo = [...state.memo];
+  while (memo.length > 0 && !memo[memo.length - 1].ok) memo.pop();
+  return { runId: state.runId, event: state.event, status: "running", memo, redrives: redriveCount };
+}
+
+/** Keys of the steps {@link redriveState} takes out of the memo (they run again). */
+export function redrivenKeys(state: RunState): string[] {
+  const keys: string[] = [];
+  for (let i = state.memo.length - 1; i >= 0 && !state.memo[i].ok; i--) keys.push(state.memo[i].key);
+  return keys.reverse();
+}
+
 /** {@link advanceRun} for a whole run's state (not one `Parallel` item), whose result is always a run state. */
 export async function stepRun(
   job: Job<any>,
@@ -204,6 +227,14 @@ export async function advanceRun(
   retryCount = 0,
   options: StepRunOptions = {},
 ): Promise<RunState | BranchOutcome> {
+  if (mode === "fail") {
+    const failed = toRunState(input);
+    const redriveCount = options.redriveCount ?? 0;
+    if ((failed.redrives ?? 0) >= redriveCount) {
+      throw Object.assign(new Error(failed.error?.message ?? "the run failed"), { name: failed.error?.name ?? "RunFailed" });
+    }
+    return advanceRun(job, redriveState(failed, redriveCount), "plan", 0, options);
+  }
   const now = options.now ?? (() => new Date());
   const maxStateBytes = options.maxStateBytes ?? DEFAULT_MAX_STATE_BYTES;
   const start = toRunState(input);
@@ -434,7 +465,7 @@ export async function advanceRun(
     );
   const outcome = await halted;
 
-  const base = { runId: start.runId, event: start.event, memo };
+  const base = { runId: start.runId, event: start.event, memo, ...(start.redrives ? { redrives: start.redrives } : {}) };
   switch (outcome.type) {
     case "task-failed":
       throw outcome.error instanceof Error ? outcome.error : Object.assign(new Error(errorInfo(outcome.error).message));

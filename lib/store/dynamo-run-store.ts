@@ -46,7 +46,13 @@ export class DynamoRunStore implements RunStore, MemoStore {
       outputJson: update.output === undefined ? undefined : JSON.stringify(update.output),
       errorJson: jsonOrUndefined(update.error),
     };
-    const item = await this.#update(runPk(id), RUN_KIND, fields);
+    const attribute = { completedAt: "completedAt", error: "errorJson", output: "outputJson" } as const;
+    const item = await this.#update(
+      runPk(id),
+      RUN_KIND,
+      fields,
+      (update.clear ?? []).map((f) => attribute[f]),
+    );
     if (!item) throw new RunNotFoundError(id);
     return runOf(item);
   }
@@ -124,7 +130,7 @@ export class DynamoRunStore implements RunStore, MemoStore {
    * SETs the defined `fields` of an existing item (`attribute_exists(pk)`) and returns it after the change,
    * or undefined when there is no such item. UpdateItem: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html
    */
-  async #update(pk: string, sk: string, fields: Item): Promise<Item | undefined> {
+  async #update(pk: string, sk: string, fields: Item, remove: readonly string[] = []): Promise<Item | undefined> {
     const defined = Object.entries(fields).filter(([, value]) => value !== undefined);
     const names: Record<string, string> = { "#pk": KEY.pk };
     const values: Record<string, unknown> = {};
@@ -133,17 +139,24 @@ export class DynamoRunStore implements RunStore, MemoStore {
       values[`:u${index}`] = value;
       return `#u${index} = :u${index}`;
     });
+    const removes = remove.map((name, index) => {
+      names[`#r${index}`] = name;
+      return `#r${index}`;
+    });
     // Nothing to change: still answer whether the item exists, as the caller expects.
-    if (sets.length === 0) return this.#table.get(pk, sk);
+    if (sets.length === 0 && removes.length === 0) return this.#table.get(pk, sk);
+    const expression = [sets.length > 0 ? `SET ${sets.join(", ")}` : "", removes.length > 0 ? `REMOVE ${removes.join(", ")}` : ""]
+      .filter(Boolean)
+      .join(" ");
     try {
       const { Attributes } = await this.#table.client.send(
         new UpdateCommand({
           TableName: this.#table.tableName,
           Key: { [KEY.pk]: pk, [KEY.sk]: sk },
-          UpdateExpression: `SET ${sets.join(", ")}`,
+          UpdateExpression: expression,
           ConditionExpression: "attribute_exists(#pk)",
           ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          ...(sets.length > 0 ? { ExpressionAttributeValues: values } : {}),
           ReturnValues: "ALL_NEW",
         }),
       );

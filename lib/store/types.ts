@@ -55,6 +55,8 @@ export interface RunUpdate {
   readonly output?: unknown;
   readonly error?: { readonly name: string; readonly message: string };
   readonly completedAt?: string;
+  /** Fields to remove: a redriven run is running again, so its end time, error and output are gone. */
+  readonly clear?: readonly ("completedAt" | "error" | "output")[];
 }
 
 /** The fields of an attempt that change when it ends. */

@@ -39,6 +39,12 @@ describe("waits, events and schedules in the dashboard", () => {
     // Both parallel tasks finished before the wait; the page shows them in call order.
     const taskIds = await page.locator("[data-task-id]").evaluateAll((els) => els.map((e) => e.getAttribute("data-task-id")));
     expect([...new Set(taskIds)]).toEqual(["reserve-stock", "charge-card"]);
+
+    // Cancel from the run page: the run ends ABORTED and offers Redrive instead.
+    await page.getByTestId("run-cancel").click();
+    await page.locator('[data-run-status="ABORTED"]').waitFor({ timeout: 30_000 });
+    await page.getByTestId("run-redrive").waitFor();
+    expect((await dev.get(`/api/v1/runs/${encodeURIComponent(runId)}`)).status).toBe("ABORTED");
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -33,6 +33,7 @@ describe("StepJobs with waits, sent events, parallel tasks, Express and schedule
       "express-ping": { type: "EXPRESS", bus: false },
       "daily-report": { type: "STANDARD", bus: false },
       heartbeat: { type: "STANDARD", bus: false },
+      "import-orders": { type: "STANDARD", bus: false },
     };
     expect([...compiled.keys()].sort()).toEqual(Object.keys(expected).sort());
     for (const [jobId, { type, bus: sends }] of Object.entries(expected)) {

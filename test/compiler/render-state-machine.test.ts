@@ -92,10 +92,16 @@ const TUTORIAL_ASL = {
     },
     Succeeded: { Type: "Succeed", OutputPath: "$.output" },
     RunFailed: {
-      Type: "Fail",
-      Comment: "The job failed: its error name and message",
-      ErrorPath: "$.error.name",
-      CausePath: "$.error.message",
+      Type: "Task",
+      Comment: "The run failed: throws its error, so the execution fails here; after a redrive, continues from the failed task",
+      Resource: "arn:aws:states:::lambda:invoke",
+      Parameters: {
+        FunctionName: "${RunnerFunctionArn}",
+        Payload: { mode: "fail", "retryCount.$": "$$.State.RetryCount", "state.$": "$", "redriveCount.$": "$$.Execution.RedriveCount" },
+      },
+      OutputPath: "$.Payload",
+      Retry: [SERVICE_RETRIER],
+      Next: "Route",
     },
   },
 };

@@ -112,7 +112,8 @@ describe("jobs and app", () => {
       name: "My First Workflow",
       version: "1.0.0",
       file: "src/jobs/my-first-workflow.ts",
-      trigger: { event: "my.event", source: null, schema: compiled.plan.trigger.schema },
+      mode: "standard",
+      trigger: { event: "my.event", source: null, schema: compiled.plan.trigger.schema, schedule: null },
       tasks: [
         {
           id: "process-incoming-data",

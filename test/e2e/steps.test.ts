@@ -1,6 +1,8 @@
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { devServerForThisFile, ROOT } from "./helpers.ts";
+import { devServerForThisFile, ROOT, runCli } from "./helpers.ts";
 
 /**
  * `stepjobs dev` with the step fixtures: a real Wait (1 s), a real Map over two tasks, and io.sendEvent going
@@ -76,5 +78,68 @@ describe("io.wait, io.sendEvent and Promise.all through stepjobs dev", () => {
     expect([1, 2, 3, 4, 5]).toContain(next.getUTCDay());
     expect(next.getTime()).toBeGreaterThan(Date.now());
     expect(dev.output).toMatch(/job daily-report v1\.0\.0 {2}on cron\(0 9 \? \* MON-FRI \*\)/);
+  });
+
+  it("stepjobs redrive: a failed run continues from its failed task after the fix; the finished task does not run again", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stepjobs-redrive-"));
+    const payload = { unlockFile: path.join(dir, "unlocked"), countFile: path.join(dir, "count") };
+    const posted = await dev.send("orders.import", payload, "import-1");
+    const runId = posted.body.runs[0].id;
+    const failed = await dev.waitForRun(runId);
+    expect([failed.status, failed.error]).toEqual(["FAILED", { name: "NonRetriableError", message: "the importer is locked" }]);
+
+    // Not fixed yet: a redrive fails again at the same task.
+    const cli = (args: string[]) => runCli(args, { TRIGGER_API_URL: dev.url, TRIGGER_API_KEY: dev.apiKey }, dev.root);
+    expect((await cli(["redrive", runId])).code).toBe(0);
+    const again = await dev.waitForRun(runId, (r) => r.status === "FAILED" && r.tasks[1].attempts.length === 2);
+    expect(again.error).toEqual({ name: "NonRetriableError", message: "the importer is locked" });
+
+    fs.writeFileSync(payload.unlockFile, "");
+    const redriven = await cli(["redrive", runId]);
+    expect([redriven.code, redriven.stdout]).toEqual([0, `${runId}: redriven, RUNNING (follow it with: stepjobs run <runId>)\n`]);
+    const done = await dev.waitForRun(runId, (r) => r.status !== "RUNNING");
+    expect([done.status, done.output]).toEqual(["SUCCEEDED", { imported: 3 }]);
+    expect(done.tasks.map((t: any) => [t.id, t.status, t.attempts.map((a: any) => [a.number, a.status])])).toEqual([
+      ["prepare", "SUCCEEDED", [[1, "SUCCEEDED"]]],
+      [
+        "import",
+        "SUCCEEDED",
+        [
+          [1, "FAILED"],
+          [2, "FAILED"],
+          [3, "SUCCEEDED"],
+        ],
+      ],
+    ]);
+    expect(fs.readFileSync(payload.countFile, "utf8")).toBe("prepare\n");
+    expect(dev.output).toContain(`run ${runId} redriven (redrive 2)`);
+
+    const refused = await cli(["redrive", runId]);
+    expect([refused.code, refused.stderr]).toEqual([
+      1,
+      `stepjobs redrive: NOT_REDRIVABLE: run ${runId} SUCCEEDED and cannot be redriven\n`,
+    ]);
+  });
+
+  it("stepjobs cancel: a waiting run ends ABORTED; redriven, it waits again for what is left; unknown ids are 404", async () => {
+    const posted = await dev.send("order.placed", { orderId: "o-11", coolOffSeconds: 600 }, "order-11");
+    const runId = posted.body.runs[0].id;
+    await dev.waitForRun(runId, (r) => r.steps.length > 0);
+    const cli = (args: string[]) => runCli(args, { TRIGGER_API_URL: dev.url, TRIGGER_API_KEY: dev.apiKey }, dev.root);
+    const cancelled = await cli(["cancel", runId]);
+    expect([cancelled.code, cancelled.stdout]).toEqual([0, `${runId}: ABORTED\n`]);
+    expect((await dev.request("GET", `/api/v1/runs/${runId}`)).body.status).toBe("ABORTED");
+    expect((await cli(["cancel", runId])).stderr).toBe(
+      `stepjobs cancel: NOT_CANCELLABLE: run ${runId} is ABORTED and cannot be cancelled\n`,
+    );
+
+    expect((await cli(["redrive", runId])).code).toBe(0);
+    const waiting = await dev.waitForRun(runId, (r) => r.status === "RUNNING" && r.steps[0]?.status === "WAITING");
+    expect(waiting.steps[0].key).toBe("wait:cool-off#0");
+    expect((await cli(["cancel", runId])).code).toBe(0);
+
+    const missing = await dev.request("POST", "/api/v1/runs/nope/redrive");
+    expect([missing.status, missing.body]).toEqual([404, { error: { code: "NOT_FOUND", message: 'no run with id "nope"' } }]);
+    expect((await cli(["cancel"])).code).toBe(2);
   });
 });

@@ -245,7 +245,14 @@ describe("the definition the executor runs", () => {
   it("is the compiled ASL with the runner ARN substituted and the cloud's task time bound (900 s) on every Task state", () => {
     const compiled = machines.get("my-first-workflow")!.compiled.definition;
     const local = localDefinition(compiled);
-    expect(runnerStateNames(local)).toEqual(["Plan", "process-incoming-data", "send-confirmation", "DynamicTask", "DynamicRetry"]);
+    expect(runnerStateNames(local)).toEqual([
+      "Plan",
+      "process-incoming-data",
+      "send-confirmation",
+      "DynamicTask",
+      "DynamicRetry",
+      "RunFailed",
+    ]);
     for (const [name, state] of Object.entries(local.States)) {
       const original = compiled.States[name] as Record<string, unknown>;
       if (state.Type !== "Task") expect(state).toEqual(original);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { BranchOutcome, RunInput, RunState } from "../../lib/runtime/run-state.ts";
-import { advanceRun, haltAt, readWait, stepRun, toWaitTimestamp } from "../../lib/runtime/step-run.ts";
+import { advanceRun, haltAt, readWait, redriveState, stepRun, toWaitTimestamp } from "../../lib/runtime/step-run.ts";
 import { type Job, TriggerClient } from "../../lib/sdk/client.ts";
 import type { LogLine } from "../../lib/sdk/types.ts";
 
@@ -231,5 +231,55 @@ describe("parallel tasks (Promise.all)", () => {
     const wait = { key: "wait:w#0", task: "w", index: 1, kind: "wait" as const, seconds: 1 };
     expect(haltAt([task, wait])).toEqual({ status: "running", next: task });
     expect(haltAt([wait, task])).toEqual({ status: "sleeping", next: wait });
+  });
+});
+
+describe("redrive (RunFailed in fail mode, RedriveExecution semantics)", () => {
+  let unlocked = false;
+  const importer = define("importer", async (_payload, io) => {
+    await io.runTask("prepare", async () => "ready");
+    return io.runTask("import", async () => {
+      if (!unlocked) throw new Error("locked");
+      return "imported";
+    });
+  });
+  const failedState = async (): Promise<RunState> => {
+    let state = await stepRun(importer, input(), "plan", 0, { now });
+    state = await stepRun(importer, state, "task", 0, { now });
+    await expect(stepRun(importer, state, "task", 0, { now })).rejects.toThrow("locked");
+    return stepRun(importer, { ...state, caught: { Error: "Error", Cause: "locked" } }, "plan", 0, { now });
+  };
+
+  it("redriveState drops the trailing failed task, keeps the finished one, and stamps the redrive", async () => {
+    const failed = await failedState();
+    expect(failed.status).toBe("failed");
+    expect(redriveState(failed, 1)).toEqual({
+      runId: "run-1",
+      event: failed.event,
+      status: "running",
+      memo: [{ key: "prepare#0", id: "prepare", ok: true, result: "ready" }],
+      redrives: 1,
+    });
+  });
+
+  it("RunFailed throws the run's error while the execution has not been redriven since the failure", async () => {
+    const failed = await failedState();
+    await expect(advanceRun(importer, failed, "fail", 0, { now, redriveCount: 0 })).rejects.toMatchObject({
+      name: "Error",
+      message: "locked",
+    });
+  });
+
+  it("after a redrive, RunFailed continues at the failed task; if it fails again, it throws again (until the next redrive)", async () => {
+    const failed = await failedState();
+    const continued = (await advanceRun(importer, failed, "fail", 0, { now, redriveCount: 1 })) as RunState;
+    expect([continued.status, continued.next, continued.redrives]).toEqual(["running", { key: "import#0", task: "import", index: 1 }, 1]);
+    const again = await stepRun(importer, { ...continued, caught: { Error: "Error", Cause: "locked" } }, "plan", 0, { now });
+    expect(again.redrives).toBe(1);
+    await expect(advanceRun(importer, again, "fail", 0, { now, redriveCount: 1 })).rejects.toThrow("locked");
+    unlocked = true;
+    const fixed = (await advanceRun(importer, again, "fail", 0, { now, redriveCount: 2 })) as RunState;
+    const done = await stepRun(importer, fixed, "task", 0, { now });
+    expect([done.status, done.output, done.redrives]).toEqual(["succeeded", "imported", 2]);
   });
 });

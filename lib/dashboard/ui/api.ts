@@ -1,4 +1,4 @@
-import type { ApiErrorBody, SendEventResult, ValidationIssue } from "../view/api-types.ts";
+import type { ApiErrorBody, Run, SendEventResult, ValidationIssue } from "../view/api-types.ts";
 
 /**
  * The dashboard's only way to the data: same-origin `fetch` on `/api/v1`. The dev server authenticates
@@ -51,6 +51,16 @@ export async function sendEvent(event: {
     body: JSON.stringify(event),
   });
   return readAnswer<SendEventResult>(res);
+}
+
+/** `POST /api/v1/runs/:id/redrive` or `/cancel`: the run after the action (409 when its status does not allow it). */
+export async function controlRun(runId: string, action: "redrive" | "cancel"): Promise<Run> {
+  const res = await fetch(`/api/v1/runs/${encodeURIComponent(runId)}/${action}`, {
+    method: "POST",
+    headers: { Accept: "application/json" },
+    credentials: "same-origin",
+  });
+  return readAnswer<Run>(res);
 }
 
 async function readAnswer<T>(res: Response): Promise<T> {

@@ -1,6 +1,8 @@
 import type { JSX } from "preact";
+import { useState } from "preact/hooks";
 import type { Run, RunStep } from "../view/api-types.ts";
 import { displayStatus, elapsedMs, formatDateTime, formatDuration } from "../view/format.ts";
+import { controlRun } from "./api.ts";
 import { useJob } from "./catalog.tsx";
 import { Card, CopyButton, Empty, JsonBlock, LoadError, PageHeader, StatusBadge } from "./components.tsx";
 import { useNow, useResource, useTitle } from "./hooks.ts";
@@ -79,7 +81,12 @@ export function RunPage(props: { readonly id: string }): JSX.Element {
             </div>
           </dl>
         }
-        actions={<SendEventButton name={job?.trigger.event} payload={input ?? undefined} label="Send again" />}
+        actions={
+          <>
+            <RunControl run={data} />
+            <SendEventButton name={job?.trigger.event} payload={input ?? undefined} label="Send again" />
+          </>
+        }
       />
       <LoadError message={run.error} />
       {data.error && (
@@ -169,5 +176,39 @@ function Steps(props: { readonly steps: readonly RunStep[] }): JSX.Element {
         </li>
       ))}
     </ul>
+  );
+}
+
+/**
+ * Redrive (a FAILED or ABORTED run continues from its failed task, as RedriveExecution does) or Cancel (a RUNNING
+ * run stops, as StopExecution does). The API decides; its refusal is shown as is. The page updates from the live feed.
+ */
+function RunControl(props: { readonly run: Run }): JSX.Element | null {
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string | undefined>(undefined);
+  const action = props.run.status === "RUNNING" ? "cancel" : props.run.status === "SUCCEEDED" ? undefined : "redrive";
+  if (!action) return null;
+  const act = async () => {
+    setBusy(true);
+    setProblem(undefined);
+    try {
+      await controlRun(props.run.id, action);
+    } catch (error) {
+      setProblem((error as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <button type="button" class="button" disabled={busy} onClick={act} data-testid={`run-${action}`}>
+        {action === "cancel" ? "Cancel run" : "Redrive"}
+      </button>
+      {problem && (
+        <span class="error-message small" role="alert">
+          {problem}
+        </span>
+      )}
+    </>
   );
 }

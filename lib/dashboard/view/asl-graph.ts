@@ -65,16 +65,23 @@ export function nodeWidth(name: string): number {
 /** Every transition of a state, in the order ASL lists them: `Next`, `Choices`, `Default`, `Catch`. */
 export function stateTransitions(state: AslStateDocument): { readonly to: string; readonly kind: EdgeKind }[] {
   const out: { to: string; kind: EdgeKind }[] = [];
-  if (typeof state.Next === "string") out.push({ to: state.Next, kind: "next" });
+  // RunFailed's Next is taken only after a redrive; drawn, it would read as if a failed run looped.
+  if (typeof state.Next === "string" && !failsRun(state)) out.push({ to: state.Next, kind: "next" });
   for (const choice of state.Choices ?? []) if (typeof choice.Next === "string") out.push({ to: choice.Next, kind: "choice" });
   if (typeof state.Default === "string") out.push({ to: state.Default, kind: "default" });
   for (const c of state.Catch ?? []) if (typeof c.Next === "string") out.push({ to: c.Next, kind: "catch" });
   return out;
 }
 
-/** Whether a state ends the execution (`Succeed`, `Fail`, or `End: true`). */
+/** stepjobs' `RunFailed`: the runner in `fail` mode, which fails the execution (and continues it only after a redrive). */
+export function failsRun(state: AslStateDocument): boolean {
+  const payload = (state.Parameters as { Payload?: { mode?: unknown } } | undefined)?.Payload;
+  return state.Type === "Task" && payload?.mode === "fail";
+}
+
+/** Whether a state ends the execution (`Succeed`, `Fail`, `End: true`, or stepjobs' `RunFailed`). */
 export function isTerminal(state: AslStateDocument): boolean {
-  return state.Type === "Succeed" || state.Type === "Fail" || state.End === true;
+  return state.Type === "Succeed" || state.Type === "Fail" || state.End === true || failsRun(state);
 }
 
 interface RawEdge {

@@ -1,0 +1,36 @@
+import { ApiClient, apiErrorLine, reportingServerDown } from "./api-client.ts";
+import { type Command, parseCommandArgs } from "./commands.ts";
+import { UsageError } from "./usage-error.ts";
+
+/**
+ * `stepjobs redrive <runId>` and `stepjobs cancel <runId>` against the running `stepjobs dev`: the local
+ * equivalents of RedriveExecution and StopExecution (https://docs.aws.amazon.com/step-functions/latest/dg/redrive-executions.html).
+ */
+function runControlCommand(action: "redrive" | "cancel", summary: string, done: (status: string) => string): Command {
+  return {
+    summary,
+    usage: `usage: stepjobs ${action} <runId>`,
+    run: reportingServerDown(async (args) => {
+      const { positionals } = parseCommandArgs({ allowPositionals: true, options: {} }, args);
+      if (positionals.length !== 1) throw new UsageError(`${action} takes exactly one run id`);
+      const runId = positionals[0];
+      const response = await ApiClient.fromEnv().request("POST", `/api/v1/runs/${encodeURIComponent(runId)}/${action}`);
+      if (response.status !== 200 && response.status !== 202) {
+        process.stderr.write(`stepjobs ${action}: ${apiErrorLine(response)}\n`);
+        return 1;
+      }
+      process.stdout.write(`${runId}: ${done(response.body.status as string)}\n`);
+      return 0;
+    }, action),
+  };
+}
+
+/** `stepjobs redrive <runId>`: a FAILED or ABORTED run continues from its failed task. */
+export const redriveCommand = runControlCommand(
+  "redrive",
+  "continue a failed run from its failed task (finished tasks are not run again)",
+  (status) => `redriven, ${status} (follow it with: stepjobs run <runId>)`,
+);
+
+/** `stepjobs cancel <runId>`: stops a RUNNING run; it ends ABORTED. */
+export const cancelCommand = runControlCommand("cancel", "stop a running run (it ends ABORTED and can be redriven)", (status) => status);
