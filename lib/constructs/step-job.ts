@@ -75,6 +75,10 @@ export class StepJob extends Construct {
   readonly stateMachine: sfn.StateMachine;
   /** The rule routing the job's event to ingest. */
   readonly rule: events.Rule;
+  /** The state machine version this deploy published (kept when a later deploy replaces it). */
+  readonly version: sfn.CfnStateMachineVersion;
+  /** The `live` alias: where ingest starts new runs (100% on {@link version}). */
+  readonly alias: sfn.CfnStateMachineAlias;
   /** The EventBridge Scheduler schedule of a `cronTrigger`/`intervalTrigger` job. */
   readonly schedule?: scheduler.Schedule;
 
@@ -102,7 +106,8 @@ export class StepJob extends Construct {
       stateMachineType: plan.mode === "express" ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(definition)),
       definitionSubstitutions: {
-        [RUNNER_ARN_VARIABLE]: this.runner.functionArn,
+        // The runner's published version: a state machine version then pins the runner code it was deployed with.
+        [RUNNER_ARN_VARIABLE]: this.runner.currentVersion.functionArn,
         ...(sendsEvents ? { [EVENT_BUS_VARIABLE]: props.bus.eventBusName } : {}),
       },
       logs: { destination: logGroup, level: props.logLevel ?? sfn.LogLevel.ERROR, includeExecutionData: true },
@@ -112,6 +117,21 @@ export class StepJob extends Construct {
     this.runner.grantInvoke(this.stateMachine);
     // io.sendEvent: the SendEvent state's PutEvents, on this bus only.
     if (sendsEvents) props.bus.grantPutEventsTo(this.stateMachine);
+
+    // Every deploy that changes the machine (or its runner's code) publishes a version, kept after replacement
+    // (UpdateReplacePolicy/DeletionPolicy Retain) so runs started on it finish on it; runs start on the alias.
+    // https://docs.aws.amazon.com/step-functions/latest/dg/concepts-state-machine-version.html
+    this.version = new sfn.CfnStateMachineVersion(this, "Version", {
+      stateMachineArn: this.stateMachine.stateMachineArn,
+      stateMachineRevisionId: this.stateMachine.stateMachineRevisionId,
+      description: `${plan.id} v${plan.version}`,
+    });
+    this.version.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    this.alias = new sfn.CfnStateMachineAlias(this, "Alias", {
+      name: "live",
+      description: `The version of ${plan.id} new runs start on`,
+      routingConfiguration: [{ stateMachineVersionArn: this.version.attrArn, weight: 100 }],
+    });
     acknowledge(
       this.stateMachine,
       {

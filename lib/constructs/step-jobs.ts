@@ -2,6 +2,7 @@ import path from "node:path";
 import { type CfnElement, CfnOutput, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
+import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
@@ -145,7 +146,8 @@ export class StepJobs extends Construct {
         logLevel: props.logLevel,
         tracing: props.tracing,
       });
-      job.stateMachine.grantStartExecution(this.ingest);
+      // Runs start on the job's alias (its current version); StartExecution on an alias is authorized on the alias ARN.
+      this.ingest.addToRolePolicy(new iam.PolicyStatement({ actions: ["states:StartExecution"], resources: [job.alias.attrArn] }));
       jobs.set(compiled.plan.id, job);
       new CfnOutput(this, `StateMachineArn-${compiled.plan.id}`, {
         description: `State machine of job ${compiled.plan.id}`,
@@ -155,7 +157,7 @@ export class StepJobs extends Construct {
     this.jobs = jobs;
     this.ingest.addEnvironment(
       "STATE_MACHINE_ARNS",
-      Stack.of(this).toJsonString(Object.fromEntries([...jobs].map(([jobId, job]) => [jobId, job.stateMachine.stateMachineArn]))),
+      Stack.of(this).toJsonString(Object.fromEntries([...jobs].map(([jobId, job]) => [jobId, job.alias.attrArn]))),
     );
     new CfnOutput(this, "EventBusName", { description: "Send events here (detail-type = event name)", value: this.bus.eventBusName });
     new CfnOutput(this, "DeadLetterQueueUrl", { value: this.deadLetterQueue.queueUrl });

@@ -32,7 +32,7 @@ describe("StepJobs", () => {
       const sm = resources[logicalId("AWS::StepFunctions::StateMachine", part)];
       expect(JSON.parse(sm.Properties.DefinitionString)).toEqual(definition);
       expect(sm.Properties.DefinitionSubstitutions).toEqual({
-        RunnerFunctionArn: { "Fn::GetAtt": [logicalId("AWS::Lambda::Function", `${part}Runner`), "Arn"] },
+        RunnerFunctionArn: { Ref: logicalId("AWS::Lambda::Version", `${part}RunnerCurrentVersion`) },
       });
       expect(sm.Properties.StateMachineType).toBe("STANDARD");
       expect(sm.Properties.TracingConfiguration).toEqual({ Enabled: false });
@@ -136,7 +136,7 @@ describe("StepJobs", () => {
     ]);
   });
 
-  it("IAM: each state machine may invoke only its runner; ingest may start only these state machines", () => {
+  it("IAM: each state machine may invoke only its runner; ingest may start runs only on these jobs' live aliases", () => {
     for (const part of ["Jobmyfirstworkflow", "Jobpriorityworkflow"]) {
       const runnerArn = { "Fn::GetAtt": [logicalId("AWS::Lambda::Function", `${part}Runner`), "Arn"] };
       const policy = resources[logicalId("AWS::IAM::Policy", `${part}StateMachineRoleDefaultPolicy`)];
@@ -151,7 +151,7 @@ describe("StepJobs", () => {
       ["Jobmyfirstworkflow", "Jobpriorityworkflow"].map((part) => ({
         Action: "states:StartExecution",
         Effect: "Allow",
-        Resource: { Ref: logicalId("AWS::StepFunctions::StateMachine", part) },
+        Resource: { "Fn::GetAtt": [logicalId("AWS::StepFunctions::StateMachineAlias", part), "Arn"] },
       })),
     );
   });
@@ -179,5 +179,35 @@ describe("StepJobs", () => {
     const ingest = resources[logicalId("AWS::Lambda::Function", "AppIngest")];
     expect(Object.keys(ingest.Properties.Environment.Variables).sort()).toEqual(["NODE_OPTIONS", "STATE_MACHINE_ARNS", "TABLE_NAME"]);
     expect(ingest.Properties.Environment.Variables.TABLE_NAME).toEqual({ Ref: logicalId("AWS::DynamoDB::Table", "Table") });
+  });
+
+  it("versions: each deploy publishes a retained state machine version pinning the runner's version; the live alias routes all new runs to it", () => {
+    for (const part of ["Jobmyfirstworkflow", "Jobpriorityworkflow"]) {
+      const versionId = logicalId("AWS::StepFunctions::StateMachineVersion", part);
+      const version = resources[versionId] as {
+        Properties: Record<string, unknown>;
+        DeletionPolicy?: string;
+        UpdateReplacePolicy?: string;
+      };
+      const sm = logicalId("AWS::StepFunctions::StateMachine", part);
+      expect(version.Properties).toEqual({
+        StateMachineArn: { Ref: sm },
+        StateMachineRevisionId: { "Fn::GetAtt": [sm, "StateMachineRevisionId"] },
+        Description: expect.stringMatching(/ v1\.0\.0$/),
+      });
+      expect([version.DeletionPolicy, version.UpdateReplacePolicy]).toEqual(["Retain", "Retain"]);
+      expect(resources[logicalId("AWS::StepFunctions::StateMachineAlias", part)].Properties).toEqual({
+        Name: "live",
+        Description: expect.stringContaining("new runs start on"),
+        RoutingConfiguration: [{ StateMachineVersionArn: { "Fn::GetAtt": [versionId, "Arn"] }, Weight: 100 }],
+      });
+    }
+    const ingest = resources[logicalId("AWS::Lambda::Function", "AppIngest")].Properties;
+    // Ingest starts runs on the aliases: the ARNs it is given are the aliases', not the unversioned machines'.
+    const arns = JSON.stringify(ingest.Environment.Variables.STATE_MACHINE_ARNS);
+    for (const part of ["Jobmyfirstworkflow", "Jobpriorityworkflow"]) {
+      expect(arns).toContain(`{"Fn::GetAtt":["${logicalId("AWS::StepFunctions::StateMachineAlias", part)}","Arn"]}`);
+      expect(arns).not.toContain(`"${logicalId("AWS::StepFunctions::StateMachine", part)}"`);
+    }
   });
 });

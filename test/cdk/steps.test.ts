@@ -34,6 +34,7 @@ describe("StepJobs with waits, sent events, parallel tasks, Express and schedule
       "daily-report": { type: "STANDARD", bus: false },
       heartbeat: { type: "STANDARD", bus: false },
       "import-orders": { type: "STANDARD", bus: false },
+      versioned: { type: "STANDARD", bus: false },
     };
     expect([...compiled.keys()].sort()).toEqual(Object.keys(expected).sort());
     for (const [jobId, { type, bus: sends }] of Object.entries(expected)) {
@@ -42,7 +43,7 @@ describe("StepJobs with waits, sent events, parallel tasks, Express and schedule
       expect(JSON.parse(sm.Properties.DefinitionString)).toEqual(compiled.get(jobId));
       expect(sm.Properties.StateMachineType).toBe(type);
       expect(sm.Properties.DefinitionSubstitutions).toEqual({
-        RunnerFunctionArn: { "Fn::GetAtt": [logicalId("AWS::Lambda::Function", `${part}Runner`), "Arn"] },
+        RunnerFunctionArn: { Ref: logicalId("AWS::Lambda::Version", `${part}RunnerCurrentVersion`) },
         ...(sends ? { EventBusName: bus } : {}),
       });
     }

@@ -142,4 +142,16 @@ describe("io.wait, io.sendEvent and Promise.all through stepjobs dev", () => {
     expect([missing.status, missing.body]).toEqual([404, { error: { code: "NOT_FOUND", message: 'no run with id "nope"' } }]);
     expect((await cli(["cancel"])).code).toBe(2);
   });
+
+  it("versions: a run waiting while its job is edited finishes on the version it started on; new runs get the new one", async () => {
+    const first = (await dev.send("versioned.go", {}, "v-1")).body.runs[0].id;
+    await dev.waitForRun(first, (r) => r.steps[0]?.status === "WAITING");
+    const file = path.join(dev.root, "src/jobs/versioned.ts");
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace('version: "1.0.0"', 'version: "2.0.0"').replace('"one"', '"two"'));
+    await dev.waitForOutput(/re-registered job versioned v2\.0\.0/);
+    const second = (await dev.send("versioned.go", {}, "v-2")).body.runs[0].id;
+    const [old, fresh] = await Promise.all([dev.waitForRun(first), dev.waitForRun(second)]);
+    expect([old.status, old.jobVersion, old.output]).toEqual(["SUCCEEDED", "1.0.0", { answeredBy: "one" }]);
+    expect([fresh.status, fresh.jobVersion, fresh.output]).toEqual(["SUCCEEDED", "2.0.0", { answeredBy: "two" }]);
+  });
 });
