@@ -27,7 +27,7 @@ describe("discovery of waits, sent events and parallel tasks", () => {
     expect(job("send-receipt").plan.steps).toBeUndefined();
     expect(job("express-ping").plan).toMatchObject({
       mode: "express",
-      steps: { wait: [{ key: "settle", seconds: 10, location: { file: "test/fixtures/steps/express-ping.ts", line: 11, column: 11 } }] },
+      steps: { wait: [{ key: "settle", seconds: 1, location: { file: "test/fixtures/steps/express-ping.ts", line: 11, column: 11 } }] },
     });
   });
 

@@ -154,4 +154,16 @@ describe("io.wait, io.sendEvent and Promise.all through stepjobs dev", () => {
     expect([old.status, old.jobVersion, old.output]).toEqual(["SUCCEEDED", "1.0.0", { answeredBy: "one" }]);
     expect([fresh.status, fresh.jobVersion, fresh.output]).toEqual(["SUCCEEDED", "2.0.0", { answeredBy: "two" }]);
   });
+
+  it('an Express job (mode: "express") runs its wait and task through dev like any other', async () => {
+    const runId = (await dev.send("ping", {}, "ping-1")).body.runs[0].id;
+    const run = await dev.waitForRun(runId);
+    expect([run.status, run.output, run.steps.map((s: any) => [s.key, s.status])]).toEqual([
+      "SUCCEEDED",
+      "pong",
+      [["wait:settle#0", "SUCCEEDED"]],
+    ]);
+    const job = await dev.request("GET", "/api/v1/jobs/express-ping");
+    expect(job.body.mode).toBe("express");
+  });
 });
