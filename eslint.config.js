@@ -8,9 +8,11 @@ const forbid = (patterns, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "out/", "cdk.out/", ".stepjobs/", ".stepjobs-cdk/", "test-results/", "**/*.d.ts"] },
+  { ignores: ["node_modules/", "dist/", "out/", "cdk.out/", ".stepjobs/", ".stepjobs-cdk/", "test-results/", "**/*.d.ts"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // Plain ES modules run by Node (the CLI launcher and its resolve hook).
+  { files: ["**/*.mjs"], languageOptions: { globals: { URL: "readonly", process: "readonly", console: "readonly" } } },
   {
     rules: {
       "@typescript-eslint/no-explicit-any": "off",

@@ -1,6 +1,15 @@
 #!/usr/bin/env node
-// The installed `stepjobs` command: registers tsx so the CLI and the user's jobs run as TypeScript.
-import { register } from "tsx/esm/api";
+// The `stepjobs` command. tsx is registered either way, because the user's jobs are TypeScript. In this
+// repository (sources next to this file) the CLI runs from source and `stepjobs`/`stepjobs/cdk` resolve to the
+// sources too; in the installed package it runs the compiled `dist/`.
+import fs from "node:fs";
+import { register } from "node:module";
+import { register as registerTsx } from "tsx/esm/api";
 
-register();
-await import("./stepjobs.ts");
+registerTsx();
+if (fs.existsSync(new URL("../lib/sdk/index.ts", import.meta.url))) {
+  register("./source-alias.mjs", import.meta.url);
+  await import("./stepjobs.ts");
+} else {
+  await import("../dist/bin/stepjobs.js");
+}

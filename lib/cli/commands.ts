@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { devCommand } from "./dev.ts";
+import { initCommand } from "./init.ts";
 import { cancelCommand, redriveCommand } from "./run-control.ts";
 import { runCommand } from "./run.ts";
 import { runsCommand } from "./runs.ts";
@@ -15,7 +16,10 @@ export interface Command {
 }
 
 /** `node:util` parseArgs, with its errors turned into usage errors (exit 2) instead of stack traces. */
-export function parseCommandArgs<T extends ParseArgsConfig>(config: T, args: string[]) {
+export function parseCommandArgs<T extends ParseArgsConfig>(
+  config: T,
+  args: string[],
+): ReturnType<typeof parseArgs<T & { args: string[]; strict: true }>> {
   try {
     return parseArgs({ ...config, args, strict: true });
   } catch (error) {
@@ -25,6 +29,7 @@ export function parseCommandArgs<T extends ParseArgsConfig>(config: T, args: str
 
 /** Every command, by name. */
 export const commands: Record<string, Command> = {
+  init: initCommand,
   dev: devCommand,
   send: sendCommand,
   runs: runsCommand,

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import fs from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -98,12 +99,23 @@ export async function bundleDashboard(): Promise<{ readonly js: Buffer; readonly
 
 let bundled: Promise<{ readonly js: Buffer; readonly css: Buffer }> | undefined;
 
+/** Where `npm run build` writes the bundle for the published package (which ships no UI sources). */
+export const PREBUILT_DIR = fileURLToPath(new URL("./assets/", import.meta.url));
+
+/** The bundle `npm run build` wrote next to this module, if any (the installed package); else undefined. */
+function prebuiltDashboard(): Promise<{ readonly js: Buffer; readonly css: Buffer }> | undefined {
+  const js = path.join(PREBUILT_DIR, "app.js");
+  const css = path.join(PREBUILT_DIR, "app.css");
+  if (!fs.existsSync(js) || !fs.existsSync(css)) return undefined;
+  return Promise.resolve({ js: fs.readFileSync(js), css: fs.readFileSync(css) });
+}
+
 /**
  * Creates the dashboard's request handler. The bundle is built once per process (cached), so every
  * dev server in a process shares it; a failed build rejects here, at start, not on first request.
  */
 export async function createDashboardHandler(): Promise<DashboardHandler> {
-  bundled ??= bundleDashboard();
+  bundled ??= prebuiltDashboard() ?? bundleDashboard();
   let bundle: { readonly js: Buffer; readonly css: Buffer };
   try {
     bundle = await bundled;

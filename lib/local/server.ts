@@ -7,12 +7,11 @@ import {
   MAX_EVENT_BODY_BYTES,
   parseEventBody,
 } from "../ingest/event-request.ts";
-import fs from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { fileURLToPath } from "node:url";
 import type { IngestResult } from "../ingest/ingest-event.ts";
 import type { IncomingEvent } from "../ingest/types.ts";
+import { createDashboardHandler } from "../dashboard/serve.ts";
 import { eventView, jobView, runDetailView, runSummaryView } from "./api-views.ts";
 import type { ApiAuth } from "./auth.ts";
 import type { ChangeFeed } from "./change-feed.ts";
@@ -208,12 +207,9 @@ function limitOf(url: URL): number | undefined {
 const PLACEHOLDER_HTML = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>stepjobs</title></head>
 <body><h1>stepjobs dev</h1><p>The API is at <code>/api/v1</code> (jobs, events, runs). The dashboard is not built yet.</p></body></html>`;
 
-/** Loads `lib/dashboard/serve.ts` when it exists (another part of the project), else undefined. */
+/** The dashboard's request handler (its bundle is built or loaded once per process). */
 async function loadDashboard(): Promise<DashboardHandler | undefined> {
-  const file = fileURLToPath(new URL("../dashboard/serve.ts", import.meta.url));
-  if (!fs.existsSync(file)) return undefined;
-  const module = (await import("../dashboard/serve.ts" as string)) as { createDashboardHandler?: () => Promise<DashboardHandler> };
-  return module.createDashboardHandler ? await module.createDashboardHandler() : undefined;
+  return createDashboardHandler();
 }
 
 /** The request listener: API routes behind auth, everything else to the dashboard. */
