@@ -1,5 +1,6 @@
 // `npm run screenshots`: starts the real `stepjobs dev`, replays the tutorial and saves the README's
-// pictures of the dashboard: docs/runs.png (the Runs list) and docs/run-timeline.png (a run's timeline).
+// pictures of the dashboard: docs/runs.png (the Runs list), docs/run-timeline.png (a run's timeline) and
+// docs/state-machine.png (the tutorial job's compiled state machine).
 import fs from "node:fs";
 import path from "node:path";
 import { launchChromium, REPO_ROOT, startDev } from "../test/browser/harness.ts";
@@ -37,9 +38,12 @@ try {
   await page.locator('[data-run-status="SUCCEEDED"]').waitFor();
   await page.locator('[data-testid="connection"][data-state="live"]').waitFor();
   await page.screenshot({ path: path.join(OUT, "run-timeline.png"), fullPage: true });
-  console.log(
-    `saved ${path.relative(REPO_ROOT, path.join(OUT, "runs.png"))} and ${path.relative(REPO_ROOT, path.join(OUT, "run-timeline.png"))}`,
-  );
+  // The tutorial job's compiled state machine, as the job page draws it from the ASL (docs/how-it-maps.md).
+  await page.goto(`${dev.url}/jobs/my-first-workflow`);
+  const graph = page.locator("figure.graph").first();
+  await graph.waitFor();
+  await graph.screenshot({ path: path.join(OUT, "state-machine.png") });
+  console.log("saved docs/runs.png, docs/run-timeline.png and docs/state-machine.png");
 } finally {
   await browser.close();
   await dev.stop();
