@@ -1,11 +1,14 @@
 import path from "node:path";
 import { type CfnElement, CfnOutput, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import * as cloudwatchActions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
+import type * as sns from "aws-cdk-lib/aws-sns";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
@@ -14,7 +17,31 @@ import { STEPJOBS_TABLE } from "../store/table.ts";
 import { acknowledge } from "./acknowledge-findings.ts";
 import { stepJobsFunction } from "./stepjobs-function.ts";
 import { writeLambdaEntries } from "./lambda-entries.ts";
+import { JOB_OUTPUT_PREFIX, OUTPUT_KEYS, outputKeyPart } from "./outputs.ts";
 import { StepJob } from "./step-job.ts";
+
+/**
+ * A job's alarms: any failed or timed-out execution in 5 minutes (Step Functions metrics per state machine,
+ * https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html).
+ */
+function jobAlarms(job: StepJob, jobId: string, topic: sns.ITopic | undefined): cloudwatch.Alarm[] {
+  const alarm = (id: string, metric: cloudwatch.Metric, what: string) => {
+    const created = metric.createAlarm(job, id, {
+      alarmDescription: `stepjobs: job ${jobId} has ${what} runs; see \`stepjobs runs --aws --job ${jobId}\``,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    if (topic) created.addAlarmAction(new cloudwatchActions.SnsAction(topic));
+    return created;
+  };
+  const period = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };
+  return [
+    alarm("FailedAlarm", job.stateMachine.metricFailed(period), "failed"),
+    alarm("TimedOutAlarm", job.stateMachine.metricTimedOut(period), "timed-out"),
+  ];
+}
 
 /** Properties of {@link StepJobs}. */
 export interface StepJobsProps {
@@ -43,6 +70,11 @@ export interface StepJobsProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Where the alarms notify (each job's ExecutionsFailed and ExecutionsTimedOut, and the dead-letter queue's depth).
+   * @default the alarms are created without actions (visible in the CloudWatch console)
+   */
+  readonly alarmTopic?: sns.ITopic;
 }
 
 /**
@@ -63,6 +95,8 @@ export class StepJobs extends Construct {
   readonly apiUrl: lambda.FunctionUrl;
   /** The jobs, by job id. */
   readonly jobs: ReadonlyMap<string, StepJob>;
+  /** Each job's ExecutionsFailed and ExecutionsTimedOut alarms, then the dead-letter queue's. */
+  readonly alarms: cloudwatch.Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: StepJobsProps = {}) {
     super(scope, id);
@@ -131,8 +165,16 @@ export class StepJobs extends Construct {
       reason:
         "The API key is rotated by the operator (update the secret; new containers read it); automatic rotation would break clients holding the key",
     });
-    new CfnOutput(this, "ApiUrl", { description: "POST <url>api/v1/events with Authorization: Bearer <key>", value: this.apiUrl.url });
-    new CfnOutput(this, "ApiKeySecretArn", { description: "The API key (Secrets Manager)", value: this.apiKey.secretArn });
+    new CfnOutput(this, "ApiUrl", {
+      key: OUTPUT_KEYS.apiUrl,
+      description: "POST <url>api/v1/events with Authorization: Bearer <key>",
+      value: this.apiUrl.url,
+    });
+    new CfnOutput(this, "ApiKeySecretArn", {
+      key: OUTPUT_KEYS.apiKeySecret,
+      description: "The API key (Secrets Manager)",
+      value: this.apiKey.secretArn,
+    });
 
     const jobs = new Map<string, StepJob>();
     for (const compiled of project.jobs) {
@@ -150,16 +192,38 @@ export class StepJobs extends Construct {
       this.ingest.addToRolePolicy(new iam.PolicyStatement({ actions: ["states:StartExecution"], resources: [job.alias.attrArn] }));
       jobs.set(compiled.plan.id, job);
       new CfnOutput(this, `StateMachineArn-${compiled.plan.id}`, {
-        description: `State machine of job ${compiled.plan.id}`,
+        key: `StateMachine${outputKeyPart(compiled.plan.id)}`,
+        description: `${JOB_OUTPUT_PREFIX}${compiled.plan.id}`,
         value: job.stateMachine.stateMachineArn,
       });
+      this.alarms.push(...jobAlarms(job, compiled.plan.id, props.alarmTopic));
     }
     this.jobs = jobs;
     this.ingest.addEnvironment(
       "STATE_MACHINE_ARNS",
       Stack.of(this).toJsonString(Object.fromEntries([...jobs].map(([jobId, job]) => [jobId, job.alias.attrArn]))),
     );
-    new CfnOutput(this, "EventBusName", { description: "Send events here (detail-type = event name)", value: this.bus.eventBusName });
-    new CfnOutput(this, "DeadLetterQueueUrl", { value: this.deadLetterQueue.queueUrl });
+    new CfnOutput(this, "EventBusName", {
+      key: OUTPUT_KEYS.eventBus,
+      description: "Send events here (detail-type = event name)",
+      value: this.bus.eventBusName,
+    });
+    new CfnOutput(this, "DeadLetterQueueUrl", {
+      key: OUTPUT_KEYS.deadLetterQueue,
+      description: "Events ingest could not take after its retries",
+      value: this.deadLetterQueue.queueUrl,
+    });
+    // Dead-lettered events mean accepted events that did not start their runs: alarm on the first one.
+    const dlqAlarm = this.deadLetterQueue
+      .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) })
+      .createAlarm(this, "DeadLetterAlarm", {
+        alarmDescription: "stepjobs: events are in the dead-letter queue (ingest could not take them); see `stepjobs dlq list --aws`",
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    if (props.alarmTopic) dlqAlarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
+    this.alarms.push(dlqAlarm);
   }
 }

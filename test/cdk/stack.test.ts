@@ -210,4 +210,53 @@ describe("StepJobs", () => {
       expect(arns).not.toContain(`"${logicalId("AWS::StepFunctions::StateMachine", part)}"`);
     }
   });
+
+  it("alarms: each job's ExecutionsFailed and ExecutionsTimedOut over 5 minutes, and the dead-letter queue's depth, without actions by default", () => {
+    const alarms = Object.values(resources).filter((r) => r.Type === "AWS::CloudWatch::Alarm");
+    expect(alarms).toHaveLength(5);
+    const sm = { Ref: logicalId("AWS::StepFunctions::StateMachine", "Jobmyfirstworkflow") };
+    expect(resources[logicalId("AWS::CloudWatch::Alarm", "JobmyfirstworkflowFailedAlarm")].Properties).toEqual({
+      AlarmDescription: "stepjobs: job my-first-workflow has failed runs; see `stepjobs runs --aws --job my-first-workflow`",
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      Dimensions: [{ Name: "StateMachineArn", Value: sm }],
+      EvaluationPeriods: 1,
+      MetricName: "ExecutionsFailed",
+      Namespace: "AWS/States",
+      Period: 300,
+      Statistic: "Sum",
+      Threshold: 1,
+      TreatMissingData: "notBreaching",
+    });
+    expect(resources[logicalId("AWS::CloudWatch::Alarm", "JobmyfirstworkflowTimedOutAlarm")].Properties.MetricName).toBe(
+      "ExecutionsTimedOut",
+    );
+    expect(resources[logicalId("AWS::CloudWatch::Alarm", "DeadLetterAlarm")].Properties).toEqual({
+      AlarmDescription: "stepjobs: events are in the dead-letter queue (ingest could not take them); see `stepjobs dlq list --aws`",
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [logicalId("AWS::SQS::Queue", "DeadLetterQueue"), "QueueName"] } }],
+      EvaluationPeriods: 1,
+      MetricName: "ApproximateNumberOfMessagesVisible",
+      Namespace: "AWS/SQS",
+      Period: 300,
+      Statistic: "Maximum",
+      Threshold: 1,
+      TreatMissingData: "notBreaching",
+    });
+    expect(alarms.every((a) => a.Properties.AlarmActions === undefined)).toBe(true);
+  });
+
+  it("outputs have stable keys the CLI reads: one per job's state machine, the bus, the DLQ, the API", () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Description: string }>;
+    expect(Object.keys(outputs).sort()).toEqual(
+      [
+        "ApiKeySecretArn",
+        "ApiUrl",
+        "DeadLetterQueueUrl",
+        "EventBusName",
+        "StateMachineMyFirstWorkflow",
+        "StateMachinePriorityWorkflow",
+      ].sort(),
+    );
+    expect(outputs.StateMachineMyFirstWorkflow.Description).toBe("stepjobs state machine of job my-first-workflow");
+  });
 });

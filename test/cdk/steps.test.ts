@@ -1,5 +1,6 @@
 import { App, Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
+import * as sns from "aws-cdk-lib/aws-sns";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compileProject } from "../../lib/compiler/compile-project.ts";
 import { StepJobs } from "../../lib/constructs/index.ts";
@@ -19,7 +20,7 @@ function logicalId(type: string, part: string): string {
 beforeAll(() => {
   const app = new App();
   const stack = new Stack(app, "Steps");
-  new StepJobs(stack, "App", { projectRoot: ROOT, jobsDir: JOBS_DIR });
+  new StepJobs(stack, "App", { projectRoot: ROOT, jobsDir: JOBS_DIR, alarmTopic: new sns.Topic(stack, "Alerts") });
   resources = Template.fromStack(stack).toJSON().Resources;
 });
 
@@ -102,5 +103,12 @@ describe("StepJobs with waits, sent events, parallel tasks, Express and schedule
     // The job's rule matches what the schedule puts, so the run goes through ingest.
     const rule = resources[logicalId("AWS::Events::Rule", "JobdailyreportRule")].Properties;
     expect(rule.EventPattern).toEqual({ "detail-type": ["stepjobs.schedule.daily-report"], source: ["stepjobs.scheduler"] });
+  });
+
+  it("with alarmTopic, every alarm notifies the topic", () => {
+    const topic = { Ref: logicalId("AWS::SNS::Topic", "Alerts") };
+    const alarms = Object.values(resources).filter((r) => r.Type === "AWS::CloudWatch::Alarm");
+    expect(alarms).toHaveLength(2 * compiled.size + 1);
+    expect(alarms.map((a) => a.Properties.AlarmActions)).toEqual(alarms.map(() => [topic]));
   });
 });
