@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { compileProject } from "../lib/compiler/compile-project.ts";
 import { discoverJobs } from "../lib/compiler/discover-jobs.ts";
+import { dollarsPerRun } from "../lib/compiler/estimate-cost.ts";
 import { renderStateMachine } from "../lib/compiler/render-state-machine.ts";
 import { type ExecutionOutcome, JobMachine, runnerStateNames } from "../lib/local/executor.ts";
 import { registeredJobs, TriggerClient } from "../lib/sdk/index.ts";
@@ -12,21 +13,8 @@ import { registeredJobs, TriggerClient } from "../lib/sdk/index.ts";
  * Cost of the compiled machine, exact: state transitions and runner invocations per run, counted from the ASL
  * executed by the local engine (aws-local-stepfunctions), against a hand-written optimal machine for the same
  * tasks (one Lambda Task state per task, no router).
- *
- * Prices (us-east-1, https://aws.amazon.com/step-functions/pricing/ and https://aws.amazon.com/lambda/pricing/,
- * read 2026-11-25): Standard $0.025 per 1,000 state transitions, retries included; Express $1.00 per million
- * requests plus $0.00001667 per GB-second, billed in 64 MB chunks and 100 ms steps; Lambda $0.20 per million requests
- * (compute not included here: it is the same task code either way).
+ * Prices: lib/compiler/estimate-cost.ts (the same figures `stepjobs cost` uses, with their sources).
  */
-export const PRICES = {
-  standardPerTransition: 0.025 / 1000,
-  expressPerRequest: 1 / 1_000_000,
-  expressPerGbSecond: 0.00001667,
-  lambdaPerRequest: 0.2 / 1_000_000,
-} as const;
-
-/** Express duration assumption: 64 MB (one chunk) and 100 ms per Lambda invocation, rounded up to 100 ms. */
-const EXPRESS_MS_PER_INVOCATION = 100;
 
 /** Transitions (states entered + retries) and runner invocations (runner states entered + their retries) of one run. */
 function countsOf(machine: JobMachine, outcome: ExecutionOutcome): { transitions: number; invocations: number } {
@@ -37,12 +25,8 @@ function countsOf(machine: JobMachine, outcome: ExecutionOutcome): { transitions
 
 /** Dollars per million runs of a shape. */
 function dollarsPerMillion(transitions: number, invocations: number) {
-  const lambda = invocations * PRICES.lambdaPerRequest * 1e6;
-  const seconds = Math.ceil((invocations * EXPRESS_MS_PER_INVOCATION) / 100) / 10;
-  return {
-    standard: transitions * PRICES.standardPerTransition * 1e6 + lambda,
-    express: (PRICES.expressPerRequest + seconds * (64 / 1024) * PRICES.expressPerGbSecond) * 1e6 + lambda,
-  };
+  const perRun = dollarsPerRun({ transitions, invocations, events: 0 });
+  return { standard: perRun.standard * 1e6, express: perRun.express * 1e6 };
 }
 
 /** An N-task sequential job as a user writes it (a loop; ids `task-${i}` compile to one pattern state). */

@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { costCommand } from "./cost.ts";
 import { devCommand } from "./dev.ts";
 import { initCommand } from "./init.ts";
 import { cancelCommand, redriveCommand } from "./run-control.ts";
@@ -37,6 +38,7 @@ export const commands: Record<string, Command> = {
   redrive: redriveCommand,
   cancel: cancelCommand,
   synth: synthCommand,
+  cost: costCommand,
 };
 
 /** Prints the command list (to stderr when `problem` is set). */

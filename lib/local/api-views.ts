@@ -1,4 +1,5 @@
 import { describeRetry } from "../compiler/describe-retry.ts";
+import { stringMatches } from "../compiler/string-matches.ts";
 import type { JobPlan } from "../compiler/job-plan.ts";
 import type { AslDefinition } from "../compiler/render-state-machine.ts";
 import type { EventRecord } from "../ingest/types.ts";
@@ -41,15 +42,6 @@ export function runSummaryView(run: RunRecord) {
 
 /** Task status as the API reports it. RETRYING: the last attempt failed and the native Retry will run another. */
 export type TaskStatusView = "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED";
-
-/** Glob match of ASL `StringMatches` (`*` any run of characters, `\*` a literal star). */
-export function stringMatches(pattern: string, value: string): boolean {
-  const source = pattern
-    .split(/(\\\*|\*)/)
-    .map((part) => (part === "*" ? ".*" : part === "\\*" ? "\\*" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
-    .join("");
-  return new RegExp(`^${source}$`, "s").test(value);
-}
 
 /** The ASL state that runs task `taskId`, as the `Route` Choice decides it (DynamicTask when none matches). */
 export function stateNameForTask(plan: JobPlan | undefined, taskId: string): string {
@@ -183,3 +175,6 @@ export function jobView(source: JobSource, nextFire?: Date) {
     asl: definition,
   };
 }
+
+/** Re-exported for the dashboard-facing code and tests that match `Route` rules. */
+export { stringMatches };
