@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { costCommand } from "./cost.ts";
 import { devCommand } from "./dev.ts";
+import { dlqCommand } from "./dlq.ts";
 import { initCommand } from "./init.ts";
 import { cancelCommand, redriveCommand } from "./run-control.ts";
 import { runCommand } from "./run.ts";
@@ -39,6 +40,7 @@ export const commands: Record<string, Command> = {
   cancel: cancelCommand,
   synth: synthCommand,
   cost: costCommand,
+  dlq: dlqCommand,
 };
 
 /** Prints the command list (to stderr when `problem` is set). */

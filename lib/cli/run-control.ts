@@ -1,4 +1,5 @@
 import { ApiClient, apiErrorLine, reportingServerDown } from "./api-client.ts";
+import { awsClients, cancelAwsRun, readStack, redriveAwsRun, reportingAwsProblems, stackNameFrom } from "./aws.ts";
 import { type Command, parseCommandArgs } from "./commands.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -9,11 +10,23 @@ import { UsageError } from "./usage-error.ts";
 function runControlCommand(action: "redrive" | "cancel", summary: string, done: (status: string) => string): Command {
   return {
     summary,
-    usage: `usage: stepjobs ${action} <runId>`,
+    usage: `usage: stepjobs ${action} <runId | execution-arn> [--aws [--stack name]]`,
     run: reportingServerDown(async (args) => {
-      const { positionals } = parseCommandArgs({ allowPositionals: true, options: {} }, args);
+      const { positionals, values } = parseCommandArgs(
+        { allowPositionals: true, options: { aws: { type: "boolean" }, stack: { type: "string" } } },
+        args,
+      );
       if (positionals.length !== 1) throw new UsageError(`${action} takes exactly one run id`);
       const runId = positionals[0];
+      if (values.aws) {
+        return reportingAwsProblems(action, async () => {
+          const clients = await awsClients();
+          const stack = await readStack(clients, stackNameFrom(values.stack));
+          const arn = await (action === "redrive" ? redriveAwsRun : cancelAwsRun)(clients, stack, runId);
+          process.stdout.write(`${arn}: ${action === "redrive" ? "redriven (RedriveExecution)" : "stopped (StopExecution)"}\n`);
+          return 0;
+        });
+      }
       const response = await ApiClient.fromEnv().request("POST", `/api/v1/runs/${encodeURIComponent(runId)}/${action}`);
       if (response.status !== 200 && response.status !== 202) {
         process.stderr.write(`stepjobs ${action}: ${apiErrorLine(response)}\n`);

@@ -1,13 +1,25 @@
 import { formatDuration } from "../local/terminal.ts";
 import { ApiClient, apiErrorLine, reportingServerDown } from "./api-client.ts";
+import { awsClients, listAwsRuns, readStack, reportingAwsProblems, stackNameFrom } from "./aws.ts";
 import { type Command, parseCommandArgs } from "./commands.ts";
 
 /** `stepjobs runs [--job id] [--status s]`: the newest runs, one line each. */
 export const runsCommand: Command = {
   summary: "list runs (newest first)",
-  usage: "usage: stepjobs runs [--job job-id] [--status RUNNING|SUCCEEDED|FAILED|ABORTED]",
+  usage: "usage: stepjobs runs [--job job-id] [--status RUNNING|SUCCEEDED|FAILED|ABORTED] [--aws [--stack name]]",
   run: reportingServerDown(async (args) => {
-    const { values } = parseCommandArgs({ options: { job: { type: "string" }, status: { type: "string" } } }, args);
+    const { values } = parseCommandArgs(
+      { options: { job: { type: "string" }, status: { type: "string" }, aws: { type: "boolean" }, stack: { type: "string" } } },
+      args,
+    );
+    if (values.aws) {
+      return reportingAwsProblems("runs", async () => {
+        const clients = await awsClients();
+        const stack = await readStack(clients, stackNameFrom(values.stack));
+        printRuns(await listAwsRuns(clients, stack, { jobId: values.job, status: values.status?.toUpperCase() }));
+        return 0;
+      });
+    }
     const query = new URLSearchParams();
     if (values.job) query.set("jobId", values.job);
     if (values.status) query.set("status", values.status.toUpperCase());
@@ -16,12 +28,25 @@ export const runsCommand: Command = {
       process.stderr.write(`stepjobs runs: ${apiErrorLine(response)}\n`);
       return 1;
     }
-    const runs = response.body.runs as { id: string; jobId: string; status: string; startedAt: string; completedAt: string | null }[];
-    if (runs.length === 0) process.stdout.write("no runs\n");
-    for (const run of runs) {
-      const took = run.completedAt ? formatDuration(Date.parse(run.completedAt) - Date.parse(run.startedAt)) : "";
-      process.stdout.write(`${run.id}  ${run.jobId}  ${run.status.padEnd(9)}  ${run.startedAt}  ${took}\n`);
-    }
+    printRuns(response.body.runs as RunLine[]);
     return 0;
   }, "runs"),
 };
+
+/** What one line of `stepjobs runs` shows. */
+interface RunLine {
+  readonly id: string;
+  readonly jobId: string;
+  readonly status: string;
+  readonly startedAt: string;
+  readonly completedAt: string | null;
+}
+
+/** One line per run, local or AWS alike. */
+function printRuns(runs: readonly RunLine[]): void {
+  if (runs.length === 0) process.stdout.write("no runs\n");
+  for (const run of runs) {
+    const took = run.completedAt ? formatDuration(Date.parse(run.completedAt) - Date.parse(run.startedAt)) : "";
+    process.stdout.write(`${run.id}  ${run.jobId}  ${run.status.padEnd(9)}  ${run.startedAt}  ${took}\n`);
+  }
+}

@@ -22,8 +22,8 @@ export interface HistoryRecords {
   readonly attempts: readonly AttemptRecord[];
 }
 
-/** States that invoke the runner without executing a task (replay and retry decisions). */
-const NON_TASK_RUNNER_STATES = new Set(["Plan", "DynamicRetry"]);
+/** States that invoke the runner without executing a task (replay, retry decisions, the run's failure). */
+const NON_TASK_RUNNER_STATES = new Set(["Plan", "DynamicRetry", "Parallel DynamicRetry", "RunFailed"]);
 
 /**
  * Errors of the Lambda service itself, retried by their own retrier before the function runs: not attempts of the
@@ -121,13 +121,14 @@ export function recordsFromHistory(events: readonly HistoryEvent[], meta: Histor
         ended = { status: "SUCCEEDED", completedAt: at, output: parse(event.executionSucceededEventDetails?.output) ?? null };
         break;
       case "ExecutionFailed":
+        // RunFailed throws the job's error from the runner, so the cause is Lambda's JSON error; normalize it.
         ended = {
           status: "FAILED",
           completedAt: at,
-          error: {
-            name: event.executionFailedEventDetails?.error ?? "States.Runtime",
-            message: event.executionFailedEventDetails?.cause ?? "",
-          },
+          error: normalizeCaughtError({
+            Error: event.executionFailedEventDetails?.error ?? "States.Runtime",
+            Cause: event.executionFailedEventDetails?.cause ?? "",
+          }),
         };
         break;
       case "ExecutionTimedOut":

@@ -1,0 +1,297 @@
+import { JOB_OUTPUT_PREFIX, OUTPUT_KEYS } from "../constructs/outputs.ts";
+import { toPutEventsEntry } from "../ingest/bus-event.ts";
+import { normalizeEvent } from "../ingest/ingest-event.ts";
+import type { IncomingEvent } from "../ingest/types.ts";
+import { recordsFromHistory } from "../history/records-from-history.ts";
+import { runDetailView } from "../local/api-views.ts";
+import type { RunDetail } from "./run-timeline.ts";
+
+/**
+ * The CLI against a deployed stack (`--aws`): the stack's resources from its outputs (DescribeStacks), runs from
+ * Step Functions (ListExecutions, DescribeExecution, GetExecutionHistory, RedriveExecution, StopExecution), events
+ * to the bus (PutEvents) and the dead-letter queue (SQS). Region and credentials come from the usual AWS
+ * environment. Every call goes through {@link AwsClients}, so tests record the exact requests.
+ */
+
+/** An AWS SDK v3 client as the CLI uses it: `send(command)`. */
+export interface AwsClient {
+  send(command: { readonly input: unknown }): Promise<any>;
+}
+
+/** The clients the CLI needs. */
+export interface AwsClients {
+  readonly cloudformation: AwsClient;
+  readonly sfn: AwsClient;
+  readonly eventbridge: AwsClient;
+  readonly sqs: AwsClient;
+}
+
+let override: AwsClients | undefined;
+
+/** Replaces the real clients (tests: a recording client with canned answers); `undefined` restores them. */
+export function useAwsClients(clients: AwsClients | undefined): void {
+  override = clients;
+}
+
+/** The clients: the override, or SDK clients for the environment's region and credentials (loaded on first use). */
+export async function awsClients(): Promise<AwsClients> {
+  if (override) return override;
+  const [cfn, sfn, eb, sqs] = await Promise.all([
+    import("@aws-sdk/client-cloudformation"),
+    import("@aws-sdk/client-sfn"),
+    import("@aws-sdk/client-eventbridge"),
+    import("@aws-sdk/client-sqs"),
+  ]);
+  return {
+    cloudformation: new cfn.CloudFormationClient({}),
+    sfn: new sfn.SFNClient({}),
+    eventbridge: new eb.EventBridgeClient({}),
+    sqs: new sqs.SQSClient({}),
+  };
+}
+
+/** The commands, loaded with the clients (one place names each API call). */
+async function commands() {
+  const [cfn, sfn, eb, sqs] = await Promise.all([
+    import("@aws-sdk/client-cloudformation"),
+    import("@aws-sdk/client-sfn"),
+    import("@aws-sdk/client-eventbridge"),
+    import("@aws-sdk/client-sqs"),
+  ]);
+  return { cfn, sfn, eb, sqs };
+}
+
+/** The deployed app's resources, from the stack outputs `StepJobs` writes (lib/constructs/outputs.ts). */
+export interface StackResources {
+  readonly stackName: string;
+  /** State machine ARN by job id. */
+  readonly jobs: ReadonlyMap<string, string>;
+  readonly eventBusName?: string;
+  readonly deadLetterQueueUrl?: string;
+}
+
+/** The default stack name: `--stack`, else `STEPJOBS_STACK`, else the example app's `StepJobs`. */
+export function stackNameFrom(option: string | undefined): string {
+  return option ?? process.env.STEPJOBS_STACK ?? "StepJobs";
+}
+
+/** Reads the stack's outputs. */
+export async function readStack(clients: AwsClients, stackName: string): Promise<StackResources> {
+  const { cfn } = await commands();
+  const answer = await clients.cloudformation.send(new cfn.DescribeStacksCommand({ StackName: stackName }));
+  const outputs: { OutputKey?: string; OutputValue?: string; Description?: string }[] = answer.Stacks?.[0]?.Outputs ?? [];
+  const jobs = new Map<string, string>();
+  for (const o of outputs) {
+    if (o.Description?.startsWith(JOB_OUTPUT_PREFIX) && o.OutputValue)
+      jobs.set(o.Description.slice(JOB_OUTPUT_PREFIX.length), o.OutputValue);
+  }
+  const value = (key: string) => outputs.find((o) => o.OutputKey === key)?.OutputValue;
+  if (jobs.size === 0) throw new AwsCliError(`stack ${stackName} has no stepjobs state machines in its outputs; is it a StepJobs app?`);
+  return { stackName, jobs, eventBusName: value(OUTPUT_KEYS.eventBus), deadLetterQueueUrl: value(OUTPUT_KEYS.deadLetterQueue) };
+}
+
+/** A CLI problem with an AWS stack or run, printed as one line. */
+export class AwsCliError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "AwsCliError";
+  }
+}
+
+/**
+ * The execution ARN of a run: an execution ARN as given, or a run id `<jobId>--<eventId>` (the execution name)
+ * under its job's state machine (`arn:...:stateMachine:<name>` -> `arn:...:execution:<name>:<runId>`).
+ */
+export function executionArnOf(stack: StackResources, id: string): string {
+  if (id.startsWith("arn:")) return id;
+  const jobId = [...stack.jobs.keys()].find((j) => id.startsWith(`${j}--`));
+  if (!jobId)
+    throw new AwsCliError(
+      `run id "${id}" does not start with a job id of stack ${stack.stackName} (${[...stack.jobs.keys()].join(", ")}); pass the execution ARN`,
+    );
+  return `${stack.jobs.get(jobId)!.replace(":stateMachine:", ":execution:")}:${id}`;
+}
+
+/** Step Functions execution status to the run status the CLI shows (TIMED_OUT is a failure). */
+function runStatus(status: string | undefined): string {
+  if (status === "TIMED_OUT") return "FAILED";
+  if (status === "PENDING_REDRIVE") return "RUNNING";
+  return status ?? "RUNNING";
+}
+
+/** One line per run: `runs --aws`. */
+export interface AwsRunSummary {
+  readonly id: string;
+  readonly jobId: string;
+  readonly status: string;
+  readonly startedAt: string;
+  readonly completedAt: string | null;
+}
+
+/** The newest runs of each job (ListExecutions, 20 per job), newest first. */
+export async function listAwsRuns(
+  clients: AwsClients,
+  stack: StackResources,
+  query: { jobId?: string; status?: string },
+): Promise<AwsRunSummary[]> {
+  const { sfn } = await commands();
+  if (query.jobId && !stack.jobs.has(query.jobId)) throw new AwsCliError(`stack ${stack.stackName} has no job "${query.jobId}"`);
+  const jobs = query.jobId ? [[query.jobId, stack.jobs.get(query.jobId)!] as const] : [...stack.jobs];
+  const runs: AwsRunSummary[] = [];
+  for (const [jobId, arn] of jobs) {
+    const answer = await clients.sfn.send(
+      new sfn.ListExecutionsCommand({
+        stateMachineArn: arn,
+        maxResults: 20,
+        ...(query.status ? { statusFilter: query.status as never } : {}),
+      }),
+    );
+    for (const e of answer.executions ?? []) {
+      runs.push({
+        id: e.name,
+        jobId,
+        status: runStatus(e.status),
+        startedAt: new Date(e.startDate).toISOString(),
+        completedAt: e.stopDate ? new Date(e.stopDate).toISOString() : null,
+      });
+    }
+  }
+  return runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+}
+
+/** A run's timeline from its execution history: the same records and view as a local run (`run --aws`). */
+export async function awsRunDetail(clients: AwsClients, stack: StackResources, id: string): Promise<RunDetail> {
+  const { sfn } = await commands();
+  const executionArn = executionArnOf(stack, id);
+  const described = await clients.sfn.send(new sfn.DescribeExecutionCommand({ executionArn }));
+  const events = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await clients.sfn.send(
+      new sfn.GetExecutionHistoryCommand({ executionArn, maxResults: 1000, ...(nextToken ? { nextToken } : {}) }),
+    );
+    events.push(...(page.events ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  const jobId = [...stack.jobs].find(([, arn]) => described.stateMachineArn?.startsWith(arn))?.[0] ?? "";
+  const { run, attempts } = recordsFromHistory(events, { jobId, jobVersion: "" });
+  return runDetailView({ ...run, id: described.name ?? run.id }, attempts, [], undefined) as RunDetail;
+}
+
+/** `redrive --aws`: RedriveExecution. */
+export async function redriveAwsRun(clients: AwsClients, stack: StackResources, id: string): Promise<string> {
+  const { sfn } = await commands();
+  const executionArn = executionArnOf(stack, id);
+  await clients.sfn.send(new sfn.RedriveExecutionCommand({ executionArn }));
+  return executionArn;
+}
+
+/** `cancel --aws`: StopExecution, with a cause saying who stopped it. */
+export async function cancelAwsRun(clients: AwsClients, stack: StackResources, id: string): Promise<string> {
+  const { sfn } = await commands();
+  const executionArn = executionArnOf(stack, id);
+  await clients.sfn.send(new sfn.StopExecutionCommand({ executionArn, error: "Cancelled", cause: "stopped with stepjobs cancel" }));
+  return executionArn;
+}
+
+/** `send --aws`: the event on the stack's bus (PutEvents), shaped as the API would put it; a failed entry is an error. */
+export async function sendAwsEvent(clients: AwsClients, stack: StackResources, incoming: IncomingEvent): Promise<string> {
+  const { eb } = await commands();
+  if (!stack.eventBusName) throw new AwsCliError(`stack ${stack.stackName} has no ${OUTPUT_KEYS.eventBus} output`);
+  const event = normalizeEvent(incoming, new Date());
+  const answer = await clients.eventbridge.send(new eb.PutEventsCommand({ Entries: [toPutEventsEntry(event, stack.eventBusName)] }));
+  const failed = answer.Entries?.[0];
+  if ((answer.FailedEntryCount ?? 0) > 0)
+    throw new AwsCliError(`EventBridge did not take the event: ${failed?.ErrorCode ?? "error"}: ${failed?.ErrorMessage ?? ""}`);
+  return event.id;
+}
+
+/** One dead-lettered event: the original EventBridge event and why ingest could not take it. */
+export interface DeadLetter {
+  readonly messageId: string;
+  readonly receiptHandle: string;
+  readonly event: { readonly id?: string; readonly "detail-type"?: string; readonly source?: string; readonly detail?: unknown };
+  readonly error: string;
+}
+
+/** Reads up to 10 dead-lettered events (they become visible again after the visibility timeout unless deleted). */
+export async function listDeadLetters(clients: AwsClients, stack: StackResources): Promise<DeadLetter[]> {
+  const { sqs } = await commands();
+  if (!stack.deadLetterQueueUrl) throw new AwsCliError(`stack ${stack.stackName} has no ${OUTPUT_KEYS.deadLetterQueue} output`);
+  const answer = await clients.sqs.send(
+    new sqs.ReceiveMessageCommand({
+      QueueUrl: stack.deadLetterQueueUrl,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: 0,
+      MessageAttributeNames: ["All"],
+    }),
+  );
+  return (answer.Messages ?? []).map((m: any) => {
+    const attribute = (name: string) => m.MessageAttributes?.[name]?.StringValue as string | undefined;
+    let event = {};
+    try {
+      event = JSON.parse(m.Body ?? "{}");
+    } catch {
+      // not an EventBridge event: shown as is
+    }
+    return {
+      messageId: m.MessageId,
+      receiptHandle: m.ReceiptHandle,
+      event,
+      // EventBridge DLQ messages carry why delivery failed (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html).
+      error: [attribute("ERROR_CODE"), attribute("ERROR_MESSAGE")].filter(Boolean).join(": ") || "unknown error",
+    };
+  });
+}
+
+/**
+ * Puts each dead-lettered event back on the bus (same detail, so the same event id: ingest still starts one run)
+ * and deletes the message only after EventBridge took it. Returns how many were replayed.
+ */
+export async function replayDeadLetters(clients: AwsClients, stack: StackResources, letters: readonly DeadLetter[]): Promise<number> {
+  const { eb, sqs } = await commands();
+  let replayed = 0;
+  for (const letter of letters) {
+    const e = letter.event;
+    const answer = await clients.eventbridge.send(
+      new eb.PutEventsCommand({
+        Entries: [
+          { EventBusName: stack.eventBusName, Source: e.source, DetailType: e["detail-type"], Detail: JSON.stringify(e.detail ?? {}) },
+        ],
+      }),
+    );
+    if ((answer.FailedEntryCount ?? 0) > 0)
+      throw new AwsCliError(`EventBridge did not take dead-lettered event ${e.id ?? letter.messageId}; it stays in the queue`);
+    await clients.sqs.send(new sqs.DeleteMessageCommand({ QueueUrl: stack.deadLetterQueueUrl, ReceiptHandle: letter.receiptHandle }));
+    replayed++;
+  }
+  return replayed;
+}
+
+/** One line for an AWS failure a user can fix (credentials, region, stack, run); undefined for anything else. */
+export function awsProblem(error: unknown): string | undefined {
+  if (error instanceof AwsCliError) return error.message;
+  const e = error as { name?: string; message?: string };
+  if (e?.name === "CredentialsProviderError" || /Could not load credentials/.test(e?.message ?? "")) {
+    return "no AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or run `aws sso login`";
+  }
+  if (/Region is missing/i.test(e?.message ?? "")) return "no AWS region: set AWS_REGION (or a profile with a region)";
+  if (e?.name === "ValidationError" && /does not exist/.test(e.message ?? ""))
+    return `${e.message} (pass --stack <name> or set STEPJOBS_STACK)`;
+  if (e?.name === "ExecutionDoesNotExist" || e?.name === "ExecutionNotRedrivable" || e?.name === "AccessDeniedException") {
+    return `${e.name}: ${e.message}`;
+  }
+  return undefined;
+}
+
+/** Wraps an `--aws` command so a user-fixable AWS problem is one stderr line and exit 1. */
+export async function reportingAwsProblems(name: string, run: () => Promise<number>): Promise<number> {
+  try {
+    return await run();
+  } catch (error) {
+    const problem = awsProblem(error);
+    if (problem === undefined) throw error;
+    process.stderr.write(`stepjobs ${name}: ${problem}\n`);
+    return 1;
+  }
+}
