@@ -353,12 +353,14 @@ export class JobMachine {
           await logs;
           counter.ended(stateName, key);
           context.State.RetryCount = 0;
-          if (attempt)
-            await observer.attemptEnded?.({ ...attempt, status: "SUCCEEDED", endedAt: this.now().toISOString(), error: null, retry: null });
+          const endedAt = this.now().toISOString();
+          // The state first: once it holds the task's result the task is complete, whatever happens next. A crash
+          // before the attempt's end is written leaves it RUNNING, and resume reconciles it from the state.
           if (!inBranch && !isBranchOutcome(result)) {
             final = result;
             await observer.stepped?.(runId, result, stateName);
           }
+          if (attempt) await observer.attemptEnded?.({ ...attempt, status: "SUCCEEDED", endedAt, error: null, retry: null });
           return { Payload: result };
         } catch (error) {
           await logs;

@@ -107,8 +107,14 @@ export class LocalRuntime implements Starter {
     const { runs } = this.options.stores;
     let attempts = await runs.listAttempts(run.id);
     const endedAt = this.now().toISOString();
+    // An attempt left RUNNING either finished (its result is in the saved state: the process died before writing
+    // the attempt's end) or was interrupted (it will run again: tasks are at-least-once).
+    const finished = new Set((run.state?.memo ?? []).filter((entry) => entry.ok).map((entry) => entry.key));
     for (const a of attempts.filter((a) => a.status === "RUNNING")) {
-      await runs.updateAttempt(run.id, a.taskKey, a.number, { status: "FAILED", endedAt, error: { ...INTERRUPTED_ERROR } });
+      const update = finished.has(a.taskKey)
+        ? { status: "SUCCEEDED" as const, endedAt, error: null }
+        : { status: "FAILED" as const, endedAt, error: { ...INTERRUPTED_ERROR } };
+      await runs.updateAttempt(run.id, a.taskKey, a.number, update);
     }
     attempts = await runs.listAttempts(run.id);
     const plan = planResume(
