@@ -184,7 +184,7 @@ describe("the CLI without a server, and misused", () => {
     const result = await runCli(["send"], { TRIGGER_API_URL: dev.url }, dev.root);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
-      "stepjobs send: missing the event name\nusage: stepjobs send <name> [json | --file payload.json] [--id event-id]\n",
+      "stepjobs send: missing the event name\nusage: stepjobs send <name> [json | --file payload.json] [--id event-id] [--aws [--stack name]]\n",
     );
   });
 
