@@ -1,7 +1,10 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { StepSupport } from "../lib/compiler/render-state-machine.ts";
 import type { BranchOutcome, RunInput, RunState } from "../lib/runtime/run-state.ts";
 import { advanceRun, type StepMode } from "../lib/runtime/step-run.ts";
 import { registeredJobs } from "../lib/sdk/client.ts";
+import { STEPJOBS_TABLE } from "../lib/store/table.ts";
 
 /** What a runner state passes (`renderRunnerParameters`): `{ mode, retryCount: $$.State.RetryCount, state: $ }`. */
 export interface RunnerEvent {
@@ -21,7 +24,10 @@ export interface RunnerEvent {
  * (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html). `io.logger` lines go to
  * CloudWatch as one JSON object per line with the run id.
  */
-export function createRunnerHandler(jobId: string) {
+export function createRunnerHandler(
+  jobId: string,
+  countAttempt: ((runId: string, key: string) => Promise<number>) | undefined = attemptCounterFromEnv(),
+) {
   return async (event: RunnerEvent): Promise<RunState | BranchOutcome> => {
     const job = registeredJobs().get(jobId);
     if (!job) throw new Error(`the runner bundle did not register job "${jobId}"; its module must call client.defineJob`);
@@ -30,6 +36,37 @@ export function createRunnerHandler(jobId: string) {
       onLog: (line) => console.log(JSON.stringify({ runId, jobId, ...line })),
       steps: event.steps ?? [],
       redriveCount: event.redriveCount ?? 0,
+      ...(countAttempt ? { countAttempt } : {}),
     });
   };
+}
+
+/** How long an attempt counter is kept: as long as event records (an execution lasts at most a year; 90 days of dedupe). */
+const COUNTER_TTL_SECONDS = 400 * 24 * 60 * 60;
+
+/**
+ * `ctx.attempt.number` from a per-(run, task key) counter in the app's table: one `UpdateItem ADD` per attempt,
+ * made only when the task function is about to run, so throttled invocations (retried by the Lambda service
+ * retrier, never reaching the function) are not counted. https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.UpdateExpressions.html#Expressions.UpdateExpressions.ADD
+ */
+export function dynamoAttemptCounter(client: DynamoDBDocumentClient, tableName: string, now: () => number = Date.now) {
+  return async (runId: string, key: string): Promise<number> => {
+    const { Attributes } = await client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { [STEPJOBS_TABLE.partitionKey.name]: `RUN#${runId}`, [STEPJOBS_TABLE.sortKey.name]: `ATTEMPTS#${key}` },
+        UpdateExpression: "ADD #attempts :one SET #ttl = if_not_exists(#ttl, :ttl)",
+        ExpressionAttributeNames: { "#attempts": "attempts", "#ttl": STEPJOBS_TABLE.ttlAttribute },
+        ExpressionAttributeValues: { ":one": 1, ":ttl": Math.floor(now() / 1000) + COUNTER_TTL_SECONDS },
+        ReturnValues: "UPDATED_NEW",
+      }),
+    );
+    return Number(Attributes?.attempts ?? 1);
+  };
+}
+
+/** The counter when the function was deployed with the table (`TABLE_NAME`); otherwise `$$.State.RetryCount` decides. */
+function attemptCounterFromEnv(): ((runId: string, key: string) => Promise<number>) | undefined {
+  const tableName = process.env.TABLE_NAME;
+  return tableName ? dynamoAttemptCounter(DynamoDBDocumentClient.from(new DynamoDBClient({})), tableName) : undefined;
 }

@@ -1,5 +1,7 @@
 import { type CfnElement, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
+import * as iam from "aws-cdk-lib/aws-iam";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
@@ -30,6 +32,11 @@ export interface StepJobProps {
   readonly ingest: lambda.IFunction;
   /** Where events the ingest target could not take after its retries go. */
   readonly deadLetterQueue: sqs.IQueue;
+  /**
+   * The app's table: the runner counts each task attempt there (`ctx.attempt.number`, not over-counted by Lambda
+   * throttles). @default none: attempts are `$$.State.RetryCount + 1`
+   */
+  readonly table?: dynamodb.ITable;
   /**
    * Execution log level of the state machine.
    * @default sfn.LogLevel.ERROR
@@ -94,7 +101,11 @@ export class StepJob extends Construct {
       memorySize: props.runnerMemorySize,
       timeout: props.runnerTimeout ?? Duration.minutes(5),
       tracing,
+      ...(props.table ? { environment: { TABLE_NAME: props.table.tableName } } : {}),
     });
+    // The attempt counter: UpdateItem on this table only (no reads, no other items' actions).
+    if (props.table)
+      this.runner.addToRolePolicy(new iam.PolicyStatement({ actions: ["dynamodb:UpdateItem"], resources: [props.table.tableArn] }));
 
     const logGroup = new logs.LogGroup(this, "ExecutionLogs", {
       retention: logs.RetentionDays.ONE_MONTH,

@@ -185,6 +185,7 @@ export class StepJobs extends Construct {
         bus: this.bus,
         ingest: this.ingest,
         deadLetterQueue: this.deadLetterQueue,
+        table: this.table,
         logLevel: props.logLevel,
         tracing: props.tracing,
       });

@@ -50,6 +50,7 @@ export function checkEventBodySize(bytes: number, limit = MAX_EVENT_BODY_BYTES):
 
 /** Parses the body: a JSON object with a non-empty `name` (400 `MALFORMED_JSON`, `INVALID_EVENT`, `MISSING_NAME`). */
 export function parseEventBody(text: string): IncomingEvent {
+  if (text.trim() === "") throw new ApiError(400, "MALFORMED_JSON", 'the request body is empty; send a JSON object { "name", "payload" }');
   let body: unknown;
   try {
     body = JSON.parse(text);

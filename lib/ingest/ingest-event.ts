@@ -51,14 +51,27 @@ export interface IngestResult {
   readonly duplicate: boolean;
 }
 
+/** True when `text` has a C0 control character or DEL (CR, LF, NUL, ...). */
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
 /**
  * The event with its defaults: a fresh sortable id, the receipt time, source `stepjobs`. Throws
  * {@link InvalidEventError} for an envelope no client should send (the payload is checked by the schemas).
  */
 export function normalizeEvent(incoming: IncomingEvent, now: Date, newId: () => string = newEventId): NormalizedEvent {
   if (typeof incoming.name !== "string" || incoming.name.trim() === "") throw new InvalidEventError("name", "must be a non-empty string");
-  if (incoming.id !== undefined && (typeof incoming.id !== "string" || incoming.id === "" || incoming.id.length > MAX_EVENT_ID_LENGTH)) {
-    throw new InvalidEventError("id", `must be a string of 1 to ${MAX_EVENT_ID_LENGTH} characters`);
+  if (
+    incoming.id !== undefined &&
+    // Control characters (CR, LF, ...) would be carried into logs and names: never an id.
+    (typeof incoming.id !== "string" || incoming.id === "" || incoming.id.length > MAX_EVENT_ID_LENGTH || hasControlCharacter(incoming.id))
+  ) {
+    throw new InvalidEventError("id", `must be a string of 1 to ${MAX_EVENT_ID_LENGTH} characters, without control characters`);
   }
   if (incoming.source !== undefined && (typeof incoming.source !== "string" || incoming.source === "")) {
     throw new InvalidEventError("source", "must be a non-empty string");

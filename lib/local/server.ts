@@ -131,7 +131,16 @@ function createHandlers(deps: ApiDeps): Handlers {
       try {
         result = await deps.ingest(incoming);
       } catch (error) {
-        throw invalidEventAsApiError(error);
+        const invalid = invalidEventAsApiError(error);
+        if (invalid instanceof ApiError) throw invalid;
+        // The store or a start failed: nothing is lost (a record, if written, is retried by the same id), so say
+        // so and let the client retry, as the cloud API does when PutEvents fails.
+        deps.onError?.(error);
+        throw new ApiError(
+          503,
+          "UNAVAILABLE",
+          `the event could not be recorded or its runs started (${(error as Error)?.message ?? String(error)}); send it again with the same id: it will not start a second run`,
+        );
       }
       const { record, duplicate } = result;
       if (record.status === "REJECTED") {

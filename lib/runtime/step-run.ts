@@ -60,6 +60,12 @@ export interface StepRunOptions {
   readonly steps?: readonly StepSupport[];
   /** `$$.Execution.RedriveCount` for `fail` mode. @default 0 */
   readonly redriveCount?: number;
+  /**
+   * Counts one more attempt of task `key` in run `runId` and returns the count (1 on the first). In AWS this is a
+   * DynamoDB `ADD` (see lambdas/runner.ts): `$$.State.RetryCount` also counts the retries of Lambda service errors
+   * (throttles), in which the task never ran, so it would over-count. @default `(next.attempt ?? 1) + retryCount`
+   */
+  readonly countAttempt?: (runId: string, key: string) => Promise<number>;
 }
 
 /**
@@ -321,7 +327,7 @@ export async function advanceRun(
 
   async function execute(step: NextTask, fn: Function, taskPayload: unknown): Promise<any> {
     const { task: id, key, index } = step;
-    const attempt = (next?.attempt ?? 1) + retryCount;
+    const attempt = options.countAttempt ? await options.countAttempt(start.runId, key) : (next?.attempt ?? 1) + retryCount;
     attemptNumber = attempt;
     executing = { id, attempt };
     const task: TaskContext = { id, key, idempotencyKey: `${start.runId}:${key}`, attempt: { number: attempt } };

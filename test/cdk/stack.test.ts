@@ -136,6 +136,18 @@ describe("StepJobs", () => {
     ]);
   });
 
+  it("the runner counts attempts in the app's table: TABLE_NAME and UpdateItem on that table only", () => {
+    const tableArn = { "Fn::GetAtt": [logicalId("AWS::DynamoDB::Table", "Table"), "Arn"] };
+    for (const part of ["Jobmyfirstworkflow", "Jobpriorityworkflow"]) {
+      const runner = resources[logicalId("AWS::Lambda::Function", `${part}Runner`)].Properties;
+      expect(runner.Environment.Variables.TABLE_NAME).toEqual({ Ref: logicalId("AWS::DynamoDB::Table", "Table") });
+      const policy = resources[logicalId("AWS::IAM::Policy", `${part}RunnerServiceRoleDefaultPolicy`)].Properties.PolicyDocument.Statement;
+      expect(policy.filter((s: { Action: unknown }) => String(s.Action).startsWith("dynamodb:"))).toEqual([
+        { Action: "dynamodb:UpdateItem", Effect: "Allow", Resource: tableArn },
+      ]);
+    }
+  });
+
   it("IAM: each state machine may invoke only its runner; ingest may start runs only on these jobs' live aliases", () => {
     for (const part of ["Jobmyfirstworkflow", "Jobpriorityworkflow"]) {
       const runnerArn = { "Fn::GetAtt": [logicalId("AWS::Lambda::Function", `${part}Runner`), "Arn"] };

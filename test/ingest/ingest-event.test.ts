@@ -81,8 +81,12 @@ describe("normalizeEvent", () => {
   it.each([
     [{ name: "", payload: {} }, "event name must be a non-empty string"],
     [{ name: 3, payload: {} }, "event name must be a non-empty string"],
-    [{ name: "e", id: "", payload: {} }, "event id must be a string of 1 to 256 characters"],
-    [{ name: "e", id: "x".repeat(257), payload: {} }, "event id must be a string of 1 to 256 characters"],
+    [{ name: "e", id: "", payload: {} }, "event id must be a string of 1 to 256 characters, without control characters"],
+    [{ name: "e", id: "x".repeat(257), payload: {} }, "event id must be a string of 1 to 256 characters, without control characters"],
+    [
+      { name: "e", id: "a\r\nSet-Cookie: x=1", payload: {} },
+      "event id must be a string of 1 to 256 characters, without control characters",
+    ],
     [{ name: "e", source: "", payload: {} }, "event source must be a non-empty string"],
     [{ name: "e", timestamp: "yesterday", payload: {} }, "event timestamp must be an ISO-8601 date-time"],
   ])("rejects %j", (incoming, message) => {
