@@ -106,6 +106,10 @@ export interface ExecuteOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Store writes of a finished step are retried this many times (about 40 s in all) before the run gives up. */
+export const PERSIST_RETRIES = 10;
+const PERSIST_BACKOFF_MS = 50;
+
 /** Options of {@link JobMachine}. */
 export interface JobMachineOptions {
   /** @default "real" */
@@ -358,9 +362,10 @@ export class JobMachine {
           // before the attempt's end is written leaves it RUNNING, and resume reconciles it from the state.
           if (!inBranch && !isBranchOutcome(result)) {
             final = result;
-            await observer.stepped?.(runId, result, stateName);
+            await this.persisting(() => observer.stepped?.(runId, result, stateName));
           }
-          if (attempt) await observer.attemptEnded?.({ ...attempt, status: "SUCCEEDED", endedAt, error: null, retry: null });
+          if (attempt)
+            await this.persisting(() => observer.attemptEnded?.({ ...attempt, status: "SUCCEEDED", endedAt, error: null, retry: null }));
           return { Payload: result };
         } catch (error) {
           await logs;
@@ -426,6 +431,22 @@ export class JobMachine {
       return { status: "FAILED", error: errorInfoOf(cause), final, ...(await log) };
     } finally {
       options.signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /**
+   * Runs a store write of a step that already happened, retrying with backoff while the store fails: a task that
+   * succeeded must not fail its state (its `Retry` would run it again) because its result could not be written yet.
+   * After the last try the error propagates and the run stays where its last saved state says (resumed on restart).
+   */
+  private async persisting(write: () => Promise<void> | void): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await write();
+      } catch (error) {
+        if (attempt >= PERSIST_RETRIES) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(PERSIST_BACKOFF_MS * 2 ** attempt, 5000)));
+      }
     }
   }
 

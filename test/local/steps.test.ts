@@ -1,3 +1,6 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compileProject } from "../../lib/compiler/compile-project.ts";
 import { type AttemptEnd, JobMachine, type PublishEvent } from "../../lib/local/executor.ts";
@@ -136,5 +139,34 @@ describe("io.wait({ until })", () => {
       input: state,
       waitMs: 0,
     });
+  });
+});
+
+describe("the store failing while a run executes", () => {
+  it("a finished task's state write is retried until the store answers: the run continues, the task ran once", async () => {
+    const machine = new JobMachine(
+      registeredJobs().get("import-orders")!,
+      project.jobs.find((j) => j.plan.id === "import-orders")!,
+      {
+        waits: "zero",
+      },
+    );
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "store-down-"));
+    const unlockFile = `${dir}/unlocked`;
+    fs.writeFileSync(unlockFile, "");
+    let failures = 3;
+    const saved: string[] = [];
+    const outcome = await machine.execute(runInput("orders.import", { unlockFile, countFile: `${dir}/count` }, "store-down"), {
+      observer: {
+        stepped: (_runId, state) => {
+          if (failures-- > 0) throw new Error("ProvisionedThroughputExceededException");
+          saved.push(state.status);
+        },
+      },
+    });
+    expect(outcome.status).toBe("SUCCEEDED");
+    expect(outcome.retries).toEqual([]);
+    expect(fs.readFileSync(`${dir}/count`, "utf8")).toBe("prepare\n");
+    expect(saved).toEqual(["running", "running", "succeeded"]);
   });
 });
