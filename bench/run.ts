@@ -6,10 +6,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { benchBundles } from "./bundle-size.ts";
 import { benchCost } from "./cost.ts";
 import { benchIngest } from "./ingest.ts";
 import { benchReplay } from "./replay.ts";
 import { benchMode, printTable } from "./stats.ts";
+import { benchSynth } from "./synth.ts";
+import { benchThroughput } from "./throughput.ts";
 
 const mode = benchMode();
 const results: Record<string, unknown> = {
@@ -35,6 +38,24 @@ results.ingest = ingest;
 const replay = await benchReplay(mode);
 printTable("Replay overhead (runner invocation executing the last task)", replay);
 results.replay = replay;
+
+const throughput = await benchThroughput(mode);
+printTable("Local engine throughput: the tutorial job (no retries), 20 clients, POST to run end", throughput.rows);
+if (throughput.skipped) process.stdout.write(`BullMQ comparison ${throughput.skipped}\n`);
+else
+  process.stdout.write(
+    `stepjobs / BullMQ throughput: ${throughput.ratio!.toFixed(3)} (target >= 0.5: ${throughput.ratio! >= 0.5 ? "holds" : "MISSED"})\n`,
+  );
+results.throughput = throughput;
+
+const bundles = await benchBundles(mode);
+printTable("Lambda bundles and cold start (module init in a fresh Node process)", bundles.rows);
+process.stdout.write(`target (runner init <= 1.3x the minimal handler): ${bundles.runnerTargetHolds ? "holds" : "MISSED"}\n`);
+results.bundles = bundles;
+
+const synth = await benchSynth(mode);
+printTable("Synth time (stepjobs synth's compiler, the StepJobs CDK app) vs hand-written StateMachine constructs", synth);
+results.synth = synth;
 
 const out = path.join(path.dirname(fileURLToPath(import.meta.url)), "results", "latest.json");
 fs.mkdirSync(path.dirname(out), { recursive: true });

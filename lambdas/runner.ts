@@ -1,10 +1,9 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { StepSupport } from "../lib/compiler/render-state-machine.ts";
 import type { BranchOutcome, RunInput, RunState } from "../lib/runtime/run-state.ts";
 import { advanceRun, type StepMode } from "../lib/runtime/step-run.ts";
 import { registeredJobs } from "../lib/sdk/client.ts";
-import { STEPJOBS_TABLE } from "../lib/store/table.ts";
+import { STEPJOBS_TABLE } from "../lib/store/table-definition.ts";
 
 /** What a runner state passes (`renderRunnerParameters`): `{ mode, retryCount: $$.State.RetryCount, state: $ }`. */
 export interface RunnerEvent {
@@ -51,6 +50,7 @@ const COUNTER_TTL_SECONDS = 400 * 24 * 60 * 60;
  */
 export function dynamoAttemptCounter(client: DynamoDBDocumentClient, tableName: string, now: () => number = Date.now) {
   return async (runId: string, key: string): Promise<number> => {
+    const { UpdateCommand } = await import("@aws-sdk/lib-dynamodb");
     const { Attributes } = await client.send(
       new UpdateCommand({
         TableName: tableName,
@@ -65,8 +65,18 @@ export function dynamoAttemptCounter(client: DynamoDBDocumentClient, tableName: 
   };
 }
 
-/** The counter when the function was deployed with the table (`TABLE_NAME`); otherwise `$$.State.RetryCount` decides. */
+/**
+ * The counter when the function was deployed with the table (`TABLE_NAME`); otherwise `$$.State.RetryCount` decides.
+ * The DynamoDB client is loaded on the first attempt, not at init: `Plan` invocations and cold starts do not pay for it.
+ */
 function attemptCounterFromEnv(): ((runId: string, key: string) => Promise<number>) | undefined {
   const tableName = process.env.TABLE_NAME;
-  return tableName ? dynamoAttemptCounter(DynamoDBDocumentClient.from(new DynamoDBClient({})), tableName) : undefined;
+  if (!tableName) return undefined;
+  let counter: Promise<(runId: string, key: string) => Promise<number>> | undefined;
+  return async (runId, key) => {
+    counter ??= Promise.all([import("@aws-sdk/client-dynamodb"), import("@aws-sdk/lib-dynamodb")]).then(([ddb, lib]) =>
+      dynamoAttemptCounter(lib.DynamoDBDocumentClient.from(new ddb.DynamoDBClient({})), tableName),
+    );
+    return (await counter)(runId, key);
+  };
 }
