@@ -20,26 +20,35 @@ import { writeLambdaEntries } from "./lambda-entries.ts";
 import { JOB_OUTPUT_PREFIX, OUTPUT_KEYS, outputKeyPart } from "./outputs.ts";
 import { StepJob } from "./step-job.ts";
 
+/** An alarm on the first data point at or above 1 in a 5-minute period, notifying `topic` when given. */
+function alarmOnAny(
+  scope: Construct,
+  id: string,
+  metric: cloudwatch.Metric,
+  description: string,
+  topic: sns.ITopic | undefined,
+): cloudwatch.Alarm {
+  const alarm = metric.createAlarm(scope, id, {
+    alarmDescription: description,
+    threshold: 1,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+  if (topic) alarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
+  return alarm;
+}
+
 /**
  * A job's alarms: any failed or timed-out execution in 5 minutes (Step Functions metrics per state machine,
  * https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html).
  */
 function jobAlarms(job: StepJob, jobId: string, topic: sns.ITopic | undefined): cloudwatch.Alarm[] {
-  const alarm = (id: string, metric: cloudwatch.Metric, what: string) => {
-    const created = metric.createAlarm(job, id, {
-      alarmDescription: `stepjobs: job ${jobId} has ${what} runs; see \`stepjobs runs --aws --job ${jobId}\``,
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    if (topic) created.addAlarmAction(new cloudwatchActions.SnsAction(topic));
-    return created;
-  };
   const period = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };
+  const about = (what: string) => `stepjobs: job ${jobId} has ${what} runs; see \`stepjobs runs --aws --job ${jobId}\``;
   return [
-    alarm("FailedAlarm", job.stateMachine.metricFailed(period), "failed"),
-    alarm("TimedOutAlarm", job.stateMachine.metricTimedOut(period), "timed-out"),
+    alarmOnAny(job, "FailedAlarm", job.stateMachine.metricFailed(period), about("failed"), topic),
+    alarmOnAny(job, "TimedOutAlarm", job.stateMachine.metricTimedOut(period), about("timed-out"), topic),
   ];
 }
 
@@ -215,16 +224,14 @@ export class StepJobs extends Construct {
       value: this.deadLetterQueue.queueUrl,
     });
     // Dead-lettered events mean accepted events that did not start their runs: alarm on the first one.
-    const dlqAlarm = this.deadLetterQueue
-      .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) })
-      .createAlarm(this, "DeadLetterAlarm", {
-        alarmDescription: "stepjobs: events are in the dead-letter queue (ingest could not take them); see `stepjobs dlq list --aws`",
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    if (props.alarmTopic) dlqAlarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
-    this.alarms.push(dlqAlarm);
+    this.alarms.push(
+      alarmOnAny(
+        this,
+        "DeadLetterAlarm",
+        this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+        "stepjobs: events are in the dead-letter queue (ingest could not take them); see `stepjobs dlq list --aws`",
+        props.alarmTopic,
+      ),
+    );
   }
 }

@@ -191,13 +191,6 @@ export function redriveState(state: RunState, redriveCount: number): RunState {
   return { runId: state.runId, event: state.event, status: "running", memo, redrives: redriveCount };
 }
 
-/** Keys of the steps {@link redriveState} takes out of the memo (they run again). */
-export function redrivenKeys(state: RunState): string[] {
-  const keys: string[] = [];
-  for (let i = state.memo.length - 1; i >= 0 && !state.memo[i].ok; i--) keys.push(state.memo[i].key);
-  return keys.reverse();
-}
-
 /** {@link advanceRun} for a whole run's state (not one `Parallel` item), whose result is always a run state. */
 export async function stepRun(
   job: Job<any>,

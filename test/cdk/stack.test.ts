@@ -4,17 +4,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { compileProject } from "../../lib/compiler/compile-project.ts";
 import { StepJobs } from "../../lib/constructs/index.ts";
 import { ROOT } from "../helpers/load-job.ts";
+import { logicalIdIn, type Resources } from "../helpers/template.ts";
 
 let template: Template;
-let resources: Record<string, { Type: string; Properties: Record<string, any>; Metadata?: Record<string, unknown> }>;
+let resources: Resources;
 const compiled = new Map(compileProject({ root: ROOT, jobsDir: "src/jobs" }).jobs.map((j) => [j.plan.id, j.definition]));
 
-/** The logical id of the single resource of `type` whose id contains `part`. */
-function logicalId(type: string, part: string): string {
-  const ids = Object.keys(resources).filter((id) => resources[id].Type === type && id.includes(part));
-  expect(ids).toHaveLength(1);
-  return ids[0];
-}
+const logicalId = (type: string, part: string) => logicalIdIn(resources, type, part);
 
 beforeAll(() => {
   // Synthesized once: NodejsFunction bundles every Lambda with esbuild.

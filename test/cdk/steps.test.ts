@@ -5,17 +5,14 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { compileProject } from "../../lib/compiler/compile-project.ts";
 import { StepJobs } from "../../lib/constructs/index.ts";
 import { ROOT } from "../helpers/load-job.ts";
+import { logicalIdIn, type Resources } from "../helpers/template.ts";
 
 /** The jobs using io.wait, io.sendEvent, Promise.all and mode: "express", deployed as a user would. */
 const JOBS_DIR = "test/fixtures/steps";
-let resources: Record<string, { Type: string; Properties: Record<string, any> }>;
+let resources: Resources;
 const compiled = new Map(compileProject({ root: ROOT, jobsDir: JOBS_DIR }).jobs.map((j) => [j.plan.id, j.definition]));
 
-function logicalId(type: string, part: string): string {
-  const ids = Object.keys(resources).filter((id) => resources[id].Type === type && id.includes(part));
-  expect(ids).toHaveLength(1);
-  return ids[0];
-}
+const logicalId = (type: string, part: string) => logicalIdIn(resources, type, part);
 
 beforeAll(() => {
   const app = new App();
