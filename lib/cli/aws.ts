@@ -24,6 +24,8 @@ export interface AwsClients {
   readonly sfn: AwsClient;
   readonly eventbridge: AwsClient;
   readonly sqs: AwsClient;
+  /** A DynamoDB document client (event records, for `dashboard --aws`). */
+  readonly dynamodb: AwsClient;
 }
 
 let override: AwsClients | undefined;
@@ -36,17 +38,20 @@ export function useAwsClients(clients: AwsClients | undefined): void {
 /** The clients: the override, or SDK clients for the environment's region and credentials (loaded on first use). */
 export async function awsClients(): Promise<AwsClients> {
   if (override) return override;
-  const [cfn, sfn, eb, sqs] = await Promise.all([
+  const [cfn, sfn, eb, sqs, ddb, lib] = await Promise.all([
     import("@aws-sdk/client-cloudformation"),
     import("@aws-sdk/client-sfn"),
     import("@aws-sdk/client-eventbridge"),
     import("@aws-sdk/client-sqs"),
+    import("@aws-sdk/client-dynamodb"),
+    import("@aws-sdk/lib-dynamodb"),
   ]);
   return {
     cloudformation: new cfn.CloudFormationClient({}),
     sfn: new sfn.SFNClient({}),
     eventbridge: new eb.EventBridgeClient({}),
     sqs: new sqs.SQSClient({}),
+    dynamodb: lib.DynamoDBDocumentClient.from(new ddb.DynamoDBClient({})),
   };
 }
 
@@ -68,6 +73,7 @@ export interface StackResources {
   readonly jobs: ReadonlyMap<string, string>;
   readonly eventBusName?: string;
   readonly deadLetterQueueUrl?: string;
+  readonly tableName?: string;
 }
 
 /** The default stack name: `--stack`, else `STEPJOBS_STACK`, else the example app's `StepJobs`. */
@@ -87,7 +93,13 @@ export async function readStack(clients: AwsClients, stackName: string): Promise
   }
   const value = (key: string) => outputs.find((o) => o.OutputKey === key)?.OutputValue;
   if (jobs.size === 0) throw new AwsCliError(`stack ${stackName} has no stepjobs state machines in its outputs; is it a StepJobs app?`);
-  return { stackName, jobs, eventBusName: value(OUTPUT_KEYS.eventBus), deadLetterQueueUrl: value(OUTPUT_KEYS.deadLetterQueue) };
+  return {
+    stackName,
+    jobs,
+    eventBusName: value(OUTPUT_KEYS.eventBus),
+    deadLetterQueueUrl: value(OUTPUT_KEYS.deadLetterQueue),
+    tableName: value(OUTPUT_KEYS.table),
+  };
 }
 
 /** A CLI problem with an AWS stack or run, printed as one line. */

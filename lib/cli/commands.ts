@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { costCommand } from "./cost.ts";
+import { dashboardCommand } from "./dashboard-aws.ts";
 import { devCommand } from "./dev.ts";
 import { dlqCommand } from "./dlq.ts";
 import { initCommand } from "./init.ts";
@@ -41,6 +42,7 @@ export const commands: Record<string, Command> = {
   synth: synthCommand,
   cost: costCommand,
   dlq: dlqCommand,
+  dashboard: dashboardCommand,
 };
 
 /** Prints the command list (to stderr when `problem` is set). */

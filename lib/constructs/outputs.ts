@@ -9,6 +9,7 @@ export const OUTPUT_KEYS = {
   deadLetterQueue: "DeadLetterQueueUrl",
   apiUrl: "ApiUrl",
   apiKeySecret: "ApiKeySecretArn",
+  table: "TableName",
 } as const;
 
 /** Description prefix of each job's state machine output; the job id follows it. */

@@ -218,6 +218,11 @@ export class StepJobs extends Construct {
       description: "Send events here (detail-type = event name)",
       value: this.bus.eventBusName,
     });
+    new CfnOutput(this, "TableName", {
+      key: OUTPUT_KEYS.table,
+      description: "Event records (read by stepjobs dashboard --aws)",
+      value: this.table.tableName,
+    });
     new CfnOutput(this, "DeadLetterQueueUrl", {
       key: OUTPUT_KEYS.deadLetterQueue,
       description: "Events ingest could not take after its retries",

@@ -35,7 +35,13 @@ export interface ApiDeps {
   readonly auth: ApiAuth;
   /** The TriggerClient id (`GET /api/v1/app`). */
   readonly appId: string;
-  readonly registry: JobRegistry;
+  /** The jobs (`list`/`get`): the dev registry, or the compiled project for a deployed stack. */
+  readonly registry: Pick<JobRegistry, "list" | "get">;
+  /**
+   * Where runs are read from instead of the local store (`stepjobs dashboard --aws`: Step Functions). With it the
+   * API is read-only: POSTs answer 405 naming the CLI command to use.
+   */
+  readonly runSource?: RunSource;
   readonly stores: LocalStores;
   readonly ingest: (incoming: IncomingEvent) => Promise<IngestResult>;
   readonly changes: ChangeFeed;
@@ -48,6 +54,15 @@ export interface ApiDeps {
   readonly nextFire?: (jobId: string) => Date | undefined;
   /** Reports a 500's cause (the terminal). */
   readonly onError?: (error: unknown) => void;
+}
+
+/** Runs read from somewhere else than the local store, already in the API's views. */
+export interface RunSource {
+  /** What to use instead of a write (shown in the 405). */
+  readonly readOnlyHint: string;
+  listRuns(query: { readonly jobId?: string; readonly status?: string }): Promise<readonly unknown[]>;
+  /** The run detail view, or undefined when there is no such run. */
+  getRun(id: string): Promise<unknown | undefined>;
 }
 
 /** An API failure with its HTTP status and stable code. */
@@ -163,10 +178,20 @@ function createHandlers(deps: ApiDeps): Handlers {
       const status = url.searchParams.get("status")?.toUpperCase() || undefined;
       if (status && !RUN_STATUSES.has(status))
         throw new ApiError(400, "INVALID_QUERY", `status must be one of ${[...RUN_STATUSES].join(", ")}`);
+      if (deps.runSource) {
+        sendJson(res, 200, { runs: await deps.runSource.listRuns({ jobId, status }) });
+        return;
+      }
       const runs = await stores.runs.listRuns({ jobId, status: status as never, limit: limitOf(url) });
       sendJson(res, 200, { runs: runs.map(runSummaryView) });
     },
     async getRun(_req, res, _url, id) {
+      if (deps.runSource) {
+        const detail = await deps.runSource.getRun(id);
+        if (!detail) throw new ApiError(404, "NOT_FOUND", `no run with id "${id}"`);
+        sendJson(res, 200, detail);
+        return;
+      }
       const run = await stores.runs.getRun(id);
       if (!run) throw new ApiError(404, "NOT_FOUND", `no run with id "${id}"`);
       const [attempts, logs] = await Promise.all([stores.runs.listAttempts(id), stores.runs.listLogs(id)]);
@@ -238,6 +263,8 @@ export async function createRequestListener(deps: ApiDeps): Promise<(req: Incomi
         throw new ApiError(401, "UNAUTHORIZED", "missing or wrong API key: send Authorization: Bearer <TRIGGER_API_KEY> (see .env)");
       const candidates = ROUTES.map((route) => ({ route, match: route.pattern.exec(url.pathname) })).filter((c) => c.match);
       if (candidates.length === 0) throw new ApiError(404, "NOT_FOUND", `no API route ${url.pathname}`);
+      if (deps.runSource && req.method !== "GET")
+        throw new ApiError(405, "READ_ONLY", `this dashboard reads a deployed stack; ${deps.runSource.readOnlyHint}`);
       const hit = candidates.find((c) => c.route.method === req.method);
       if (!hit) {
         res.setHeader("allow", candidates.map((c) => c.route.method).join(", "));

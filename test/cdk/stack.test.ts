@@ -253,7 +253,7 @@ describe("StepJobs", () => {
     expect(alarms.every((a) => a.Properties.AlarmActions === undefined)).toBe(true);
   });
 
-  it("outputs have stable keys the CLI reads: one per job's state machine, the bus, the DLQ, the API", () => {
+  it("outputs have stable keys the CLI reads: one per job's state machine, the bus, the DLQ, the API, the table", () => {
     const outputs = template.toJSON().Outputs as Record<string, { Description: string }>;
     expect(Object.keys(outputs).sort()).toEqual(
       [
@@ -263,6 +263,7 @@ describe("StepJobs", () => {
         "EventBusName",
         "StateMachineMyFirstWorkflow",
         "StateMachinePriorityWorkflow",
+        "TableName",
       ].sort(),
     );
     expect(outputs.StateMachineMyFirstWorkflow.Description).toBe("stepjobs state machine of job my-first-workflow");

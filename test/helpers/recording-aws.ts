@@ -29,7 +29,13 @@ export function recordingAws(answers: Answers): { clients: AwsClients; calls: Re
     },
   });
   return {
-    clients: { cloudformation: client("cloudformation"), sfn: client("sfn"), eventbridge: client("eventbridge"), sqs: client("sqs") },
+    clients: {
+      cloudformation: client("cloudformation"),
+      sfn: client("sfn"),
+      eventbridge: client("eventbridge"),
+      sqs: client("sqs"),
+      dynamodb: client("dynamodb"),
+    },
     calls,
   };
 }

@@ -1,0 +1,115 @@
+import type http from "node:http";
+import path from "node:path";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { CompiledJob } from "../compiler/compile-project.ts";
+import { generateKey } from "../local/env-file.ts";
+import { ApiAuth } from "../local/auth.ts";
+import { ChangeFeed } from "../local/change-feed.ts";
+import type { LoadedJob } from "../local/job-registry.ts";
+import { ApiError, startServer } from "../local/server.ts";
+import { DynamoEventStore } from "../store/dynamo-event-store.ts";
+import { compileProject } from "../compiler/compile-project.ts";
+import {
+  type AwsClients,
+  AwsCliError,
+  awsClients,
+  awsRunDetail,
+  listAwsRuns,
+  readStack,
+  reportingAwsProblems,
+  type StackResources,
+  stackNameFrom,
+} from "./aws.ts";
+import { type Command, parseCommandArgs } from "./commands.ts";
+import { UsageError } from "./usage-error.ts";
+
+/**
+ * `stepjobs dashboard --aws`: the dashboard, read-only, over a deployed stack. The same UI and the same API routes
+ * as `stepjobs dev`; runs come from Step Functions (ListExecutions, GetExecutionHistory through the shared timeline
+ * model), events from the stack's table, jobs from the project's compiled sources. Writes answer 405 with the CLI
+ * command to use. Bound to 127.0.0.1 by default; the page's session cookie authorizes its fetches.
+ */
+
+/** Options of {@link startAwsDashboard}. */
+export interface AwsDashboardOptions {
+  readonly clients: AwsClients;
+  readonly stack: StackResources;
+  /** The project's compiled jobs (what the stack was deployed from). */
+  readonly jobs: readonly CompiledJob[];
+  readonly root: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Starts the read-only dashboard; resolves once it listens. */
+export async function startAwsDashboard(options: AwsDashboardOptions): Promise<{ url: string; server: http.Server }> {
+  const { clients, stack } = options;
+  if (!stack.tableName) throw new AwsCliError(`stack ${stack.stackName} has no TableName output; deploy it with this version of stepjobs`);
+  const loaded = new Map(
+    options.jobs.map((compiled) => [
+      compiled.plan.id,
+      { id: compiled.plan.id, compiled, file: path.relative(options.root, compiled.entry) } as LoadedJob,
+    ]),
+  );
+  const events = new DynamoEventStore({ client: clients.dynamodb as unknown as DynamoDBDocumentClient, tableName: stack.tableName });
+  return startServer(
+    {
+      auth: new ApiAuth(generateKey("tr_dash_")),
+      appId: stack.stackName,
+      registry: { list: () => [...loaded.values()], get: (id: string) => loaded.get(id) },
+      // Never read: runSource answers every run route, and the writes that would touch runs answer 405 first.
+      stores: { events, runs: undefined as never },
+      changes: new ChangeFeed(),
+      ingest: async () => {
+        throw new ApiError(405, "READ_ONLY", "send events with `stepjobs send --aws`");
+      },
+      runSource: {
+        readOnlyHint: "use `stepjobs send|redrive|cancel --aws` to change it",
+        listRuns: (query) => listAwsRuns(clients, stack, query),
+        getRun: async (id) => {
+          try {
+            return await awsRunDetail(clients, stack, id);
+          } catch (error) {
+            const name = (error as { name?: string }).name;
+            if (name === "ExecutionDoesNotExist" || error instanceof AwsCliError) return undefined;
+            throw error;
+          }
+        },
+      },
+    },
+    { host: options.host, port: options.port },
+  );
+}
+
+/** `stepjobs dashboard --aws [--stack name] [--port 8081] [--host 127.0.0.1] [--jobs src/jobs]`. */
+export const dashboardCommand: Command = {
+  summary: "serve the dashboard over a deployed stack, read-only (--aws)",
+  usage: "usage: stepjobs dashboard --aws [--stack name] [--port 8081] [--host 127.0.0.1] [--jobs src/jobs]",
+  async run(args) {
+    const { values } = parseCommandArgs(
+      {
+        options: {
+          aws: { type: "boolean" },
+          stack: { type: "string" },
+          port: { type: "string", default: "8081" },
+          host: { type: "string", default: "127.0.0.1" },
+          jobs: { type: "string", default: "src/jobs" },
+        },
+      },
+      args,
+    );
+    if (!values.aws) throw new UsageError("dashboard serves a deployed stack: add --aws (the local dashboard is part of `stepjobs dev`)");
+    const port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got "${values.port}"`);
+    return reportingAwsProblems("dashboard", async () => {
+      const clients = await awsClients();
+      const stack = await readStack(clients, stackNameFrom(values.stack));
+      const root = process.cwd();
+      const project = compileProject({ root, jobsDir: values.jobs! });
+      const { url } = await startAwsDashboard({ clients, stack, jobs: project.jobs, root, host: values.host!, port });
+      process.stdout.write(`stepjobs dashboard: ${stack.stackName} (read-only) on ${url}  (Ctrl-C to stop)\n`);
+      await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
+      return 0;
+    });
+  },
+};
