@@ -26,6 +26,8 @@ export interface AwsClients {
   readonly sqs: AwsClient;
   /** A DynamoDB document client (event records, for `dashboard --aws`). */
   readonly dynamodb: AwsClient;
+  /** Secrets Manager (the stack API's key, for the dashboard's Send Event). */
+  readonly secretsmanager: AwsClient;
 }
 
 let override: AwsClients | undefined;
@@ -38,13 +40,14 @@ export function useAwsClients(clients: AwsClients | undefined): void {
 /** The clients: the override, or SDK clients for the environment's region and credentials (loaded on first use). */
 export async function awsClients(): Promise<AwsClients> {
   if (override) return override;
-  const [cfn, sfn, eb, sqs, ddb, lib] = await Promise.all([
+  const [cfn, sfn, eb, sqs, ddb, lib, sm] = await Promise.all([
     import("@aws-sdk/client-cloudformation"),
     import("@aws-sdk/client-sfn"),
     import("@aws-sdk/client-eventbridge"),
     import("@aws-sdk/client-sqs"),
     import("@aws-sdk/client-dynamodb"),
     import("@aws-sdk/lib-dynamodb"),
+    import("@aws-sdk/client-secrets-manager"),
   ]);
   return {
     cloudformation: new cfn.CloudFormationClient({}),
@@ -52,18 +55,20 @@ export async function awsClients(): Promise<AwsClients> {
     eventbridge: new eb.EventBridgeClient({}),
     sqs: new sqs.SQSClient({}),
     dynamodb: lib.DynamoDBDocumentClient.from(new ddb.DynamoDBClient({})),
+    secretsmanager: new sm.SecretsManagerClient({}),
   };
 }
 
 /** The commands, loaded with the clients (one place names each API call). */
 async function commands() {
-  const [cfn, sfn, eb, sqs] = await Promise.all([
+  const [cfn, sfn, eb, sqs, sm] = await Promise.all([
     import("@aws-sdk/client-cloudformation"),
     import("@aws-sdk/client-sfn"),
     import("@aws-sdk/client-eventbridge"),
     import("@aws-sdk/client-sqs"),
+    import("@aws-sdk/client-secrets-manager"),
   ]);
-  return { cfn, sfn, eb, sqs };
+  return { cfn, sfn, eb, sqs, sm };
 }
 
 /** The deployed app's resources, from the stack outputs `StepJobs` writes (lib/constructs/outputs.ts). */
@@ -74,6 +79,9 @@ export interface StackResources {
   readonly eventBusName?: string;
   readonly deadLetterQueueUrl?: string;
   readonly tableName?: string;
+  /** The stack's HTTP API (a Lambda Function URL, ending in `/`). */
+  readonly apiUrl?: string;
+  readonly apiKeySecretArn?: string;
 }
 
 /** The default stack name: `--stack`, else `STEPJOBS_STACK`, else the example app's `StepJobs`. */
@@ -99,6 +107,8 @@ export async function readStack(clients: AwsClients, stackName: string): Promise
     eventBusName: value(OUTPUT_KEYS.eventBus),
     deadLetterQueueUrl: value(OUTPUT_KEYS.deadLetterQueue),
     tableName: value(OUTPUT_KEYS.table),
+    apiUrl: value(OUTPUT_KEYS.apiUrl),
+    apiKeySecretArn: value(OUTPUT_KEYS.apiKeySecret),
   };
 }
 
@@ -216,6 +226,44 @@ export async function sendAwsEvent(clients: AwsClients, stack: StackResources, i
   if ((answer.FailedEntryCount ?? 0) > 0)
     throw new AwsCliError(`EventBridge did not take the event: ${failed?.ErrorCode ?? "error"}: ${failed?.ErrorMessage ?? ""}`);
   return event.id;
+}
+
+/**
+ * A client of the stack's HTTP API (`POST /api/v1/events` on its Function URL), so an event is schema-checked the
+ * way a user's app sends it. The key is read once from Secrets Manager (GetSecretValue on the ApiKeySecretArn output).
+ * Answers the API's status and JSON body as they came.
+ */
+export function stackApiSender(
+  clients: AwsClients,
+  stack: StackResources,
+): (incoming: IncomingEvent) => Promise<{ status: number; body: unknown }> {
+  let key: Promise<string> | undefined;
+  const readKey = async () => {
+    const { sm } = await commands();
+    const answer = await clients.secretsmanager.send(new sm.GetSecretValueCommand({ SecretId: stack.apiKeySecretArn }));
+    return answer.SecretString as string;
+  };
+  return async (incoming) => {
+    if (!stack.apiUrl || !stack.apiKeySecretArn)
+      throw new AwsCliError(`stack ${stack.stackName} has no ${OUTPUT_KEYS.apiUrl} or ${OUTPUT_KEYS.apiKeySecret} output`);
+    key ??= readKey().catch((error: unknown) => {
+      key = undefined; // a failed read (throttling, permissions) is retried on the next send
+      throw error;
+    });
+    const response = await fetch(new URL("api/v1/events", stack.apiUrl), {
+      method: "POST",
+      headers: { authorization: `Bearer ${await key}`, "content-type": "application/json" },
+      body: JSON.stringify(incoming),
+    });
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = { error: { code: "BAD_GATEWAY", message: `the stack API answered ${response.status} without JSON: ${text.slice(0, 200)}` } };
+    }
+    return { status: response.status, body };
+  };
 }
 
 /** One dead-lettered event: the original EventBridge event and why ingest could not take it. */

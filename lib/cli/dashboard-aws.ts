@@ -12,11 +12,13 @@ import { compileProject } from "../compiler/compile-project.ts";
 import {
   type AwsClients,
   AwsCliError,
+  awsProblem,
   awsClients,
   awsRunDetail,
   listAwsRuns,
   readStack,
   reportingAwsProblems,
+  stackApiSender,
   type StackResources,
   stackNameFrom,
 } from "./aws.ts";
@@ -26,9 +28,12 @@ import { UsageError } from "./usage-error.ts";
 /**
  * `stepjobs dashboard --aws`: the dashboard, read-only, over a deployed stack. The same UI and the same API routes
  * as `stepjobs dev`; runs come from Step Functions (ListExecutions, GetExecutionHistory through the shared timeline
- * model), events from the stack's table, jobs from the project's compiled sources. Writes answer 405 with the CLI
- * command to use. Bound to 127.0.0.1 by default; the page's session cookie authorizes its fetches.
+ * model), events from the stack's table, jobs from the project's compiled sources; Send Event posts to the stack's
+ * HTTP API with the key from Secrets Manager. Other writes answer 405 with the CLI command to use. Bound to 127.0.0.1 by default; the page's session cookie authorizes its fetches.
  */
+
+/** How often open pages refetch runs and events from AWS. */
+const AWS_REFRESH_MS = 5000;
 
 /** Options of {@link startAwsDashboard}. */
 export interface AwsDashboardOptions {
@@ -51,20 +56,38 @@ export async function startAwsDashboard(options: AwsDashboardOptions): Promise<{
       { id: compiled.plan.id, compiled, file: path.relative(options.root, compiled.entry) } as LoadedJob,
     ]),
   );
+  const send = stack.apiUrl && stack.apiKeySecretArn ? stackApiSender(clients, stack) : undefined;
   const events = new DynamoEventStore({ client: clients.dynamodb as unknown as DynamoDBDocumentClient, tableName: stack.tableName });
-  return startServer(
+  // Step Functions pushes nothing here, so open pages refetch every few seconds: each refresh is one ListExecutions
+  // per job (well inside its default quota, a bucket of 100 refilling at 2 per second:
+  // https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html#service-limits-api-action-throttling-general).
+  const changes = new ChangeFeed();
+  const refresh = setInterval(() => changes.emit({ type: "event", id: "*" }), AWS_REFRESH_MS);
+  refresh.unref();
+  const started = await startServer(
     {
       auth: new ApiAuth(generateKey("tr_dash_")),
       appId: stack.stackName,
       registry: { list: () => [...loaded.values()], get: (id: string) => loaded.get(id) },
       // Never read: runSource answers every run route, and the writes that would touch runs answer 405 first.
       stores: { events, runs: undefined as never },
-      changes: new ChangeFeed(),
+      changes,
       ingest: async () => {
         throw new ApiError(405, "READ_ONLY", "send events with `stepjobs send --aws`");
       },
       runSource: {
-        readOnlyHint: "use `stepjobs send|redrive|cancel --aws` to change it",
+        readOnlyHint: "use `stepjobs redrive|cancel --aws` to change it",
+        // Send Event goes through the stack's HTTP API, so the deployed schemas judge it, as they judge the app's.
+        sendEvent: send
+          ? async (incoming) => {
+              try {
+                return await send(incoming);
+              } catch (error) {
+                const problem = awsProblem(error) ?? (error as Error).message;
+                throw new ApiError(502, "STACK_API_UNREACHABLE", `could not send through ${stack.apiUrl}: ${problem}`);
+              }
+            }
+          : undefined,
         listRuns: (query) => listAwsRuns(clients, stack, query),
         getRun: async (id) => {
           try {
@@ -79,6 +102,8 @@ export async function startAwsDashboard(options: AwsDashboardOptions): Promise<{
     },
     { host: options.host, port: options.port },
   );
+  started.server.once("close", () => clearInterval(refresh));
+  return started;
 }
 
 /** `stepjobs dashboard --aws [--stack name] [--port 8081] [--host 127.0.0.1] [--jobs src/jobs]`. */

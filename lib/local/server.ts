@@ -63,6 +63,8 @@ export interface RunSource {
   listRuns(query: { readonly jobId?: string; readonly status?: string }): Promise<readonly unknown[]>;
   /** The run detail view, or undefined when there is no such run. */
   getRun(id: string): Promise<unknown | undefined>;
+  /** Sends an event somewhere else (the stack's HTTP API); its answer is passed through. Without it POSTs are 405. */
+  sendEvent?(incoming: IncomingEvent): Promise<{ status: number; body: unknown }>;
 }
 
 /** An API failure with its HTTP status and stable code. */
@@ -142,6 +144,11 @@ function createHandlers(deps: ApiDeps): Handlers {
   return {
     async postEvent(req, res) {
       const incoming = await readEventBody(req);
+      if (deps.runSource?.sendEvent) {
+        const answer = await deps.runSource.sendEvent(incoming);
+        sendJson(res, answer.status, answer.body);
+        return;
+      }
       let result: IngestResult;
       try {
         result = await deps.ingest(incoming);
@@ -212,7 +219,11 @@ function createHandlers(deps: ApiDeps): Handlers {
       sendJson(res, 200, jobView(job, deps.nextFire?.(id)));
     },
     async getApp(_req, res) {
-      sendJson(res, 200, { id: deps.appId });
+      sendJson(
+        res,
+        200,
+        deps.runSource ? { id: deps.appId, env: "aws", readOnly: deps.runSource.readOnlyHint } : { id: deps.appId, env: "dev" },
+      );
     },
     async stream(req, res) {
       // Server-Sent Events (https://html.spec.whatwg.org/multipage/server-sent-events.html): one `data:` line per change.
@@ -263,7 +274,8 @@ export async function createRequestListener(deps: ApiDeps): Promise<(req: Incomi
         throw new ApiError(401, "UNAUTHORIZED", "missing or wrong API key: send Authorization: Bearer <TRIGGER_API_KEY> (see .env)");
       const candidates = ROUTES.map((route) => ({ route, match: route.pattern.exec(url.pathname) })).filter((c) => c.match);
       if (candidates.length === 0) throw new ApiError(404, "NOT_FOUND", `no API route ${url.pathname}`);
-      if (deps.runSource && req.method !== "GET")
+      const forwarded = deps.runSource?.sendEvent && req.method === "POST" && url.pathname === "/api/v1/events";
+      if (deps.runSource && req.method !== "GET" && !forwarded)
         throw new ApiError(405, "READ_ONLY", `this dashboard reads a deployed stack; ${deps.runSource.readOnlyHint}`);
       const hit = candidates.find((c) => c.route.method === req.method);
       if (!hit) {

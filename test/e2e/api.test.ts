@@ -137,7 +137,7 @@ describe("jobs and app", () => {
   it("GET /api/v1/jobs lists every job; GET /api/v1/app names the client", async () => {
     const jobs = await dev.request("GET", "/api/v1/jobs");
     expect(jobs.body.jobs.map((j: any) => j.id)).toEqual(["charge-card", "my-first-workflow", "priority-workflow", "restart-safe"]);
-    expect((await dev.request("GET", "/api/v1/app")).body).toEqual({ id: "my-first-project" });
+    expect((await dev.request("GET", "/api/v1/app")).body).toEqual({ id: "my-first-project", env: "dev" });
   });
 });
 

@@ -35,6 +35,7 @@ export function recordingAws(answers: Answers): { clients: AwsClients; calls: Re
       eventbridge: client("eventbridge"),
       sqs: client("sqs"),
       dynamodb: client("dynamodb"),
+      secretsmanager: client("secretsmanager"),
     },
     calls,
   };

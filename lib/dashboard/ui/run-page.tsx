@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import type { Run, RunStep } from "../view/api-types.ts";
 import { displayStatus, elapsedMs, formatDateTime, formatDuration } from "../view/format.ts";
 import { controlRun } from "./api.ts";
-import { useJob } from "./catalog.tsx";
+import { useCatalog, useJob } from "./catalog.tsx";
 import { Card, CopyButton, Empty, JsonBlock, LoadError, PageHeader, StatusBadge } from "./components.tsx";
 import { useNow, useResource, useTitle } from "./hooks.ts";
 import { useLive } from "./live.tsx";
@@ -186,8 +186,18 @@ function Steps(props: { readonly steps: readonly RunStep[] }): JSX.Element {
 function RunControl(props: { readonly run: Run }): JSX.Element | null {
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | undefined>(undefined);
+  const { app } = useCatalog();
   const action = props.run.status === "RUNNING" ? "cancel" : props.run.status === "SUCCEEDED" ? undefined : "redrive";
   if (!action) return null;
+  if (app?.readOnly) {
+    // A deployed stack: the dashboard only reads it; the CLI does the change (RedriveExecution / StopExecution).
+    const command = `npx stepjobs ${action} ${props.run.id} --aws`;
+    return (
+      <span class="muted small" data-testid="run-read-only" title={app.readOnly}>
+        {action === "cancel" ? "Cancel" : "Redrive"} with <code>{command}</code> <CopyButton text={command} />
+      </span>
+    );
+  }
   const act = async () => {
     setBusy(true);
     setProblem(undefined);

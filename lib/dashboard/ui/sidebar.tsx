@@ -33,7 +33,9 @@ export function Sidebar(props: { readonly path: string }): JSX.Element {
           <circle cx="24" cy="16" r="2.5" fill="#fff" />
         </svg>
         <span>stepjobs</span>
-        <span class="brand-env">dev</span>
+        <span class="brand-env" data-testid="app-env" title={app?.env === "aws" ? "A deployed stack, read-only" : "stepjobs dev"}>
+          {app?.env ?? "dev"}
+        </span>
       </Link>
       <nav class="nav" aria-label="Sections">
         {SECTIONS.map((s) => (

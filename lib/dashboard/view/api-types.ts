@@ -10,6 +10,10 @@ import type { ValidationIssue } from "../../sdk/errors.ts";
 /** `GET /api/v1/app`. */
 export interface AppInfo {
   readonly id: string;
+  /** Where the runs are: `dev` (this machine) or `aws` (`stepjobs dashboard --aws`, a deployed stack). */
+  readonly env?: "dev" | "aws";
+  /** Set when the dashboard cannot change runs: what to use instead. */
+  readonly readOnly?: string;
 }
 
 /** One task a job declares, with its retry policy in words ("3 attempts, 1 s apart"). */
