@@ -11,6 +11,9 @@ export const devCommand: Command = {
   summary: "run jobs locally: API + dashboard on :8080, dynalite store, live reload",
   usage: "usage: stepjobs dev [--port 8080 (or PORT)] [--host 127.0.0.1] [--data-dir .stepjobs] [--jobs src/jobs]",
   async run(args) {
+    // The AWS SDK here only talks to dynalite on loopback, and its Node 20 notice concerns SDK releases after
+    // January 2027 that the pinned version never becomes; a user who wants it back sets the variable to "false".
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
     const { values } = parseCommandArgs(
       {
         options: {
