@@ -339,7 +339,7 @@ export async function advanceRun(
     const entry: MemoEntry = result === undefined ? { key, id, ok: true } : { key, id, ok: true, result };
     const size = jsonSize({ ...start, memo: [...memo, entry] });
     if (size > maxStateBytes) {
-      halt({ type: "task-failed", error: new TaskOutputTooLargeError(key, size, maxStateBytes) });
+      halt({ type: "task-failed", error: new TaskOutputTooLargeError(key, jsonSize(result ?? null), maxStateBytes, size) });
       return NEVER;
     }
     return finish(entry, index, step);

@@ -93,12 +93,19 @@ export class TaskOutputTooLargeError extends NonRetriableError {
   readonly taskKey: string;
   readonly size: number;
   readonly limit: number;
-  constructor(taskKey: string, size: number, limit: number) {
-    super(`task "${taskKey}" returned ${size} bytes of JSON; the limit is ${limit} bytes`);
+  /** Bytes of the run state the result would have made (when the limit is the state's, not the result's). */
+  readonly stateSize?: number;
+  constructor(taskKey: string, size: number, limit: number, stateSize?: number) {
+    super(
+      stateSize === undefined
+        ? `task "${taskKey}" returned ${size} bytes of JSON; the limit is ${limit} bytes`
+        : `task "${taskKey}" returned ${size} bytes of JSON, making the run state ${stateSize} bytes; the limit is ${limit} bytes (Step Functions' 256 KiB state quota): return a reference to the data (an S3 key, a row id) instead`,
+    );
     this.name = "TaskOutputTooLargeError";
     this.taskKey = taskKey;
     this.size = size;
     this.limit = limit;
+    this.stateSize = stateSize;
   }
 }
 
