@@ -1,5 +1,6 @@
 import Ajv, { type Options } from "ajv";
 import standaloneCode from "ajv/dist/standalone/index.js";
+import addFormats from "ajv-formats";
 import type { JobPlan } from "../compiler/job-plan.ts";
 import { SchemaCompileError } from "./errors.ts";
 import type { AjvError } from "./validation-issues.ts";
@@ -29,7 +30,9 @@ export type ValidatedJob = Pick<JobPlan, "id" | "trigger">;
 /**
  * Ajv options shared by both paths, so a standalone validator and a runtime one give identical errors.
  * `allErrors` reports every violation (the API answers 400 with all of them); strict mode stays on, so an
- * unknown keyword or format fails at synth with the job id instead of being silently ignored.
+ * unknown keyword or format fails at synth with the job id instead of being silently ignored. The JSON Schema
+ * formats (`email`, `date-time`, `uri`, `uuid`, ...) come from ajv-formats in its full mode, and with them the
+ * `formatMinimum`-style keywords: https://ajv.js.org/packages/ajv-formats.html
  */
 export const AJV_OPTIONS: Readonly<Options> = { allErrors: true, strict: true, strictTypes: false, strictTuples: false };
 
@@ -61,12 +64,13 @@ export function generateStandaloneValidators(plans: readonly ValidatedJob[]): st
 
 /**
  * ajv 8 emits `require("ajv/dist/runtime/<helper>")` for its runtime helpers even with `esm: true`
- * (https://github.com/ajv-validator/ajv/issues/2209), which fails in an ES module. Each becomes a static
- * import with an explicit `.js` (Node's ESM resolver adds no extension; ajv has no `exports` map).
+ * (https://github.com/ajv-validator/ajv/issues/2209), which fails in an ES module; so does ajv-formats for the
+ * format functions (`require("ajv-formats/dist/formats").fullFormats`). Each becomes a static import with an
+ * explicit `.js` (Node's ESM resolver adds no extension; neither package has an `exports` map).
  */
 function esmRuntimeImports(code: string): string {
   const imports = new Map<string, string>();
-  const body = code.replace(/require\("(ajv\/dist\/runtime\/[A-Za-z0-9_]+)"\)/g, (_match, specifier: string) => {
+  const body = code.replace(/require\("(ajv\/dist\/runtime\/[A-Za-z0-9_]+|ajv-formats\/dist\/formats)"\)/g, (_match, specifier: string) => {
     let name = imports.get(specifier);
     if (!name) imports.set(specifier, (name = `ajvRuntime${imports.size}`));
     return name;
@@ -78,6 +82,7 @@ function esmRuntimeImports(code: string): string {
 /** One Ajv holding every job's schema under a key of its own (a schema's `$id`, if any, stays usable for `$ref`). */
 function ajvWithSchemas(plans: readonly ValidatedJob[], options: Options): { ajv: Ajv; keys: Map<string, string> } {
   const ajv = new Ajv(options);
+  addFormats(ajv);
   const keys = new Map<string, string>();
   for (const plan of plans) {
     if (keys.has(plan.id)) throw new SchemaCompileError(plan.id, "two jobs have this id");

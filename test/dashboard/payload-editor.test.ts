@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { JsonSchema } from "../../lib/dashboard/view/api-types.ts";
 import { parseJsonText } from "../../lib/dashboard/view/parse-json.ts";
-import { samplePayload, samplePayloadText } from "../../lib/dashboard/view/sample-payload.ts";
+import { FORMAT_SAMPLES, samplePayload, samplePayloadText } from "../../lib/dashboard/view/sample-payload.ts";
 import { validatePayload } from "../../lib/dashboard/view/validate-payload.ts";
 
 const tutorialSchema: JsonSchema = {
@@ -51,6 +51,11 @@ describe("samplePayload pre-fills the editor with a payload the schema accepts",
   });
   it("every sample passes its own schema", () => {
     expect(validatePayload([priorityJob], samplePayload(priorityJob.trigger.schema))).toEqual([]);
+  });
+  it.each(Object.entries(FORMAT_SAMPLES))("the %s placeholder passes the format check the API makes", (format, sample) => {
+    const job = { id: "f", trigger: { event: "e", schema: { type: "string", format } } };
+    expect(validatePayload([job], sample)).toEqual([]);
+    expect(validatePayload([job], "?")).toEqual([{ jobId: "f", path: "", message: `must match format "${format}"` }]);
   });
 });
 

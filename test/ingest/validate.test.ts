@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
 import { SchemaCompileError } from "../../lib/ingest/errors.ts";
 import {
@@ -26,6 +27,21 @@ const plans: ValidatedJob[] = [
         type: "object",
         properties: { name: { type: "string", maxLength: 3 }, tag: { enum: [{ a: 1 }, [2]] }, "a/b~c": { type: "number" } },
         required: ["a/b~c"],
+      },
+    },
+  },
+  {
+    id: "signup",
+    trigger: {
+      event: "user.signed-up",
+      schema: {
+        type: "object",
+        properties: {
+          email: { type: "string", format: "email" },
+          at: { type: "string", format: "date-time" },
+          userId: { type: "string", format: "uuid" },
+        },
+        required: ["email"],
       },
     },
   },
@@ -82,6 +98,21 @@ describe("compileValidators + toValidationIssues (tutorial schema)", () => {
     ]);
   });
 
+  it("checks JSON Schema formats (ajv-formats, full mode): each violation with its pointer", () => {
+    expect(
+      issuesOf(validators, "signup", {
+        email: "ada@example.com",
+        at: "2026-11-30T10:00:00Z",
+        userId: "0b6f3c1e-4a59-4d1a-9a43-2f3b0f4d5e6a",
+      }),
+    ).toEqual([]);
+    expect(issuesOf(validators, "signup", { email: "ada at example", at: "yesterday", userId: "42" })).toEqual([
+      { jobId: "signup", path: "/email", message: 'must match format "email"' },
+      { jobId: "signup", path: "/at", message: 'must match format "date-time"' },
+      { jobId: "signup", path: "/userId", message: 'must match format "uuid"' },
+    ]);
+  });
+
   it("maps no errors to no issues", () => {
     expect(toValidationIssues("j", null)).toEqual([]);
     expect(toValidationIssues("j", undefined)).toEqual([]);
@@ -98,8 +129,8 @@ describe("schema errors", () => {
   });
 
   it("rejects an unknown format instead of ignoring it (strict mode)", () => {
-    const call = () => compileValidators([{ id: "mail", trigger: { event: "e", schema: { type: "string", format: "email" } } }]);
-    expect(call).toThrow('job "mail": its trigger schema does not compile: unknown format "email" ignored in schema at path "#"');
+    const call = () => compileValidators([{ id: "mail", trigger: { event: "e", schema: { type: "string", format: "emial" } } }]);
+    expect(call).toThrow('job "mail": its trigger schema does not compile: unknown format "emial" ignored in schema at path "#"');
   });
 
   it("rejects two jobs with one id", () => {
@@ -123,7 +154,7 @@ describe("generateStandaloneValidators", () => {
     writeFileSync(file, source);
     const module = (await import(pathToFileURL(file).href)) as { default: Validators; validators: Validators };
     expect(module.default).toBe(module.validators);
-    expect(Object.keys(module.validators)).toEqual(["my-first-workflow", "priority-workflow", "job with/odd~id"]);
+    expect(Object.keys(module.validators)).toEqual(["my-first-workflow", "priority-workflow", "job with/odd~id", "signup"]);
 
     const runtime = compileValidators(plans);
     const payloads: unknown[] = [
@@ -135,6 +166,8 @@ describe("generateStandaloneValidators", () => {
       { message: "hi", shouldFail: false, priority: "high" },
       { "a/b~c": 1, name: "abcd", tag: { a: 1 } },
       { "a/b~c": "1", tag: [3] },
+      { email: "ada@example.com", at: "2026-11-30T10:00:00+01:00" },
+      { email: "not an email", at: "2026-02-30T10:00:00Z", userId: "x" },
       null,
       [],
     ];
@@ -151,11 +184,33 @@ describe("generateStandaloneValidators", () => {
     ]);
   });
 
-  it("imports ajv's runtime helpers with explicit .js specifiers", () => {
+  it("bundles with esbuild as the ingest Lambda's is (format functions included) and still checks formats", async () => {
+    const file = join(dir, "bundled-entry.mjs");
+    writeFileSync(file, generateStandaloneValidators(plans));
+    const { outputFiles } = await build({
+      entryPoints: [file],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      write: false,
+      logLevel: "silent",
+    });
+    const bundled = join(dir, "bundled.mjs");
+    writeFileSync(bundled, outputFiles[0].text);
+    expect(outputFiles[0].text).not.toMatch(/from "ajv/);
+    const { validators } = (await import(pathToFileURL(bundled).href)) as { validators: Validators };
+    expect(issuesOf(validators, "signup", { email: "nope" })).toEqual([
+      { jobId: "signup", path: "/email", message: 'must match format "email"' },
+    ]);
+    expect(issuesOf(validators, "signup", { email: "ada@example.com" })).toEqual([]);
+  });
+
+  it("imports ajv's runtime helpers and ajv-formats' format functions with explicit .js specifiers", () => {
     const source = generateStandaloneValidators(plans);
     expect(source.split("\n").filter((line) => line.startsWith("import "))).toEqual([
       'import ajvRuntime0 from "ajv/dist/runtime/ucs2length.js";',
       'import ajvRuntime1 from "ajv/dist/runtime/equal.js";',
+      'import ajvRuntime2 from "ajv-formats/dist/formats.js";',
     ]);
   });
 });

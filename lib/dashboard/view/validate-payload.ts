@@ -1,4 +1,5 @@
 import Ajv, { type ValidateFunction } from "ajv";
+import addFormats from "ajv-formats";
 import { toValidationIssues } from "../../ingest/validation-issues.ts";
 import type { Job, ValidationIssue } from "./api-types.ts";
 
@@ -9,7 +10,8 @@ import type { Job, ValidationIssue } from "./api-types.ts";
  * refused, at load, any schema strict mode rejects.
  */
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// The same formats as the server (ajv-formats, full mode), so an address the API would refuse is flagged here.
+const ajv = addFormats(new Ajv({ allErrors: true, strict: false }));
 const compiled = new Map<string, ValidateFunction | Error>();
 
 /** Every violation of `payload` against each listening job's schema; empty when all accept it. */
