@@ -57,7 +57,10 @@ describe("startDynalite with a data dir", () => {
   const dir = mkdtempSync(join(tmpdir(), "stepjobs-dynalite-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("keeps the table and its items across a restart", async () => {
+  it.each([
+    ["in process", false],
+    ["on a worker thread (as stepjobs dev runs it)", true],
+  ])("keeps the table and its items across a restart, dynalite %s", async (_label, thread) => {
     const record = {
       id: "evt1",
       name: "my.event",
@@ -69,14 +72,15 @@ describe("startDynalite with a data dir", () => {
       errors: [],
       runs: [],
     };
-    const first = await startDynalite({ path: dir });
+    const first = await startDynalite({ path: join(dir, String(thread)), thread });
     const client1 = createDocumentClient(first.endpoint);
     expect(await createTable(client1)).toBe(true);
     await new DynamoEventStore({ client: client1 }).putEventIfAbsent(record);
     client1.destroy();
     await first.close();
 
-    const second = await startDynalite({ path: dir });
+    // Reopened in process either way: what the thread wrote is on disk, closed cleanly.
+    const second = await startDynalite({ path: join(dir, String(thread)) });
     const client2 = createDocumentClient(second.endpoint);
     expect(await createTable(client2)).toBe(false);
     expect(await new DynamoEventStore({ client: client2 }).getEvent("evt1")).toEqual(record);
