@@ -119,7 +119,9 @@ export function createDocumentClient(endpoint: string): DynamoDBDocumentClient {
     // dynalite checks that a request carries a SigV4-shaped Authorization header, never the signature; signing
     // every request is about a fifth of a local write's CPU (bench/README.md), so requests are not signed.
     httpAuthSchemeProvider: () => [{ schemeId: "smithy.api#noAuth" }],
-    httpAuthSchemes: [{ schemeId: "smithy.api#noAuth", identityProvider: () => async () => ({}), signer: { sign: async (request) => request } }],
+    httpAuthSchemes: [
+      { schemeId: "smithy.api#noAuth", identityProvider: () => async () => ({}), signer: { sign: async (request) => request } },
+    ],
   });
   client.middlewareStack.add(
     (next) => async (args) => {
