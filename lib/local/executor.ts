@@ -12,7 +12,7 @@ import {
   type StepSupport,
   substitute,
 } from "../compiler/render-state-machine.ts";
-import type { ErrorInfo, OutgoingEvent, RunInput, RunState } from "../runtime/run-state.ts";
+import type { BranchOutcome, ErrorInfo, OutgoingEvent, RunInput, RunState } from "../runtime/run-state.ts";
 import { advanceRun, isBranchOutcome, type StepMode } from "../runtime/step-run.ts";
 import type { Job } from "../sdk/client.ts";
 import type { JsonValue, LogLine } from "../sdk/types.ts";
@@ -58,6 +58,12 @@ export interface RunObserver {
   log?(runId: string, line: LogLine): Promise<void> | void;
   /** The state a runner invocation returned (written after every step: it is what a restart resumes from). */
   stepped?(runId: string, state: RunState, stateName: string): Promise<void> | void;
+  /**
+   * One item of a `Parallel` batch finished its task (before its attempt's end is reported): `state` is the
+   * batch's state with every item finished so far in `branches`. The batch's result only reaches the run state
+   * once every item is done, so this is what lets a restart (or a redrive after a cancel) keep the finished items.
+   */
+  branchFinished?(runId: string, outcome: BranchOutcome, state: RunState): Promise<void> | void;
 }
 
 /** A retry the library actually performed, read from its `eventLogs` (`StateFailed` then `StateRetried`). */
@@ -104,6 +110,11 @@ export interface ExecuteOptions {
   readonly redriveCount?: number;
   /** Stops the execution between states (`stepjobs cancel`, as StopExecution does); the outcome is ABORTED. */
   readonly signal?: AbortSignal;
+  /**
+   * Items of the input's `Parallel` batch that finished before a restart (the input's `batch` holds only the
+   * others): they join the batch's result before `Plan` reads it, as if the Map state had run them.
+   */
+  readonly doneBranches?: readonly BranchOutcome[];
 }
 
 /** Store writes of a finished step are retried this many times (about 40 s in all) before the run gives up. */
@@ -302,19 +313,22 @@ export class JobMachine {
     const counter = new RetryCounter(options.resume);
     // The library reads `$$` from this object (shallow-copied, so `State` stays ours): keep it in step.
     const context = { State: { RetryCount: 0 }, Execution: { RedriveCount: options.redriveCount ?? 0 } };
-    let final: RunState = input as RunState;
+    // The last state a restart could resume from: the input, or (re-entering a batch) the batch with the items
+    // that had finished.
+    let final: RunState = options.doneBranches?.length ? withDoneBranches(input as RunState, options.doneBranches) : (input as RunState);
     const runId = input.runId;
 
     // A resumed execution runs on a machine whose resumed state has reduced retriers; once that visit is
     // over, the run hands off to a fresh execution of the unmodified machine (later visits get the full policy).
     let resumedVisited = false;
+    let doneBranches = options.doneBranches?.length ? options.doneBranches : undefined;
     let handoff: RunState | undefined;
     let abort = () => {};
 
     const bind =
       (stateName: string) =>
       async (parameters: unknown): Promise<unknown> => {
-        const payload = (parameters as { Payload: RunnerPayload }).Payload;
+        let payload = (parameters as { Payload: RunnerPayload }).Payload;
         if (options.resume) {
           if (stateName === options.resume.stateName) resumedVisited = true;
           else if (resumedVisited) {
@@ -324,7 +338,15 @@ export class JobMachine {
             return { Payload: payload.state };
           }
         }
-        const state = payload.state as RunState;
+        let state = payload.state as RunState;
+        if (doneBranches && payload.mode === "plan" && state.status === "parallel") {
+          // Re-entering the batch: the saved state already says what Plan would (the remaining items), so it goes
+          // straight to the Map. After the Map, the finished items join its result before Plan records them.
+          if (!Array.isArray(state.branches)) return { Payload: state };
+          state = withDoneBranches(state, doneBranches);
+          payload = { ...payload, state };
+          doneBranches = undefined;
+        }
         const next = state.next;
         const key = next?.key ?? "";
         const retryCount = counter.retryCountFor(stateName, key);
@@ -360,9 +382,18 @@ export class JobMachine {
           const endedAt = this.now().toISOString();
           // The state first: once it holds the task's result the task is complete, whatever happens next. A crash
           // before the attempt's end is written leaves it RUNNING, and resume reconciles it from the state.
-          if (!inBranch && !isBranchOutcome(result)) {
+          // After a cancel the result is not recorded (StopExecution discards it too): a redrive runs the step again.
+          if (options.signal?.aborted) {
+            // the run already ended ABORTED with the state it had
+          } else if (!inBranch && !isBranchOutcome(result)) {
             final = result;
             await this.persisting(() => observer.stepped?.(runId, result, stateName));
+          } else if (isBranchOutcome(result) && final.status === "parallel") {
+            final = withDoneBranches(final, [result]);
+            if (observer.branchFinished) {
+              const [branchFinished, batchState] = [observer.branchFinished.bind(observer), final];
+              await this.persisting(() => branchFinished(runId, result, batchState));
+            }
           }
           if (attempt)
             await this.persisting(() => observer.attemptEnded?.({ ...attempt, status: "SUCCEEDED", endedAt, error: null, retry: null }));
@@ -455,6 +486,17 @@ export class JobMachine {
     const retriers = this.retriersOf(stateName);
     return resume && resume.stateName === stateName ? remainingRetriers(retriers, resume.used) : retriers;
   }
+}
+
+/**
+ * A batch's state with `done` items added to its `branches` (and to its `batch`, where missing), in call order;
+ * an item already there is replaced. Used for the items finished before a restart and for each item finishing.
+ */
+export function withDoneBranches(state: RunState, done: readonly BranchOutcome[]): RunState {
+  const keys = new Set(done.map((b) => b.next.key));
+  const branches = [...(state.branches ?? []).filter((b) => !keys.has(b.next.key)), ...done].sort((a, b) => a.next.index - b.next.index);
+  const batch = [...(state.batch ?? []).filter((t) => !keys.has(t.key)), ...done.map((b) => b.next)].sort((a, b) => a.index - b.index);
+  return { ...state, batch, branches };
 }
 
 /** Reads the library's event log to the end, pairing each `StateFailed` with the `StateRetried` after its wait. */

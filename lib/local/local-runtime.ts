@@ -1,12 +1,12 @@
 import type { Starter } from "../ingest/types.ts";
-import { type RunInput, type RunState, toRunState } from "../runtime/run-state.ts";
+import { type BranchOutcome, type RunInput, type RunState, toRunState } from "../runtime/run-state.ts";
 import { redriveState } from "../runtime/step-run.ts";
 import { StepJobsError } from "../sdk/errors.ts";
 import type { RunRecord } from "../store/types.ts";
 import type { ChangeFeed } from "./change-feed.ts";
 import type { ExecutionOutcome, PublishEvent, ResumePoint, RunObserver, WaitMode } from "./executor.ts";
 import type { JobRegistry, LoadedJob } from "./job-registry.ts";
-import { INTERRUPTED_ERROR, planResume } from "./resume.ts";
+import { INTERRUPTED_ERROR, planResume, splitDoneBranches } from "./resume.ts";
 import type { LocalStores } from "./stores.ts";
 import type { TerminalFormat } from "./terminal.ts";
 
@@ -49,6 +49,8 @@ export class LocalRuntime implements Starter {
   private readonly controllers = new Map<string, AbortController>();
   /** Attempts a redriven run already made, per task key: the store numbers the new ones after them. */
   private readonly attemptOffsets = new Map<string, Map<string, number>>();
+  /** Per-run chains of writes that must not interleave (a parallel batch's finished items). */
+  private readonly writeChains = new Map<string, Promise<void>>();
   private readonly now: () => Date;
 
   constructor(options: LocalRuntimeOptions) {
@@ -109,7 +111,10 @@ export class LocalRuntime implements Starter {
     const endedAt = this.now().toISOString();
     // An attempt left RUNNING either finished (its result is in the saved state: the process died before writing
     // the attempt's end) or was interrupted (it will run again: tasks are at-least-once).
-    const finished = new Set((run.state?.memo ?? []).filter((entry) => entry.ok).map((entry) => entry.key));
+    const finished = new Set([
+      ...(run.state?.memo ?? []).filter((entry) => entry.ok).map((entry) => entry.key),
+      ...(run.state?.branches ?? []).filter((b) => b.status === "branched").map((b) => b.next.key),
+    ]);
     for (const a of attempts.filter((a) => a.status === "RUNNING")) {
       const update = finished.has(a.taskKey)
         ? { status: "SUCCEEDED" as const, endedAt, error: null }
@@ -145,8 +150,11 @@ export class LocalRuntime implements Starter {
       );
       return;
     }
+    // A batch's items start again at attempt 1 in the engine (the Map runs them afresh); number them after the
+    // attempts they already made, so the interrupted attempts stay in the record.
+    if (plan.input.status === "parallel") this.attemptOffsets.set(run.id, highestAttempts(attempts));
     this.active.set(run.id, Promise.resolve());
-    this.launch(loaded, run, plan.input, { resume: plan.resume, waitMs: plan.waitMs, resumed: true });
+    this.launch(loaded, run, plan.input, { resume: plan.resume, waitMs: plan.waitMs, resumed: true, doneBranches: plan.doneBranches });
   }
 
   /** Resolves when no run is executing (tests, shutdown). */
@@ -175,15 +183,15 @@ export class LocalRuntime implements Starter {
     if (!loaded) throw new RunActionError("NOT_REDRIVABLE", `run ${runId}: job "${run.jobId}" is no longer defined`);
     if (!run.state) throw new RunActionError("NOT_REDRIVABLE", `run ${runId} has no saved state to continue from`);
     const redriveCount = (run.state.redrives ?? 0) + 1;
-    // A failed run continues from its failed task; an aborted one from where it stopped.
-    const input = run.state.status === "failed" ? redriveState(run.state, redriveCount) : { ...run.state, redrives: redriveCount };
-    const attempts = await this.options.stores.runs.listAttempts(runId);
-    const offsets = new Map<string, number>();
-    for (const a of attempts) offsets.set(a.taskKey, Math.max(offsets.get(a.taskKey) ?? 0, a.number));
-    this.attemptOffsets.set(runId, offsets);
+    // A failed run continues from its failed task; an aborted one from where it stopped (in a batch, with the
+    // items that had finished kept).
+    const saved = run.state.status === "failed" ? redriveState(run.state, redriveCount) : { ...run.state, redrives: redriveCount };
+    const { input, doneBranches } = splitDoneBranches(saved);
+    this.attemptOffsets.set(runId, highestAttempts(await this.options.stores.runs.listAttempts(runId)));
+    // The saved state keeps a batch's finished items: a stop before the Map ends must not lose them.
     const updated = await this.options.stores.runs.updateRun(runId, {
       status: "RUNNING",
-      state: input,
+      state: saved,
       clear: ["completedAt", "error", "output"],
     });
     this.options.print?.(`run ${runId} redriven (redrive ${redriveCount})`);
@@ -191,7 +199,7 @@ export class LocalRuntime implements Starter {
     const wakeAt = input.status === "sleeping" && input.next?.wakeAt ? Date.parse(input.next.wakeAt) : undefined;
     const waitMs = wakeAt === undefined || this.options.waits === "zero" ? 0 : Math.max(0, wakeAt - this.now().getTime());
     this.active.set(runId, Promise.resolve());
-    this.launch(loaded, updated, input, { redriveCount, waitMs });
+    this.launch(loaded, updated, input, { redriveCount, waitMs, doneBranches });
     return updated;
   }
 
@@ -218,7 +226,7 @@ export class LocalRuntime implements Starter {
     loaded: LoadedJob,
     run: RunRecord,
     input: RunState,
-    how: { resume?: ResumePoint; waitMs?: number; resumed?: boolean; redriveCount?: number },
+    how: { resume?: ResumePoint; waitMs?: number; resumed?: boolean; redriveCount?: number; doneBranches?: readonly BranchOutcome[] },
   ): void {
     const done = this.drive(loaded, run, input, how)
       .catch((error: unknown) => this.options.onError?.(error))
@@ -230,7 +238,7 @@ export class LocalRuntime implements Starter {
     loaded: LoadedJob,
     run: RunRecord,
     input: RunState,
-    how: { resume?: ResumePoint; waitMs?: number; resumed?: boolean; redriveCount?: number },
+    how: { resume?: ResumePoint; waitMs?: number; resumed?: boolean; redriveCount?: number; doneBranches?: readonly BranchOutcome[] },
   ): Promise<void> {
     const { print, format, changes } = this.options;
     const controller = new AbortController();
@@ -258,6 +266,7 @@ export class LocalRuntime implements Starter {
           publish: this.options.publish,
           redriveCount: how.redriveCount,
           signal: controller.signal,
+          doneBranches: how.doneBranches,
         });
     this.controllers.delete(run.id);
     this.attemptOffsets.delete(run.id);
@@ -288,6 +297,18 @@ export class LocalRuntime implements Starter {
     if (print && format)
       print(format.runEnded(jobId, runId, end.status, completedAt.getTime() - startedMs, end.status === "FAILED" ? end.error : undefined));
     this.options.changes.emit({ type: "run", id: runId });
+  }
+
+  /** Runs `write` after the run's previous serialized write (parallel items finish concurrently). */
+  private serialized(runId: string, write: () => Promise<void>): Promise<void> {
+    const previous = this.writeChains.get(runId) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(write);
+    this.writeChains.set(runId, next);
+    const cleanup = () => {
+      if (this.writeChains.get(runId) === next) this.writeChains.delete(runId);
+    };
+    next.then(cleanup, cleanup);
+    return next;
   }
 
   /** An attempt numbered after the ones a redriven run already made (the runner counts from 1 again, as AWS does). */
@@ -327,6 +348,16 @@ export class LocalRuntime implements Starter {
         await stores.runs.updateRun(runId, { state });
         changes.emit({ type: "run", id: runId });
       },
+      // The saved state is the batch's (status `parallel`); each finished item is added to its `branches`, one
+      // write at a time per run, so a restart runs only the items that had not finished.
+      branchFinished: (runId, _outcome, state) => this.serialized(runId, () => stores.runs.updateRun(runId, { state }).then(() => {})),
     };
   }
+}
+
+/** The highest attempt number recorded per task key. */
+function highestAttempts(attempts: readonly { readonly taskKey: string; readonly number: number }[]): Map<string, number> {
+  const highest = new Map<string, number>();
+  for (const a of attempts) highest.set(a.taskKey, Math.max(highest.get(a.taskKey) ?? 0, a.number));
+  return highest;
 }

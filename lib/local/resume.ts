@@ -1,5 +1,5 @@
 import type { JobPlan } from "../compiler/job-plan.ts";
-import { type RunState, toRunState } from "../runtime/run-state.ts";
+import { type BranchOutcome, type RunState, toRunState } from "../runtime/run-state.ts";
 import type { AttemptRecord, RunRecord } from "../store/types.ts";
 import type { AslRetrier } from "../compiler/compile-retry.ts";
 import { stateNameForTask } from "./api-views.ts";
@@ -28,6 +28,8 @@ export type ResumePlan =
       readonly kind: "execute";
       readonly input: RunState;
       readonly resume?: ResumePoint;
+      /** Items of the input's `Parallel` batch that finished before the stop (the input's batch lacks them). */
+      readonly doneBranches?: readonly BranchOutcome[];
       /** How long to wait first: the rest of the retry wait the process died in. */
       readonly waitMs: number;
     };
@@ -55,6 +57,9 @@ export function planResume(run: RunRecord, attempts: readonly AttemptRecord[], j
   const state = toRunState(run.state);
   if (state.status === "succeeded" || state.status === "failed") return { kind: "finish", state };
   const next = state.next;
+  // A parallel batch: the items that finished are kept; only the others run again.
+  const split = splitDoneBranches(state);
+  if (split.doneBranches) return { kind: "execute", ...split, waitMs: 0 };
   // A wait resumes for what is left of it; Plan then records it as done.
   if (state.status === "sleeping" && next?.wakeAt) {
     const waitMs = options.waits === "zero" ? 0 : Math.max(0, Date.parse(next.wakeAt) - options.now.getTime());
@@ -80,4 +85,16 @@ export function planResume(run: RunRecord, attempts: readonly AttemptRecord[], j
   const due = Date.parse(last.endedAt ?? last.startedAt) + waitSeconds * 1000;
   const waitMs = options.waits === "zero" ? 0 : Math.max(0, due - options.now.getTime());
   return { kind: "execute", input: state, resume: { stateName, priorAttempts: prior.length, used: decision.used }, waitMs };
+}
+
+/**
+ * A saved batch state (`parallel`) whose `branches` lists the items that finished before a stop: the state to
+ * re-enter with (its batch holds only the other items) and the finished outcomes, for the executor's
+ * `doneBranches`. Any other state comes back as it is.
+ */
+export function splitDoneBranches(state: RunState): { input: RunState; doneBranches?: readonly BranchOutcome[] } {
+  if (state.status !== "parallel" || !state.batch || !state.branches || state.branches.length === 0) return { input: state };
+  const { branches, ...rest } = state;
+  const done = new Set(branches.map((b) => b.next.key));
+  return { input: { ...rest, batch: state.batch.filter((t) => !done.has(t.key)) }, doneBranches: branches };
 }

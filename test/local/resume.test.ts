@@ -49,6 +49,23 @@ describe("planResume", () => {
     expect(planResume(run(done), [], job, options)).toEqual({ kind: "finish", state: done });
   });
 
+  it("a parallel batch with one item finished: re-enter with the others only; the finished outcome is carried", () => {
+    const a = { key: "a#0", task: "a", index: 0 };
+    const b = { key: "b#0", task: "b", index: 1 };
+    const c = { key: "c#0", task: "c", index: 2 };
+    const doneB = { status: "branched" as const, next: b, entry: { key: "b#0", id: "b", ok: true as const, result: 2 } };
+    const batch: RunState = { runId: "r", event, status: "parallel", memo: [], batch: [a, b, c], branches: [doneB] };
+    expect(planResume(run(batch), [], job, options)).toEqual({
+      kind: "execute",
+      input: { runId: "r", event, status: "parallel", memo: [], batch: [a, c] },
+      doneBranches: [doneB],
+      waitMs: 0,
+    });
+    // Nothing finished yet: the batch as saved (every item runs again).
+    const fresh: RunState = { runId: "r", event, status: "parallel", memo: [], batch: [a, b, c] };
+    expect(planResume(run(fresh), [], job, options)).toEqual({ kind: "execute", input: fresh, waitMs: 0 });
+  });
+
   it("the next task has no attempts yet: re-enter from the saved state", () => {
     expect(planResume(run(waiting), [], job, options)).toEqual({ kind: "execute", input: waiting, waitMs: 0 });
   });

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compileProject } from "../../lib/compiler/compile-project.ts";
-import { type AttemptEnd, JobMachine, type PublishEvent } from "../../lib/local/executor.ts";
+import { type AttemptEnd, JobMachine, type PublishEvent, withDoneBranches } from "../../lib/local/executor.ts";
 import { planResume } from "../../lib/local/resume.ts";
 import type { OutgoingEvent, RunState } from "../../lib/runtime/run-state.ts";
 import { registeredJobs } from "../../lib/sdk/client.ts";
@@ -100,6 +100,49 @@ describe("fulfil-order: Promise.all, io.wait and io.sendEvent on the real engine
     expect(outcome.status).toBe("FAILED");
     expect(outcome.status === "FAILED" && outcome.error).toEqual({ name: "EventBridge.FailedEntry", message: "bus unavailable" });
     expect(outcome.retries.map((r) => r.stateName)).toEqual(Array(5).fill("SendEvent"));
+  });
+});
+
+describe("a parallel batch resumed after a restart (the local runtime's doneBranches)", () => {
+  const batchOf = (orderId: string): RunState => ({
+    ...runInput("order.placed", { orderId, coolOffSeconds: 1 }, orderId),
+    status: "parallel",
+    memo: [],
+    batch: [
+      { key: "reserve-stock#0", task: "reserve-stock", index: 0 },
+      { key: "charge-card#0", task: "charge-card", index: 1 },
+    ],
+  });
+  const reserved = {
+    status: "branched" as const,
+    next: { key: "reserve-stock#0", task: "reserve-stock", index: 0 },
+    entry: { key: "reserve-stock#0", id: "reserve-stock", ok: true as const, result: { reserved: true } },
+  };
+  const charged = {
+    status: "branched" as const,
+    next: { key: "charge-card#0", task: "charge-card", index: 1 },
+    entry: { key: "charge-card#0", id: "charge-card", ok: true as const, result: { charged: 7 } },
+  };
+
+  it("withDoneBranches puts the finished items back in call order, in the batch and in its result", () => {
+    const after = withDoneBranches({ ...batchOf("x"), batch: [charged.next], branches: [charged] }, [reserved]);
+    expect([after.batch, after.branches]).toEqual([
+      [reserved.next, charged.next],
+      [reserved, charged],
+    ]);
+  });
+
+  it("every item had finished: the Map runs nothing, Plan records both results, the run goes on", async () => {
+    const outcome = await machines
+      .get("fulfil-order")!
+      .execute({ ...batchOf("o-done"), batch: [] }, { doneBranches: [reserved, charged], publish: async () => {} });
+    expect(effects.get("o-done")).toBeUndefined();
+    expect(outcome.status === "SUCCEEDED" && outcome.output).toEqual({
+      stock: { reserved: true },
+      card: { charged: 7 },
+      eventId: "run-o-done:event:notify#0",
+    });
+    expect(outcome.statesEntered.slice(0, 5)).toEqual(["Plan", "Route", "Parallel", "Plan", "Route"]);
   });
 });
 
