@@ -19,6 +19,7 @@ import { LocalScheduler } from "./scheduler.ts";
 import { startServer } from "./server.ts";
 import type { LocalStores } from "./stores.ts";
 import { TerminalFormat } from "./terminal.ts";
+import { ValidatedAslCache } from "./validated-asl-cache.ts";
 
 /**
  * `stepjobs dev` assembled: `.env`, dynalite on the data dir, the jobs (compiled, imported, watched), the
@@ -83,7 +84,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   await createTable(client);
   const stores: LocalStores = { events: new DynamoEventStore({ client }), runs: new DynamoRunStore({ client }) };
 
-  const registry = new JobRegistry({ root, jobsDir: options.jobsDir ?? "src/jobs", waits: options.waits });
+  const registry = new JobRegistry({
+    root,
+    jobsDir: options.jobsDir ?? "src/jobs",
+    waits: options.waits,
+    validated: ValidatedAslCache.forProject(root),
+  });
   printReport(await registry.load(), format, print, false);
   if (registry.list().length === 0)
     print(`no jobs in ${path.relative(root, registry.directory) || "."}: add a file that calls client.defineJob({...})`);

@@ -6,7 +6,7 @@ import { compileProject, type CompiledJob } from "../compiler/compile-project.ts
 import { compileValidators, type Validators } from "../ingest/validate.ts";
 import { type Job, registeredJobs } from "../sdk/client.ts";
 import { JobDefinitionError } from "../sdk/errors.ts";
-import { JobMachine, type WaitMode } from "./executor.ts";
+import { JobMachine, type JobMachineOptions, type WaitMode } from "./executor.ts";
 
 /**
  * The jobs `stepjobs dev` serves: compiled from the jobs directory (the same `compileProject` as synth and
@@ -48,6 +48,8 @@ export interface JobRegistryOptions {
   readonly root: string;
   readonly jobsDir: string;
   readonly waits?: WaitMode;
+  /** Definitions validated before, so an unchanged job loads without validating its ASL again. */
+  readonly validated?: JobMachineOptions["validated"];
 }
 
 function hashText(text: string): string {
@@ -59,6 +61,7 @@ export class JobRegistry {
   private readonly root: string;
   private readonly jobsDir: string;
   private readonly waits: WaitMode;
+  private readonly validated: JobMachineOptions["validated"];
   private readonly jobs = new Map<string, LoadedJob>();
   private validatorCache: Validators = {};
   private generation = 0;
@@ -67,6 +70,7 @@ export class JobRegistry {
     this.root = path.resolve(options.root);
     this.jobsDir = options.jobsDir;
     this.waits = options.waits ?? "real";
+    this.validated = options.validated;
   }
 
   /** The absolute jobs directory. */
@@ -112,7 +116,7 @@ export class JobRegistry {
       try {
         const job = await this.importJob(compiled, generation === 1 ? undefined : `${generation}`, imported);
         const validators = compileValidators([compiled.plan]);
-        const machine = new JobMachine(job, compiled, { waits: this.waits });
+        const machine = new JobMachine(job, compiled, { waits: this.waits, validated: this.validated });
         const entry: LoadedJob = { id: compiled.plan.id, compiled, job, machine, file, hash };
         this.jobs.set(entry.id, entry);
         this.validatorCache = { ...this.validatorCache, ...validators };
