@@ -16,6 +16,7 @@ import type {
 } from "../sdk/types.ts";
 import {
   type BranchOutcome,
+  cloneJson,
   type ErrorInfo,
   type OutgoingEvent,
   type StepKind,
@@ -302,7 +303,8 @@ export async function advanceRun(
     passed = index + 1;
     if (entry.ok) {
       if (!entry.kind) lastResult = entry.result;
-      return Promise.resolve(toJson(entry.result));
+      // A copy: the job may change what it gets, but not the memo the next state carries.
+      return Promise.resolve(cloneJson(entry.result));
     }
     return Promise.reject(new TaskFailedError(entry.id, entry.key, entry.error.name, entry.error.message));
   };

@@ -209,3 +209,26 @@ describe("ids synth cannot read literally", () => {
     expect(calls).toEqual({ "compute-total#0": 3 });
   });
 });
+
+describe("replayed results", () => {
+  it("are copies: a job changing what a task returned does not change the memo the next state carries", async () => {
+    const { job } = get("my-first-workflow");
+    const mutating: Job<any> = {
+      ...job,
+      run: async (_p, io) => {
+        // An own "__proto__" key, as JSON.parse makes it, must survive the copy as a key.
+        const first = await io.runTask("first", async () => JSON.parse('{"list":[1],"__proto__":1}') as { list: number[] }, {});
+        first.list.push(2);
+        await io.runTask("second", async () => first.list.length, {});
+      },
+    };
+    const planned = await stepRun(mutating, runInput("x", {}), "plan");
+    const afterFirst = await stepRun(mutating, planned, "task");
+    const afterSecond = await stepRun(mutating, afterFirst, "task");
+    expect(afterSecond.memo.map((m) => [m.key, m.ok && m.result])).toEqual([
+      ["first#0", JSON.parse('{"list":[1],"__proto__":1}')],
+      ["second#0", 2],
+    ]);
+    expect(Object.getPrototypeOf((afterSecond.memo[0] as { result: object }).result)).toBe(Object.prototype);
+  });
+});
