@@ -118,8 +118,9 @@ describe("bad input: exact status, code and message; no stack trace anywhere", (
 });
 
 describe("a burst of distinct events", () => {
-  const COUNT = process.env.STEPJOBS_SOAK === "1" ? 10_000 : 2_000;
-  it(`${COUNT} events (10,000 with STEPJOBS_SOAK=1), 50 in flight: every one answered 202 and stored, none lost`, async () => {
+  // The issue's 10,000 (about 25 s here since the store runs on its own thread); the soak sends 50,000.
+  const COUNT = process.env.STEPJOBS_SOAK === "1" ? 50_000 : 10_000;
+  it(`${COUNT} events, 50 in flight: every one answered 202 and stored, none lost`, async () => {
     const statuses = new Map<number, number>();
     let next = 0;
     const worker = async () => {
@@ -143,7 +144,7 @@ describe("a burst of distinct events", () => {
       }),
     );
     expect(stored).toBe(COUNT);
-  }, 180_000);
+  }, 600_000);
 });
 
 /** The key with its last character changed (same length: the compare must still say no, in constant time). */
