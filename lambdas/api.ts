@@ -12,6 +12,7 @@ import {
   parseEventBody,
   secretsEqual,
 } from "../lib/ingest/event-request.ts";
+import { checkEventFits } from "../lib/ingest/event-size.ts";
 import { normalizeEvent, validateEvent } from "../lib/ingest/ingest-event.ts";
 import type { ValidatedJob, Validators } from "../lib/ingest/validate.ts";
 
@@ -74,6 +75,14 @@ export function createApiHandler(deps: ApiHandlerDeps) {
       }
       const verdict = validateEvent(event, deps.jobs, deps.validators);
       if (verdict.status === "REJECTED") throw eventValidationError(event, verdict.errors);
+      try {
+        checkEventFits(
+          event,
+          verdict.runs.map((run) => run.id),
+        );
+      } catch (error) {
+        throw invalidEventAsApiError(error);
+      }
       const result = await deps.eventBridge.send(new PutEventsCommand({ Entries: [toPutEventsEntry(event, deps.busName)] }));
       if ((result.FailedEntryCount ?? 0) > 0) {
         const entry = result.Entries?.[0];

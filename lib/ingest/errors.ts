@@ -16,6 +16,24 @@ export class InvalidEventError extends StepJobsError {
   }
 }
 
+/**
+ * An event too large for the AWS services that carry it: one `PutEvents` entry, or the input of the run it
+ * starts. Each is 256 KiB; the request body may be under its own limit and the event still over one of these.
+ */
+export class EventTooLargeError extends StepJobsError {
+  readonly size: number;
+  readonly limit: number;
+  constructor(what: string, size: number, limit: number, quota: string) {
+    super(
+      "EVENT_TOO_LARGE",
+      `${what} would be ${size} bytes; ${quota} is ${limit} bytes: send a reference to large data (an S3 key) instead`,
+    );
+    this.name = "EventTooLargeError";
+    this.size = size;
+    this.limit = limit;
+  }
+}
+
 /** An EventBridge event pattern is malformed (unknown operator, odd `numeric` list, ...). */
 export class InvalidEventPatternError extends StepJobsError {
   /** Dotted path of the offending field inside the pattern, e.g. `detail.c-count`. */

@@ -25,9 +25,15 @@ export function apiErrorBody(error: ApiError) {
   return { error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } };
 }
 
-/** An `INVALID_EVENT` raised while normalizing an event (bad id or timestamp) as its 400; other errors unchanged. */
+/**
+ * An `INVALID_EVENT` raised while normalizing an event (bad id or timestamp) as its 400, an `EVENT_TOO_LARGE`
+ * as its 413; other errors unchanged.
+ */
 export function invalidEventAsApiError(error: unknown): unknown {
-  return error instanceof StepJobsError && error.code === "INVALID_EVENT" ? new ApiError(400, "INVALID_EVENT", error.message) : error;
+  if (!(error instanceof StepJobsError)) return error;
+  if (error.code === "INVALID_EVENT") return new ApiError(400, "INVALID_EVENT", error.message);
+  if (error.code === "EVENT_TOO_LARGE") return new ApiError(413, "EVENT_TOO_LARGE", error.message);
+  return error;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { toBusEvent } from "./bus-event.ts";
 import { InvalidEventError, MissingValidatorError } from "./errors.ts";
 import { compileEventPattern, eventPatternFor, type EventPredicate } from "./event-pattern.ts";
+import { checkEventFits, runInputOf } from "./event-size.ts";
 import { newEventId, runIdFor } from "./run-id.ts";
 import type { ValidationIssue } from "../sdk/errors.ts";
 import type { EventRecord, EventStatus, EventStore, IncomingEvent, NormalizedEvent, RunRef, Starter } from "./types.ts";
@@ -124,6 +125,8 @@ function issuesFor(jobId: string, payload: unknown, validators: Validators): Val
  *   ACCEPTED its runs are started again: a previous attempt may have stored the record and then failed
  *   before every start succeeded, and run ids are deterministic, so a repeated start is answered
  *   `"exists"` (StartExecution: ExecutionAlreadyExists) and never makes a second run.
+ * - An accepted event too large for a `PutEvents` entry or a run's input throws EventTooLargeError (the API's
+ *   413) before anything is recorded; from the bus (ingest) it goes to the DLQ with that error.
  * - Every start is attempted; if any fails, the first failure is rethrown after the others settle, so the
  *   caller retries (EventBridge retries the ingest Lambda, then its DLQ; the local API answers 503) and the
  *   retry completes the missing starts. An accepted event is thus never dropped.
@@ -132,6 +135,12 @@ export async function ingestEvent(incoming: IncomingEvent, deps: IngestDeps): Pr
   const now = (deps.now ?? (() => new Date()))();
   const event = normalizeEvent(incoming, now, deps.newId);
   const verdict = validateEvent(event, deps.jobs, deps.validators);
+  // Accepted means its runs can start: an event over a 256 KiB limit is refused now, not failed later.
+  if (verdict.status === "ACCEPTED")
+    checkEventFits(
+      event,
+      verdict.runs.map((run) => run.id),
+    );
   const { created, record } = await deps.events.putEventIfAbsent({ ...event, receivedAt: now.toISOString(), ...verdict });
   if (record.status === "ACCEPTED") await startRuns(record, deps.starter);
   return { record, duplicate: !created };
@@ -139,7 +148,7 @@ export async function ingestEvent(incoming: IncomingEvent, deps: IngestDeps): Pr
 
 /** The execution input of a run of `record`: the stored event, so a retried start sends identical input. */
 export function runInputFor(record: EventRecord, runId: string): RunInput {
-  return { runId, event: { id: record.id, name: record.name, timestamp: record.timestamp, payload: record.payload } };
+  return runInputOf(record, runId);
 }
 
 async function startRuns(record: EventRecord, starter: Starter): Promise<void> {

@@ -36,6 +36,13 @@ describe("bad input: each gets its status and error code, never a stack trace", 
       "PAYLOAD_TOO_LARGE",
       () => post(JSON.stringify({ name: "my.event", payload: { message: "x".repeat(300 * 1024), shouldFail: false } })),
     ],
+    [
+      "a body of exactly 256 KiB, whose event is over a PutEvents entry once it has its id and timestamp",
+      413,
+      "EVENT_TOO_LARGE",
+      // {"name":"my.event","payload":{"message":"","shouldFail":false}} is 63 bytes.
+      () => post(JSON.stringify({ name: "my.event", payload: { message: "x".repeat(256 * 1024 - 63), shouldFail: false } })),
+    ],
     ["malformed JSON", 400, "MALFORMED_JSON", () => post('{"name": "my.event", ')],
     ["a JSON array", 400, "INVALID_EVENT", () => post("[1]")],
     ["no name", 400, "MISSING_NAME", () => post(JSON.stringify({ payload: TUTORIAL }))],

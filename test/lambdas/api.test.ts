@@ -132,6 +132,23 @@ describe("API handler (Function URL)", () => {
     });
   });
 
+  it("an event over the 256 KiB PutEvents entry limit is a 413 naming its size, and nothing is put on the bus", async () => {
+    const eventBridge = recordingEventBridge();
+    // {"name":"my.event","payload":{"message":"","shouldFail":false}} is 63 bytes: the body is exactly 256 KiB.
+    const body = JSON.stringify({ name: "my.event", payload: { message: "x".repeat(256 * 1024 - 63), shouldFail: false } });
+    const response = await handler(eventBridge)(request(body));
+    expect(response.statusCode).toBe(413);
+    // 14 (Time) + "stepjobs" + "my.event" + the detail {"id":"01M88GENERATED","timestamp":"...","payload":{...}}.
+    expect(bodyOf(response)).toEqual({
+      error: {
+        code: "EVENT_TOO_LARGE",
+        message:
+          "the event as an EventBridge entry would be 262217 bytes; EventBridge's PutEvents entry limit is 262144 bytes: send a reference to large data (an S3 key) instead",
+      },
+    });
+    expect(eventBridge.entries).toEqual([]);
+  });
+
   it("other paths and methods are 404 and 405", async () => {
     const h = handler();
     expect((await h(request(tutorial, {}, { rawPath: "/api/v1/runs" }))).statusCode).toBe(404);
