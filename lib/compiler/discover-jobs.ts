@@ -2,6 +2,8 @@ import path from "node:path";
 import ts from "typescript";
 import { JobDefinitionError, RetryOptionsError, type SourceLocation } from "../sdk/errors.ts";
 import type { RetryOptions, RunTaskOptions } from "../sdk/types.ts";
+import { SchemaCompileError } from "../ingest/errors.ts";
+import { compileValidators } from "../ingest/validate.ts";
 import { compileRetry } from "./compile-retry.ts";
 import { evaluateLiteral, findConstInitializer, propertyName, unwrap } from "./evaluate-literal.ts";
 import type { CompilerWarning, JobPlan, StepSite, StepsPlan, TaskPlan } from "./job-plan.ts";
@@ -165,7 +167,61 @@ function readTrigger(file: ts.SourceFile, jobObj: ts.ObjectLiteralExpression, jo
   if (opts.source !== undefined && typeof opts.source !== "string") {
     throw new JobDefinitionError(locate(file, optionsNode ?? call), `job "${jobId}" trigger source must be a string`);
   }
-  return { event, schema: opts.schema as Record<string, unknown>, ...(opts.source ? { source: opts.source as string } : {}) };
+  const schema = opts.schema as Record<string, unknown>;
+  checkSchemaCompiles(file, jobId, event, schema, optionsNode ?? call);
+  return { event, schema, ...(opts.source ? { source: opts.source as string } : {}) };
+}
+
+/**
+ * Compiles the trigger schema with the very ajv options ingest uses, so a schema ajv refuses (an unknown keyword
+ * or format, a misspelt type) is a compile error at the keyword's file:line:col, in `stepjobs dev` and in synth
+ * alike, instead of a failure when the validators are built.
+ */
+function checkSchemaCompiles(
+  file: ts.SourceFile,
+  jobId: string,
+  event: string,
+  schema: Record<string, unknown>,
+  optionsNode: ts.Node,
+): void {
+  try {
+    compileValidators([{ id: jobId, trigger: { event, schema } }]);
+  } catch (error) {
+    if (!(error instanceof SchemaCompileError)) throw error;
+    const schemaNode = ts.isObjectLiteralExpression(unwrap(optionsNode as ts.Expression))
+      ? objectProperty(unwrap(optionsNode as ts.Expression) as ts.ObjectLiteralExpression, "schema")
+      : undefined;
+    const at = schemaNodeAt(schemaNode, schemaPointerOf(error.message)) ?? schemaNode ?? optionsNode;
+    throw new JobDefinitionError(locate(file, at), error.message);
+  }
+}
+
+/**
+ * The JSON pointer into the schema an ajv message names (`... at path "#/properties/x"`, `data/properties/x/type`),
+ * down to the keyword when the message names one (an unknown format or keyword).
+ */
+function schemaPointerOf(message: string): string {
+  const hash = /at path "#([^"]*)"/.exec(message);
+  const data = /\bdata((?:\/[^\s/]+)*)/.exec(message);
+  const base = hash ? hash[1] : data ? data[1] : "";
+  const keyword = /unknown format/.test(message) ? "format" : /unknown keyword:? "([^"]+)"/.exec(message)?.[1];
+  return keyword ? `${base}/${keyword.replace(/~/g, "~0").replace(/\//g, "~1")}` : base;
+}
+
+/** The node of a schema literal at a JSON pointer (the property that holds it), as far as it is written in place. */
+function schemaNodeAt(schemaNode: ts.Expression | undefined, pointer: string): ts.Node | undefined {
+  let value: ts.Node | undefined = schemaNode && unwrap(schemaNode);
+  let at = value;
+  for (const raw of pointer.split("/").slice(1)) {
+    const segment = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+    let next: ts.Expression | undefined;
+    if (value && ts.isObjectLiteralExpression(value)) next = objectProperty(value, segment);
+    else if (value && ts.isArrayLiteralExpression(value)) next = value.elements[Number(segment)];
+    if (!next) break;
+    at = ts.isPropertyAssignment(next.parent) ? next.parent : next;
+    value = unwrap(next);
+  }
+  return at;
 }
 
 /** `cronTrigger({ cron })` / `intervalTrigger({ seconds })` (called directly or as a property), checked as Scheduler would. */

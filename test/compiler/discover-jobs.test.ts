@@ -150,6 +150,21 @@ describe("discoverJobs reports job source errors as one line with file:line:col"
       'j.ts:5:37: job "j" trigger options must be literal JSON (schema included) so synth can compile the validator',
     ],
     [
+      "an unknown format in the schema (ajv strict mode): at the format keyword",
+      job("j", "", `client.on("e", { schema: { type: "object", properties: { email: { type: "string", format: "emial" } } } })`),
+      'j.ts:5:94: job "j": its trigger schema does not compile: unknown format "emial" ignored in schema at path "#/properties/email"',
+    ],
+    [
+      "a misspelt type in the schema: at the type keyword",
+      job("j", "", `client.on("e", { schema: { type: "strng" } })`),
+      'j.ts:5:39: job "j": its trigger schema does not compile: schema is invalid: data/type must be equal to one of the allowed values, data/type must be array, data/type must match a schema in anyOf',
+    ],
+    [
+      "an unknown keyword in the schema: at the keyword",
+      job("j", "", `client.on("e", { schema: { type: "object", requird: ["a"] } })`),
+      'j.ts:5:55: job "j": its trigger schema does not compile: strict mode: unknown keyword: "requird"',
+    ],
+    [
       "a non-literal id",
       `client.defineJob({ id: ID, name: "N", version: "1" });`,
       'j.ts:1:24: defineJob "id" must be a non-empty string literal',
