@@ -150,11 +150,11 @@ export class LocalRuntime implements Starter {
       );
       return;
     }
-    // A batch's items start again at attempt 1 in the engine (the Map runs them afresh); number them after the
-    // attempts they already made, so the interrupted attempts stay in the record.
-    if (plan.input.status === "parallel") this.attemptOffsets.set(run.id, highestAttempts(attempts));
+    // The Map runs a batch's items afresh: each goes on from the attempts it already made (`next.attempt`), so the
+    // task sees the number the record shows and the interrupted attempts stay in the record.
+    const input = plan.input.status === "parallel" ? withAttemptsSoFar(plan.input, highestAttempts(attempts)) : plan.input;
     this.active.set(run.id, Promise.resolve());
-    this.launch(loaded, run, plan.input, { resume: plan.resume, waitMs: plan.waitMs, resumed: true, doneBranches: plan.doneBranches });
+    this.launch(loaded, run, input, { resume: plan.resume, waitMs: plan.waitMs, resumed: true, doneBranches: plan.doneBranches });
   }
 
   /** Resolves when no run is executing (tests, shutdown). */
@@ -186,8 +186,13 @@ export class LocalRuntime implements Starter {
     // A failed run continues from its failed task; an aborted one from where it stopped (in a batch, with the
     // items that had finished kept).
     const saved = run.state.status === "failed" ? redriveState(run.state, redriveCount) : { ...run.state, redrives: redriveCount };
-    const { input, doneBranches } = splitDoneBranches(saved);
-    this.attemptOffsets.set(runId, highestAttempts(await this.options.stores.runs.listAttempts(runId)));
+    const split = splitDoneBranches(saved);
+    const highest = highestAttempts(await this.options.stores.runs.listAttempts(runId));
+    // A batch's items carry their next attempt number (what the task sees, too); other steps are renumbered.
+    const input = split.input.status === "parallel" ? withAttemptsSoFar(split.input, highest) : split.input;
+    const doneBranches = split.doneBranches;
+    for (const item of input.batch ?? []) highest.delete(item.key);
+    this.attemptOffsets.set(runId, highest);
     // The saved state keeps a batch's finished items: a stop before the Map ends must not lose them.
     const updated = await this.options.stores.runs.updateRun(runId, {
       status: "RUNNING",
@@ -360,4 +365,12 @@ function highestAttempts(attempts: readonly { readonly taskKey: string; readonly
   const highest = new Map<string, number>();
   for (const a of attempts) highest.set(a.taskKey, Math.max(highest.get(a.taskKey) ?? 0, a.number));
   return highest;
+}
+
+/** A batch whose items continue after the attempts already recorded for them (their first is `highest + 1`). */
+function withAttemptsSoFar(state: RunState, highest: ReadonlyMap<string, number>): RunState {
+  return {
+    ...state,
+    batch: state.batch?.map((item) => (highest.has(item.key) ? { ...item, attempt: highest.get(item.key)! + 1 } : item)),
+  };
 }
