@@ -115,6 +115,11 @@ export interface ExecuteOptions {
    * others): they join the batch's result before `Plan` reads it, as if the Map state had run them.
    */
   readonly doneBranches?: readonly BranchOutcome[];
+  /**
+   * Attempts already made per task key before this execution (a redrive): the attempts it makes are numbered after
+   * them, in the record and in `ctx.attempt.number`, as the AWS runner's attempt counter numbers them.
+   */
+  readonly attemptOffsets?: ReadonlyMap<string, number>;
 }
 
 /** Store writes of a finished step are retried this many times (about 40 s in all) before the run gives up. */
@@ -366,7 +371,7 @@ export class JobMachine {
                 taskKey: next.key,
                 taskId: next.task,
                 stateName,
-                number: (next.attempt ?? 1) + retryCount,
+                number: (next.attempt ?? 1) + retryCount + (options.attemptOffsets?.get(next.key) ?? 0),
                 startedAt: this.now().toISOString(),
               }
             : undefined;
@@ -382,6 +387,7 @@ export class JobMachine {
             now: this.now,
             steps: payload.steps ?? [],
             redriveCount: payload.redriveCount ?? 0,
+            ...(attempt ? { countAttempt: async () => attempt.number } : {}),
           });
           await logs;
           counter.ended(stateName, key);

@@ -47,7 +47,7 @@ export class LocalRuntime implements Starter {
   private readonly active = new Map<string, Promise<void>>();
   /** Aborts the execution of each run executing now (`cancel`). */
   private readonly controllers = new Map<string, AbortController>();
-  /** Attempts a redriven run already made, per task key: the store numbers the new ones after them. */
+  /** Attempts a redriven run already made, per task key: its new attempts are numbered after them. */
   private readonly attemptOffsets = new Map<string, Map<string, number>>();
   /** Per-run chains of writes that must not interleave (a parallel batch's finished items). */
   private readonly writeChains = new Map<string, Promise<void>>();
@@ -272,6 +272,7 @@ export class LocalRuntime implements Starter {
           redriveCount: how.redriveCount,
           signal: controller.signal,
           doneBranches: how.doneBranches,
+          attemptOffsets: this.attemptOffsets.get(run.id),
         });
     this.controllers.delete(run.id);
     this.attemptOffsets.delete(run.id);
@@ -316,18 +317,11 @@ export class LocalRuntime implements Starter {
     return next;
   }
 
-  /** An attempt numbered after the ones a redriven run already made (the runner counts from 1 again, as AWS does). */
-  private renumbered<A extends { runId: string; taskKey: string; number: number }>(attempt: A): A {
-    const offset = this.attemptOffsets.get(attempt.runId)?.get(attempt.taskKey) ?? 0;
-    return offset === 0 ? attempt : { ...attempt, number: attempt.number + offset };
-  }
-
   /** Writes what an execution does to the run store, the terminal and the change feed, in order. */
   private observerFor(jobId: string): RunObserver {
     const { stores, print, format, changes } = this.options;
     return {
-      attemptStarted: async (attempt) => {
-        const a = this.renumbered(attempt);
+      attemptStarted: async (a) => {
         await stores.runs.putAttempt({
           runId: a.runId,
           taskKey: a.taskKey,
@@ -339,8 +333,7 @@ export class LocalRuntime implements Starter {
         });
         changes.emit({ type: "run", id: a.runId });
       },
-      attemptEnded: async (attempt) => {
-        const a = this.renumbered(attempt);
+      attemptEnded: async (a) => {
         await stores.runs.updateAttempt(a.runId, a.taskKey, a.number, { status: a.status, endedAt: a.endedAt, error: a.error });
         if (print && format) print(format.attempt(jobId, a));
         changes.emit({ type: "run", id: a.runId });

@@ -112,6 +112,8 @@ describe("io.wait, io.sendEvent and Promise.all through stepjobs dev", () => {
       ],
     ]);
     expect(fs.readFileSync(payload.countFile, "utf8")).toBe("prepare\n");
+    // What the task saw matches its record: the redrives went on counting (the AWS runner's counter does too).
+    expect(fs.readFileSync(`${payload.countFile}.import`, "utf8")).toBe("#1\n#2\n#3\n");
     expect(dev.output).toContain(`run ${runId} redriven (redrive 2)`);
 
     const refused = await cli(["redrive", runId]);
