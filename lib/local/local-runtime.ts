@@ -47,8 +47,6 @@ export class LocalRuntime implements Starter {
   private readonly active = new Map<string, Promise<void>>();
   /** Aborts the execution of each run executing now (`cancel`). */
   private readonly controllers = new Map<string, AbortController>();
-  /** Attempts a redriven run already made, per task key: its new attempts are numbered after them. */
-  private readonly attemptOffsets = new Map<string, Map<string, number>>();
   /** Per-run chains of writes that must not interleave (a parallel batch's finished items). */
   private readonly writeChains = new Map<string, Promise<void>>();
   private readonly now: () => Date;
@@ -152,7 +150,7 @@ export class LocalRuntime implements Starter {
     }
     // The Map runs a batch's items afresh: each goes on from the attempts it already made (`next.attempt`), so the
     // task sees the number the record shows and the interrupted attempts stay in the record.
-    const input = plan.input.status === "parallel" ? withAttemptsSoFar(plan.input, highestAttempts(attempts)) : plan.input;
+    const input = withAttemptsSoFar(plan.input, highestAttempts(attempts));
     this.active.set(run.id, Promise.resolve());
     this.launch(loaded, run, input, { resume: plan.resume, waitMs: plan.waitMs, resumed: true, doneBranches: plan.doneBranches });
   }
@@ -187,12 +185,11 @@ export class LocalRuntime implements Starter {
     // items that had finished kept).
     const saved = run.state.status === "failed" ? redriveState(run.state, redriveCount) : { ...run.state, redrives: redriveCount };
     const split = splitDoneBranches(saved);
-    const highest = highestAttempts(await this.options.stores.runs.listAttempts(runId));
-    // A batch's items carry their next attempt number (what the task sees, too); other steps are renumbered.
-    const input = split.input.status === "parallel" ? withAttemptsSoFar(split.input, highest) : split.input;
-    const doneBranches = split.doneBranches;
-    for (const item of input.batch ?? []) highest.delete(item.key);
-    this.attemptOffsets.set(runId, highest);
+    // Attempts go on counting after the ones already made: a batch's items carry their next number, other steps
+    // are numbered after them by the executor.
+    const attemptOffsets = highestAttempts(await this.options.stores.runs.listAttempts(runId));
+    const input = withAttemptsSoFar(split.input, attemptOffsets);
+    for (const item of input.batch ?? []) attemptOffsets.delete(item.key);
     // The saved state keeps a batch's finished items: a stop before the Map ends must not lose them.
     const updated = await this.options.stores.runs.updateRun(runId, {
       status: "RUNNING",
@@ -204,7 +201,7 @@ export class LocalRuntime implements Starter {
     const wakeAt = input.status === "sleeping" && input.next?.wakeAt ? Date.parse(input.next.wakeAt) : undefined;
     const waitMs = wakeAt === undefined || this.options.waits === "zero" ? 0 : Math.max(0, wakeAt - this.now().getTime());
     this.active.set(runId, Promise.resolve());
-    this.launch(loaded, updated, input, { redriveCount, waitMs, doneBranches });
+    this.launch(loaded, updated, input, { redriveCount, waitMs, doneBranches: split.doneBranches, attemptOffsets });
     return updated;
   }
 
@@ -227,24 +224,14 @@ export class LocalRuntime implements Starter {
     return (await this.options.stores.runs.getRun(runId))!;
   }
 
-  private launch(
-    loaded: LoadedJob,
-    run: RunRecord,
-    input: RunState,
-    how: { resume?: ResumePoint; waitMs?: number; resumed?: boolean; redriveCount?: number; doneBranches?: readonly BranchOutcome[] },
-  ): void {
+  private launch(loaded: LoadedJob, run: RunRecord, input: RunState, how: Launch): void {
     const done = this.drive(loaded, run, input, how)
       .catch((error: unknown) => this.options.onError?.(error))
       .finally(() => this.active.delete(run.id));
     this.active.set(run.id, done);
   }
 
-  private async drive(
-    loaded: LoadedJob,
-    run: RunRecord,
-    input: RunState,
-    how: { resume?: ResumePoint; waitMs?: number; resumed?: boolean; redriveCount?: number; doneBranches?: readonly BranchOutcome[] },
-  ): Promise<void> {
+  private async drive(loaded: LoadedJob, run: RunRecord, input: RunState, how: Launch): Promise<void> {
     const { print, format, changes } = this.options;
     const controller = new AbortController();
     this.controllers.set(run.id, controller);
@@ -272,10 +259,9 @@ export class LocalRuntime implements Starter {
           redriveCount: how.redriveCount,
           signal: controller.signal,
           doneBranches: how.doneBranches,
-          attemptOffsets: this.attemptOffsets.get(run.id),
+          attemptOffsets: how.attemptOffsets,
         });
     this.controllers.delete(run.id);
-    this.attemptOffsets.delete(run.id);
     await this.finish(
       loaded.id,
       run.id,
@@ -353,6 +339,17 @@ export class LocalRuntime implements Starter {
   }
 }
 
+/** How a run's execution starts (`launch`, `drive`). */
+interface Launch {
+  readonly resume?: ResumePoint;
+  readonly waitMs?: number;
+  readonly resumed?: boolean;
+  readonly redriveCount?: number;
+  readonly doneBranches?: readonly BranchOutcome[];
+  /** Attempts already made per task key (a redrive): the new ones are numbered after them. */
+  readonly attemptOffsets?: ReadonlyMap<string, number>;
+}
+
 /** The highest attempt number recorded per task key. */
 function highestAttempts(attempts: readonly { readonly taskKey: string; readonly number: number }[]): Map<string, number> {
   const highest = new Map<string, number>();
@@ -360,10 +357,8 @@ function highestAttempts(attempts: readonly { readonly taskKey: string; readonly
   return highest;
 }
 
-/** A batch whose items continue after the attempts already recorded for them (their first is `highest + 1`). */
+/** A batch whose items continue after the attempts already recorded for them (their first is `highest + 1`); any other state as it is. */
 function withAttemptsSoFar(state: RunState, highest: ReadonlyMap<string, number>): RunState {
-  return {
-    ...state,
-    batch: state.batch?.map((item) => (highest.has(item.key) ? { ...item, attempt: highest.get(item.key)! + 1 } : item)),
-  };
+  if (!state.batch) return state;
+  return { ...state, batch: state.batch.map((item) => (highest.has(item.key) ? { ...item, attempt: highest.get(item.key)! + 1 } : item)) };
 }
