@@ -72,6 +72,7 @@ export async function startAwsDashboard(options: AwsDashboardOptions): Promise<{
       // Never read: runSource answers every run route, and the writes that would touch runs answer 405 first.
       stores: { events, runs: undefined as never },
       changes,
+      // Never called either: a POST of an event is forwarded by runSource.sendEvent, or refused read-only first.
       ingest: async () => {
         throw new ApiError(405, "READ_ONLY", "send events with `stepjobs send --aws`");
       },

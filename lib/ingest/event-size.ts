@@ -42,7 +42,7 @@ export function checkEventFits(event: NormalizedEvent, runIds: readonly string[]
   }
 }
 
-/** The execution input of a run of `event` (what ingest passes to StartExecution). */
+/** The execution input of a run of `event` (what ingest passes to StartExecution): from the stored event, so a retried start sends identical input. */
 export function runInputOf(event: Pick<NormalizedEvent, "id" | "name" | "timestamp" | "payload">, runId: string): RunInput {
   return { runId, event: { id: event.id, name: event.name, timestamp: event.timestamp, payload: event.payload } };
 }

@@ -8,7 +8,6 @@ import type { EventRecord, EventStatus, EventStore, IncomingEvent, NormalizedEve
 // Types only from validate.ts: the ingest Lambda bundles this file without ajv's compiler.
 import type { ValidatedJob, Validators } from "./validate.ts";
 import { toValidationIssues } from "./validation-issues.ts";
-import type { RunInput } from "../runtime/run-state.ts";
 
 /**
  * The ingest core shared by the cloud (ingest Lambda behind the EventBridge rules) and `stepjobs dev`
@@ -146,13 +145,8 @@ export async function ingestEvent(incoming: IncomingEvent, deps: IngestDeps): Pr
   return { record, duplicate: !created };
 }
 
-/** The execution input of a run of `record`: the stored event, so a retried start sends identical input. */
-export function runInputFor(record: EventRecord, runId: string): RunInput {
-  return runInputOf(record, runId);
-}
-
 async function startRuns(record: EventRecord, starter: Starter): Promise<void> {
-  const outcomes = await Promise.allSettled(record.runs.map((run) => starter.startRun(run.jobId, run.id, runInputFor(record, run.id))));
+  const outcomes = await Promise.allSettled(record.runs.map((run) => starter.startRun(run.jobId, run.id, runInputOf(record, run.id))));
   const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
   if (failure) throw failure.reason;
 }

@@ -402,11 +402,9 @@ export class JobMachine {
             final = result;
             await this.persisting(() => observer.stepped?.(runId, result, stateName));
           } else if (isBranchOutcome(result) && final.status === "parallel") {
-            final = withDoneBranches(final, [result]);
-            if (observer.branchFinished) {
-              const [branchFinished, batchState] = [observer.branchFinished.bind(observer), final];
-              await this.persisting(() => branchFinished(runId, result, batchState));
-            }
+            const batchState = (final = withDoneBranches(final, [result]));
+            // Only with an observer: an extra await would reorder the attempt ends a test observer collects.
+            if (observer.branchFinished) await this.persisting(() => observer.branchFinished?.(runId, result, batchState));
           }
           if (attempt)
             await this.persisting(() => observer.attemptEnded?.({ ...attempt, status: "SUCCEEDED", endedAt, error: null, retry: null }));

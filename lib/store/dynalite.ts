@@ -38,7 +38,7 @@ export interface StartDynaliteOptions {
  */
 export async function startDynalite(options: StartDynaliteOptions = {}): Promise<DynaliteServer> {
   if (options.thread) return startDynaliteThread(options);
-  const server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const server = dynalite(dynaliteOptions(options));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, "127.0.0.1", () => {
@@ -51,6 +51,11 @@ export async function startDynalite(options: StartDynaliteOptions = {}): Promise
     endpoint: `http://127.0.0.1:${port}`,
     close: () => new Promise<void>((resolve, reject) => server.close((error?: Error) => (error ? reject(error) : resolve()))),
   };
+}
+
+/** dynalite's options, in process or on the thread: table changes take no simulated time. */
+function dynaliteOptions(options: StartDynaliteOptions) {
+  return { path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 };
 }
 
 /** The worker's script: CommonJS (an `eval` worker), so no file has to ship beside the compiled module. */
@@ -69,7 +74,7 @@ async function startDynaliteThread(options: StartDynaliteOptions): Promise<Dynal
     eval: true,
     workerData: {
       dynalite: createRequire(import.meta.url).resolve("dynalite"),
-      options: { path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 },
+      options: dynaliteOptions(options),
       port: options.port ?? 0,
     },
   });
