@@ -1,5 +1,6 @@
 import { startDevServer } from "../local/dev-server.ts";
 import { wantsColor } from "../local/terminal.ts";
+import { DataDirInUseError } from "../store/dynalite-recovery.ts";
 import { type Command, parseCommandArgs } from "./commands.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -44,6 +45,10 @@ export const devCommand: Command = {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "EADDRINUSE") {
         process.stderr.write(`stepjobs dev: port ${port} on ${values.host} is in use (another stepjobs dev?); pass --port or set PORT\n`);
+        return 1;
+      }
+      if (error instanceof DataDirInUseError) {
+        process.stderr.write(`stepjobs dev: ${error.message}\n`);
         return 1;
       }
       throw error;

@@ -80,6 +80,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   fs.mkdirSync(dataDir, { recursive: true });
   // On a worker thread: the store gets a core of its own (about 1.4x the runs per second on two cores, bench/).
   const dynalite = await startDynalite({ path: dataDir, thread: true });
+  const fixed = dynalite.repair ? dynalite.repair.put + dynalite.repair.deleted : 0;
+  if (fixed > 0) print(`the last stepjobs dev was stopped mid-write: rebuilt the store's indexes from its table (${fixed} entries fixed)`);
   const client = createDocumentClient(dynalite.endpoint);
   await createTable(client);
   const stores: LocalStores = { events: new DynamoEventStore({ client }), runs: new DynamoRunStore({ client }) };

@@ -4,6 +4,7 @@ import { Worker } from "node:worker_threads";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import dynalite from "dynalite";
+import { closeDataDir, type IndexRepair, openDataDir } from "./dynalite-recovery.ts";
 
 /**
  * dynalite (an in-process DynamoDB on LevelDB) for `stepjobs dev` and the store tests, so both run the same
@@ -14,8 +15,10 @@ import dynalite from "dynalite";
 export interface DynaliteServer {
   /** `http://127.0.0.1:<port>`. */
   readonly endpoint: string;
-  /** Stops the server and closes its LevelDB (flushes a data dir). */
+  /** Stops the server and closes its LevelDB (flushes a data dir and marks it closed cleanly). */
   close(): Promise<void>;
+  /** With a data dir the last process did not close: what rebuilding its indexes changed. */
+  readonly repair?: IndexRepair;
 }
 
 /** Options of {@link startDynalite}. */
@@ -34,10 +37,25 @@ export interface StartDynaliteOptions {
 
 /**
  * Starts dynalite on 127.0.0.1. Table create/delete/update take no simulated time (dynalite defaults to
- * 500 ms in CREATING), so a fresh table is usable at once.
+ * 500 ms in CREATING), so a fresh table is usable at once. A data dir left open by a killed process has its
+ * indexes rebuilt from the tables first (see dynalite-recovery.ts).
  */
 export async function startDynalite(options: StartDynaliteOptions = {}): Promise<DynaliteServer> {
-  if (options.thread) return startDynaliteThread(options);
+  const repair = options.path === undefined ? undefined : await openDataDir(options.path);
+  const server = await (options.thread ? startDynaliteThread(options) : startDynaliteInProcess(options));
+  if (options.path === undefined) return server;
+  const dir = options.path;
+  return {
+    endpoint: server.endpoint,
+    repair,
+    close: async () => {
+      await server.close();
+      closeDataDir(dir);
+    },
+  };
+}
+
+async function startDynaliteInProcess(options: StartDynaliteOptions): Promise<DynaliteServer> {
   const server = dynalite(dynaliteOptions(options));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

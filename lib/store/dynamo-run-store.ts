@@ -69,20 +69,11 @@ export class DynamoRunStore implements RunStore, MemoStore {
   }
 
   /**
-   * Runs RUNNING in the list index, each confirmed by a consistent read of its item. dynalite writes an item's
-   * index entries before the item, not atomically, so a process killed between the two leaves the index ahead:
-   * an entry whose item was never written is that write interrupted, and is completed from the index's copy
-   * (projection ALL), the outcome the write would have had an instant later. An item no longer RUNNING is left out.
+   * Runs RUNNING, from the list index. Locally the index is exact at start: a data dir a killed process left has
+   * its indexes rebuilt from the table before dynalite opens it (lib/store/dynalite-recovery.ts).
    */
   async listUnfinishedRuns(): Promise<RunRecord[]> {
-    const indexed = await this.#table.queryNewest(RUN_KIND, { status: "RUNNING" }, Infinity);
-    const runs: RunRecord[] = [];
-    for (const entry of indexed) {
-      const stored =
-        (await this.#table.get(entry[KEY.pk] as string, entry[KEY.sk] as string)) ?? (await this.#table.putIfAbsent(entry)).item;
-      if (stored.status === "RUNNING") runs.push(runOf(stored));
-    }
-    return runs;
+    return (await this.#table.queryNewest(RUN_KIND, { status: "RUNNING" }, Infinity)).map(runOf);
   }
 
   async putAttempt(attempt: AttemptRecord): Promise<{ created: boolean; record: AttemptRecord }> {

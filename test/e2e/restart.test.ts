@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { devServerForThisFile } from "./helpers.ts";
+import { devServerForThisFile, runCli } from "./helpers.ts";
 
 /** Restart safety: `stepjobs dev` killed with SIGKILL while a task waits to retry, then started again on the same data dir. */
 
@@ -39,5 +39,14 @@ describe("a run in flight when the process dies", () => {
     // The 4 s retry wait was honoured across the restart (what was left of it was waited after start).
     const [failed, retried] = run.tasks[1].attempts;
     expect(Date.parse(retried.startedAt) - Date.parse(failed.endedAt)).toBeGreaterThanOrEqual(3999);
+  });
+
+  it("a second stepjobs dev on the same data dir exits 1 with one line naming the dir; the first keeps serving", async () => {
+    const second = await runCli(["dev", "--port", "0", "--data-dir", ".stepjobs", "--jobs", "src/jobs"], {}, dev.root);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toBe(
+      `stepjobs dev: the data dir ${path.join(fs.realpathSync(dev.root), ".stepjobs")} is in use by another process (another stepjobs dev?); stop it or pass --data-dir\n`,
+    );
+    expect((await dev.request("GET", "/api/v1/runs")).status).toBe(200);
   });
 });
