@@ -144,6 +144,30 @@ describe("dashboard on stepjobs dev, in Chromium", () => {
     expect(errors).toEqual([]);
   });
 
+  it("a run that ends between the page's first fetch and its live stream opening still shows (the page refetches once live)", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    const errors = collectPageErrors(page);
+    // Hold the stream's request until the run has ended: every change of that run happens in the gap.
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    await page.route("**/api/v1/stream", async (route) => {
+      await gate;
+      await route.continue();
+    });
+    await page.goto(`${dev.url}/runs`);
+    await page.locator('main .page[aria-busy="false"]').waitFor();
+    const sent = await dev.send("my.event", { message: "in the gap", shouldFail: false });
+    const runId: string = sent.body.runs[0].id;
+    await dev.waitForRun(runId, "SUCCEEDED");
+    expect(await page.locator(`tr[data-run-id="${runId}"]`).count()).toBe(0);
+
+    release();
+    await page.getByTestId("connection").and(page.locator('[data-state="live"]')).waitFor();
+    await page.locator(`tr[data-run-id="${runId}"] [data-status="SUCCEEDED"]`).waitFor({ timeout: 10_000 });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it("a payload containing <script> renders as text on the Events and Run pages", async () => {
     const hostile = '<script>window.__pwned = 1</script><img src="x" onerror="window.__pwned = 2">';
     const sent = await dev.send("my.event", { message: hostile, shouldFail: false });

@@ -80,11 +80,12 @@ export function LiveProvider(props: { readonly children: ComponentChildren }): J
 
     const open = (): void => {
       source = new EventSource("/api/v1/stream");
+      // Every open refetches: a change made between the page's fetches and this moment (page load, or the
+      // stream being down) was sent to no one, and a finished or waiting run may not change again.
       source.onopen = () => {
-        const wasDown = poller !== 0;
         stopPolling();
         setConnection("live");
-        if (wasDown) changed({ runs: true, events: true, jobs: true });
+        changed({ runs: true, events: true, jobs: true });
       };
       source.onmessage = (message: MessageEvent<string>) => {
         let type: unknown;
