@@ -104,8 +104,9 @@ export class DevProcess {
   async waitForOutput(pattern: RegExp, timeoutMs = 15_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!pattern.test(this.text)) {
-      if (this.child?.exitCode !== null && this.child?.exitCode !== undefined)
-        throw new Error(`stepjobs dev exited (${this.child.exitCode}):\n${this.text}`);
+      // A signal ends a child with exitCode null: check both, or a killed start waits out the whole timeout.
+      const ended = this.child?.exitCode ?? this.child?.signalCode;
+      if (ended !== null && ended !== undefined) throw new Error(`stepjobs dev exited (${ended}):\n${this.text}`);
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} in:\n${this.text}`);
       await sleep(50);
     }
