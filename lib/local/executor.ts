@@ -283,7 +283,9 @@ export class JobMachine {
     if (options.validated?.has(this.definition)) {
       this.machine = new StateMachine(this.definition as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
     } else {
-      this.machine = new StateMachine(this.definition as unknown as StateMachineDefinition);
+      // asl-validator writes its defaults (QueryLanguage) into the object it checks: it gets a copy, so what is
+      // recorded is the definition as compiled, the one the next start looks up.
+      this.machine = new StateMachine(structuredClone(this.definition) as unknown as StateMachineDefinition);
       options.validated?.add(this.definition);
     }
     this.waits = options.waits ?? "real";

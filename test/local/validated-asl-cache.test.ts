@@ -48,4 +48,22 @@ describe("ValidatedAslCache", () => {
     markedValid.add(new JobMachine(job, broken, { validated: { has: () => true, add: () => {} } }).definition);
     expect(() => new JobMachine(job, broken, { validated: markedValid })).not.toThrow();
   });
+
+  it("the next start (a new cache on the same file, the job compiled again) finds the definition and skips validation", () => {
+    const job = registeredJobs().get("my-first-workflow")!;
+    const file = path.join(dir, "d.json");
+    const compileTutorial = () => compileProject({ root: ROOT, jobsDir: "src/jobs" }).jobs.find((j) => j.plan.id === "my-first-workflow")!;
+    new JobMachine(job, compileTutorial(), { validated: new ValidatedAslCache(file) });
+    const next = new ValidatedAslCache(file);
+    const answers: boolean[] = [];
+    const observed = {
+      has(definition: unknown) {
+        answers.push(next.has(definition));
+        return answers.at(-1)!;
+      },
+      add: (definition: unknown) => next.add(definition),
+    };
+    new JobMachine(job, compileTutorial(), { validated: observed });
+    expect(answers).toEqual([true]);
+  });
 });
