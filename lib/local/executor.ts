@@ -463,7 +463,8 @@ export class JobMachine {
       const output = (await execution.result) as JsonValue;
       if (options.signal?.aborted) return { status: "ABORTED", final, ...(await log) };
       if (handoff) {
-        const rest = await this.execute(handoff, { observer: options.observer });
+        // Everything but the resume point, which was this execution's: the bus, the cancel signal, the counters.
+        const rest = await this.execute(handoff, { ...options, resume: undefined, doneBranches: undefined });
         const first = await log;
         return { ...rest, retries: [...first.retries, ...rest.retries], statesEntered: [...first.statesEntered, ...rest.statesEntered] };
       }

@@ -201,6 +201,33 @@ describe("resuming the tutorial job after a restart during its retry wait", () =
   });
 });
 
+describe("a resumed execution after it hands off to the unmodified machine", () => {
+  it("keeps its options: a cancel during a later task still ends it ABORTED", async () => {
+    const machine = machines.get("my-first-workflow")!;
+    const used = decideRetry(machine.retriersOf("process-incoming-data"), ["Error"]).used;
+    const saved: RunState = {
+      ...runInput("my.event", { message: "cancel me", shouldFail: true }),
+      status: "running",
+      memo: [],
+      next: { key: "process-incoming-data#0", task: "process-incoming-data", index: 0 },
+    };
+    const controller = new AbortController();
+    const started: string[] = [];
+    const observer: RunObserver = {
+      attemptStarted: (a) => {
+        started.push(a.taskId);
+        if (a.taskId === "send-confirmation") controller.abort();
+      },
+    };
+    const outcome = await machine.execute(saved, {
+      observer,
+      resume: { stateName: "process-incoming-data", priorAttempts: 1, used },
+      signal: controller.signal,
+    });
+    expect([outcome.status, started]).toEqual(["ABORTED", ["process-incoming-data", "send-confirmation"]]);
+  });
+});
+
 describe("tasks synth sees as a pattern or not at all", () => {
   it("a pattern state visited once per item, and a DynamicTask whose retries the runner drives via DynamicWait", async () => {
     const { outcome, attempts } = await execute("dynamic-ids", runInput("dynamic.ids", { items: ["a", "b"] }, "evt-dyn"));
