@@ -55,9 +55,14 @@ export const devCommand: Command = {
     }
     const running = dev;
     await new Promise<void>((resolve) => {
+      let stopping = false;
       const stop = () => {
-        process.off("SIGINT", stop);
-        process.off("SIGTERM", stop);
+        if (stopping) {
+          // The second signal: no more waiting for tasks in flight (they count as interrupted on the next start).
+          print("stepjobs dev: stopped now");
+          process.exit(0);
+        }
+        stopping = true;
         print("stepjobs dev: stopping (unfinished runs resume on the next start)");
         // Executions still waiting (retry timers) would keep the process alive and then write to a closed
         // store; their state is saved after every step, so exiting here loses nothing the next start needs.

@@ -64,6 +64,11 @@ function printReport(report: LoadReport, format: TerminalFormat, print: (line: s
   for (const id of report.removed) print(`job ${id} removed`);
 }
 
+/** How long `close()` lets tasks in flight finish before it stops anyway, s. */
+export const DRAIN_SECONDS = 10;
+/** A stop that takes longer than this says what it is waiting for, ms. */
+const DRAIN_NOTICE_MS = 200;
+
 /** Starts everything; resolves once the server listens. */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const root = path.resolve(options.root);
@@ -168,6 +173,16 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       stopWatching();
       scheduler.stop();
       await closeServer(server);
+      // Runs in a retry wait or a Wait state stop at once; a task in flight gets a moment to finish and be recorded,
+      // so a stop does not use one of its attempts (an attempt cut short counts as failed on the next start).
+      if ((await runtime.suspend(DRAIN_NOTICE_MS)) > 0) {
+        const executing = runtime.activeRuns.length;
+        const runs = `${executing} run${executing === 1 ? "" : "s"}`;
+        print(`stepjobs dev: letting ${runs} finish the task in flight (up to ${DRAIN_SECONDS} s; Ctrl+C again to stop now)`);
+        const left = await runtime.suspend(DRAIN_SECONDS * 1000);
+        if (left > 0)
+          print(`stepjobs dev: ${left} run${left === 1 ? "" : "s"} still in a task; the next start counts it as an interrupted attempt`);
+      }
       await dynalite.close();
     },
   };

@@ -77,7 +77,9 @@ export interface ObservedRetry {
 export type ExecutionOutcome =
   | ({ readonly status: "SUCCEEDED"; readonly output: JsonValue; readonly final: RunState } & ExecutionLog)
   | ({ readonly status: "FAILED"; readonly error: ErrorInfo; readonly final: RunState } & ExecutionLog)
-  | ({ readonly status: "ABORTED"; readonly final: RunState } & ExecutionLog);
+  | ({ readonly status: "ABORTED"; readonly final: RunState } & ExecutionLog)
+  /** Stopped for a shutdown (`suspend`): the run is still RUNNING and resumes from `final` on the next start. */
+  | ({ readonly status: "SUSPENDED"; readonly final: RunState } & ExecutionLog);
 
 /** What the engine's `eventLogs` said about an execution. */
 export interface ExecutionLog {
@@ -110,6 +112,11 @@ export interface ExecuteOptions {
   readonly redriveCount?: number;
   /** Stops the execution between states (`stepjobs cancel`, as StopExecution does); the outcome is ABORTED. */
   readonly signal?: AbortSignal;
+  /**
+   * A shutdown: the runner invocations in flight finish and are recorded, no further state starts, and the outcome
+   * is SUSPENDED (the run stays RUNNING). A retry wait or a Wait state in progress stops at once.
+   */
+  readonly suspend?: AbortSignal;
   /**
    * Items of the input's `Parallel` batch that finished before a restart (the input's `batch` holds only the
    * others): they join the batch's result before `Plan` reads it, as if the Map state had run them.
@@ -338,98 +345,115 @@ export class JobMachine {
     let doneBranches = options.doneBranches?.length ? options.doneBranches : undefined;
     let handoff: RunState | undefined;
     let abort = () => {};
+    // Runner invocations in progress: a suspend stops the execution once none is (and at once if none is).
+    let inFlight = 0;
+    const suspended = () => options.suspend?.aborted === true;
 
     const bind =
       (stateName: string) =>
       async (parameters: unknown): Promise<unknown> => {
-        let payload = (parameters as { Payload: RunnerPayload }).Payload;
-        if (options.resume) {
-          if (stateName === options.resume.stateName) resumedVisited = true;
-          else if (resumedVisited) {
-            // Aborted first, so the library stops right after this state (it checks the signal between states).
-            handoff = payload.state as RunState;
-            abort();
-            return { Payload: payload.state };
-          }
+        const payload = (parameters as { Payload: RunnerPayload }).Payload;
+        // Shutting down: this state does not start (the library stops right after it; the saved state is unchanged).
+        if (suspended()) {
+          abort();
+          return { Payload: payload.state };
         }
-        let state = payload.state as RunState;
-        if (doneBranches && payload.mode === "plan" && state.status === "parallel") {
-          // Re-entering the batch: the saved state already says what Plan would (the remaining items), so it goes
-          // straight to the Map. After the Map, the finished items join its result before Plan records them.
-          if (!Array.isArray(state.branches)) return { Payload: state };
-          state = withDoneBranches(state, doneBranches);
-          payload = { ...payload, state };
-          doneBranches = undefined;
-        }
-        const next = state.next;
-        const key = next?.key ?? "";
-        const retryCount = counter.retryCountFor(stateName, key);
-        // One Parallel item: its result is the item's, not the run's state.
-        const inBranch = state.branch === true;
-        const attempt: AttemptStart | undefined =
-          payload.mode === "task" && next
-            ? {
-                runId,
-                taskKey: next.key,
-                taskId: next.task,
-                stateName,
-                number: (next.attempt ?? 1) + retryCount + (options.attemptOffsets?.get(next.key) ?? 0),
-                startedAt: this.now().toISOString(),
-              }
-            : undefined;
-        if (attempt) await observer.attemptStarted?.(attempt);
-        // Log lines are written in order, and all of them before the step is reported done.
-        let logs: Promise<void> = Promise.resolve();
-        const onLog = (line: LogLine) => {
-          logs = logs.then(() => observer.log?.(runId, line));
-        };
+        inFlight++;
         try {
-          const result = await advanceRun(this.job, payload.state, payload.mode, retryCount, {
-            onLog,
-            now: this.now,
-            steps: payload.steps ?? [],
-            redriveCount: payload.redriveCount ?? 0,
-            ...(attempt ? { countAttempt: async () => attempt.number } : {}),
-          });
-          await logs;
-          counter.ended(stateName, key);
-          context.State.RetryCount = 0;
-          const endedAt = this.now().toISOString();
-          // The state first: once it holds the task's result the task is complete, whatever happens next. A crash
-          // before the attempt's end is written leaves it RUNNING, and resume reconciles it from the state.
-          // After a cancel the result is not recorded (StopExecution discards it too): a redrive runs the step again.
-          if (options.signal?.aborted) {
-            // the run already ended ABORTED with the state it had
-          } else if (!inBranch && !isBranchOutcome(result)) {
-            final = result;
-            await this.persisting(() => observer.stepped?.(runId, result, stateName));
-          } else if (isBranchOutcome(result) && final.status === "parallel") {
-            const batchState = (final = withDoneBranches(final, [result]));
-            // Only with an observer: an extra await would reorder the attempt ends a test observer collects.
-            if (observer.branchFinished) await this.persisting(() => observer.branchFinished?.(runId, result, batchState));
-          }
-          if (attempt)
-            await this.persisting(() => observer.attemptEnded?.({ ...attempt, status: "SUCCEEDED", endedAt, error: null, retry: null }));
-          return { Payload: result };
-        } catch (error) {
-          await logs;
-          const info = errorInfoOf(error);
-          counter.failed(stateName, info.name, key);
-          context.State.RetryCount = counter.retryCountFor(stateName, key);
-          const decision: RetryDecision = decideRetry(this.currentRetriers(stateName, options.resume), counter.errorsOf(stateName, key));
-          if (!decision.retry) counter.ended(stateName, key);
-          if (attempt) {
-            await observer.attemptEnded?.({
-              ...attempt,
-              status: "FAILED",
-              endedAt: this.now().toISOString(),
-              error: info,
-              retry: decision.retry ? { waitSeconds: this.waits === "zero" ? 0 : decision.waitSeconds, jitter: decision.jitter } : null,
-            });
-          }
-          throw error;
+          return await invoke(stateName, payload);
+        } finally {
+          if (--inFlight === 0 && suspended()) abort();
         }
       };
+
+    const invoke = async (stateName: string, payload: RunnerPayload): Promise<unknown> => {
+      if (options.resume) {
+        if (stateName === options.resume.stateName) resumedVisited = true;
+        else if (resumedVisited) {
+          // Aborted first, so the library stops right after this state (it checks the signal between states).
+          handoff = payload.state as RunState;
+          abort();
+          return { Payload: payload.state };
+        }
+      }
+      let state = payload.state as RunState;
+      if (doneBranches && payload.mode === "plan" && state.status === "parallel") {
+        // Re-entering the batch: the saved state already says what Plan would (the remaining items), so it goes
+        // straight to the Map. After the Map, the finished items join its result before Plan records them.
+        if (!Array.isArray(state.branches)) return { Payload: state };
+        state = withDoneBranches(state, doneBranches);
+        payload = { ...payload, state };
+        doneBranches = undefined;
+      }
+      const next = state.next;
+      const key = next?.key ?? "";
+      const retryCount = counter.retryCountFor(stateName, key);
+      // One Parallel item: its result is the item's, not the run's state.
+      const inBranch = state.branch === true;
+      const attempt: AttemptStart | undefined =
+        payload.mode === "task" && next
+          ? {
+              runId,
+              taskKey: next.key,
+              taskId: next.task,
+              stateName,
+              number: (next.attempt ?? 1) + retryCount + (options.attemptOffsets?.get(next.key) ?? 0),
+              startedAt: this.now().toISOString(),
+            }
+          : undefined;
+      if (attempt) await observer.attemptStarted?.(attempt);
+      // Log lines are written in order, and all of them before the step is reported done.
+      let logs: Promise<void> = Promise.resolve();
+      const onLog = (line: LogLine) => {
+        logs = logs.then(() => observer.log?.(runId, line));
+      };
+      try {
+        const result = await advanceRun(this.job, payload.state, payload.mode, retryCount, {
+          onLog,
+          now: this.now,
+          steps: payload.steps ?? [],
+          redriveCount: payload.redriveCount ?? 0,
+          ...(attempt ? { countAttempt: async () => attempt.number } : {}),
+        });
+        await logs;
+        counter.ended(stateName, key);
+        context.State.RetryCount = 0;
+        const endedAt = this.now().toISOString();
+        // The state first: once it holds the task's result the task is complete, whatever happens next. A crash
+        // before the attempt's end is written leaves it RUNNING, and resume reconciles it from the state.
+        // After a cancel the result is not recorded (StopExecution discards it too): a redrive runs the step again.
+        if (options.signal?.aborted) {
+          // the run already ended ABORTED with the state it had
+        } else if (!inBranch && !isBranchOutcome(result)) {
+          final = result;
+          await this.persisting(() => observer.stepped?.(runId, result, stateName));
+        } else if (isBranchOutcome(result) && final.status === "parallel") {
+          const batchState = (final = withDoneBranches(final, [result]));
+          // Only with an observer: an extra await would reorder the attempt ends a test observer collects.
+          if (observer.branchFinished) await this.persisting(() => observer.branchFinished?.(runId, result, batchState));
+        }
+        if (attempt)
+          await this.persisting(() => observer.attemptEnded?.({ ...attempt, status: "SUCCEEDED", endedAt, error: null, retry: null }));
+        return { Payload: result };
+      } catch (error) {
+        await logs;
+        const info = errorInfoOf(error);
+        counter.failed(stateName, info.name, key);
+        context.State.RetryCount = counter.retryCountFor(stateName, key);
+        const decision: RetryDecision = decideRetry(this.currentRetriers(stateName, options.resume), counter.errorsOf(stateName, key));
+        if (!decision.retry) counter.ended(stateName, key);
+        if (attempt) {
+          await observer.attemptEnded?.({
+            ...attempt,
+            status: "FAILED",
+            endedAt: this.now().toISOString(),
+            error: info,
+            retry: decision.retry ? { waitSeconds: this.waits === "zero" ? 0 : decision.waitSeconds, jitter: decision.jitter } : null,
+          });
+        }
+        throw error;
+      }
+    };
 
     type Handlers = NonNullable<NonNullable<RunOptions["overrides"]>["taskResourceLocalHandlers"]>;
     // PutEvents in the shape EventBridge answers; a refused event fails the state like a failed entry would.
@@ -458,10 +482,19 @@ export class JobMachine {
     abort = execution.abort;
     const onAbort = () => execution.abort();
     options.signal?.addEventListener("abort", onAbort, { once: true });
+    const onSuspend = () => {
+      if (inFlight === 0) execution.abort();
+    };
+    options.suspend?.addEventListener("abort", onSuspend, { once: true });
+    // A signal aborted before this line does not fire its listeners: an execution started during a shutdown stops now.
+    if (suspended()) onSuspend();
     const log = readExecutionLog(execution.eventLogs);
     try {
       const output = (await execution.result) as JsonValue;
       if (options.signal?.aborted) return { status: "ABORTED", final, ...(await log) };
+      // Even when the last step ended the run: the library may have stopped before the end state, and the next
+      // start finishes a run whose saved state says it ended (planResume's "finish").
+      if (suspended()) return { status: "SUSPENDED", final, ...(await log) };
       if (handoff) {
         // Everything but the resume point, which was this execution's: the bus, the cancel signal, the counters.
         const rest = await this.execute(handoff, { ...options, resume: undefined, doneBranches: undefined });
@@ -476,6 +509,7 @@ export class JobMachine {
       return { status: "FAILED", error: errorInfoOf(cause), final, ...(await log) };
     } finally {
       options.signal?.removeEventListener("abort", onAbort);
+      options.suspend?.removeEventListener("abort", onSuspend);
     }
   }
 

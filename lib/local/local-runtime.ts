@@ -47,6 +47,8 @@ export class LocalRuntime implements Starter {
   private readonly active = new Map<string, Promise<void>>();
   /** Aborts the execution of each run executing now (`cancel`). */
   private readonly controllers = new Map<string, AbortController>();
+  /** Aborted by {@link suspend}: every execution stops after its invocations in flight. */
+  private readonly suspension = new AbortController();
   /** Per-run chains of writes that must not interleave (a parallel batch's finished items). */
   private readonly writeChains = new Map<string, Promise<void>>();
   private readonly now: () => Date;
@@ -160,6 +162,20 @@ export class LocalRuntime implements Starter {
     while (this.active.size > 0) await Promise.allSettled([...this.active.values()]);
   }
 
+  /**
+   * Shutdown: runner invocations in flight finish and are recorded, no run starts another step, and every run stays
+   * RUNNING, to resume on the next start. Resolves once every run has stopped, or after `timeoutMs` (a task still
+   * running then is recorded Interrupted on the next start). Returns how many runs were still executing.
+   */
+  async suspend(timeoutMs: number): Promise<number> {
+    this.suspension.abort();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([this.idle(), timeout]);
+    clearTimeout(timer);
+    return this.active.size;
+  }
+
   /** Run ids executing now. */
   get activeRuns(): string[] {
     return [...this.active.keys()];
@@ -240,7 +256,9 @@ export class LocalRuntime implements Starter {
     if (how.waitMs && how.waitMs > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, how.waitMs);
-        controller.signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+        const stop = () => (clearTimeout(timer), resolve());
+        controller.signal.addEventListener("abort", stop, { once: true });
+        this.suspension.signal.addEventListener("abort", stop, { once: true });
       });
     }
     let start = input;
@@ -258,10 +276,13 @@ export class LocalRuntime implements Starter {
           publish: this.options.publish,
           redriveCount: how.redriveCount,
           signal: controller.signal,
+          suspend: this.suspension.signal,
           doneBranches: how.doneBranches,
           attemptOffsets: how.attemptOffsets,
         });
     this.controllers.delete(run.id);
+    // Shutting down: the run stays RUNNING with its last saved state; the next start resumes it.
+    if (outcome.status === "SUSPENDED") return;
     await this.finish(
       loaded.id,
       run.id,

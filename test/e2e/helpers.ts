@@ -121,6 +121,16 @@ export class DevProcess {
     await exited;
   }
 
+  /** Sends `signal`, waits for the notice that tasks in flight are let finish, and sends it again (Ctrl+C twice). */
+  async signalTwice(signal: NodeJS.Signals): Promise<void> {
+    const child = this.child!;
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill(signal);
+    await this.waitForOutput(/finish the task in flight/);
+    child.kill(signal);
+    await exited;
+  }
+
   /** A request to the API with the project's key (unless `headers` says otherwise). */
   async request<T = any>(
     method: string,

@@ -7,7 +7,8 @@ import { devServerForThisFile, ROOT, sleep } from "../e2e/helpers.ts";
 /**
  * An attempt `stepjobs dev` dies during counts as a failed attempt, as a Lambda timeout does in AWS: a task that
  * hangs or takes the process down on every attempt ends the run FAILED after its maxAttempts, instead of
- * crash-looping the process on every start.
+ * crash-looping the process on every start. A stop (Ctrl+C, SIGTERM) first lets the task in flight finish, so it
+ * does not use an attempt; a second signal stops at once.
  */
 const dev = devServerForThisFile(path.join(ROOT, "test/fixtures/reliability"));
 
@@ -45,4 +46,43 @@ describe("a task interrupted on each of its attempts", () => {
     await sleep(500);
     expect(fs.readFileSync(file, "utf8")).toBe("attempt 1\nattempt 2\nattempt 3\n");
   }, 120_000);
+});
+
+describe("a stop (SIGTERM, Ctrl+C) while a task runs", () => {
+  it("lets the task finish and records it; the next start goes on with the next task and nothing runs twice", async () => {
+    const file = path.join(dev.root, "drain.log");
+    const sent = await dev.send("five.tasks", { file, pauseMs: 1000 }, "drain-1");
+    const runId = sent.body.runs[0].id;
+    expect(await waitForLines(file, 1)).toEqual(["start task-1"]);
+    await dev.kill("SIGTERM");
+    expect(dev.output).toContain("stepjobs dev: letting 1 run finish the task in flight (up to 10 s; Ctrl+C again to stop now)\n");
+    // The task finished before the process exited, and no further task started.
+    expect(fs.readFileSync(file, "utf8")).toBe("start task-1\nend task-1\n");
+
+    await dev.start();
+    expect(dev.output).toContain("resuming 1 unfinished run\n");
+    const run = await dev.waitForRun(runId, undefined, 30_000);
+    expect([run.status, run.output]).toEqual(["SUCCEEDED", { total: 15 }]);
+    expect(run.tasks.map((t: any) => [t.id, t.attempts.map((a: any) => [a.number, a.status])])).toEqual(
+      [1, 2, 3, 4, 5].map((n) => [`task-${n}`, [[1, "SUCCEEDED"]]]),
+    );
+    expect(fs.readFileSync(file, "utf8")).toBe([1, 2, 3, 4, 5].map((n) => `start task-${n}\nend task-${n}\n`).join(""));
+  }, 60_000);
+
+  it("a second signal stops at once: the task's attempt counts as interrupted and the next attempt runs", async () => {
+    const file = path.join(dev.root, "twice.log");
+    const sent = await dev.send("process.down", { file });
+    const runId = sent.body.runs[0].id;
+    expect(await waitForLines(file, 1)).toEqual(["attempt 1"]);
+    await dev.signalTwice("SIGTERM");
+    expect(dev.output).toMatch(/letting 1 run finish the task in flight[^\n]*\nstepjobs dev: stopped now\n/);
+    await dev.start();
+    expect(await waitForLines(file, 2)).toEqual(["attempt 1", "attempt 2"]);
+    const run = await dev.request("GET", `/api/v1/runs/${runId}`);
+    expect(run.body.tasks[0].attempts.map((a: any) => [a.number, a.status, a.error])).toEqual([
+      [1, "FAILED", INTERRUPTED_ERROR],
+      [2, "RUNNING", null],
+    ]);
+    await dev.kill("SIGKILL");
+  }, 60_000);
 });
