@@ -176,21 +176,23 @@ describe("a task that always fails", () => {
   });
 });
 
+/** The tutorial run as saved when the process stopped in task 1's retry wait after one failed attempt. */
+function stoppedInTask1RetryWait(message: string): { saved: RunState; resume: ResumePoint } {
+  const machine = machines.get("my-first-workflow")!;
+  const saved: RunState = {
+    ...runInput("my.event", { message, shouldFail: true }),
+    status: "running",
+    memo: [],
+    next: { key: "process-incoming-data#0", task: "process-incoming-data", index: 0 },
+  };
+  const used = decideRetry(machine.retriersOf("process-incoming-data"), ["Error"]).used;
+  return { saved, resume: { stateName: "process-incoming-data", priorAttempts: 1, used } };
+}
+
 describe("resuming the tutorial job after a restart during its retry wait", () => {
   it("re-enters task 1 at attempt 2; later task states get their full policy again", async () => {
-    const machine = machines.get("my-first-workflow")!;
-    const used = decideRetry(machine.retriersOf("process-incoming-data"), ["Error"]).used;
-    const saved: RunState = {
-      ...runInput("my.event", { message: "again", shouldFail: true }),
-      status: "running",
-      memo: [],
-      next: { key: "process-incoming-data#0", task: "process-incoming-data", index: 0 },
-    };
-    const { outcome, attempts, logs } = await execute("my-first-workflow", saved, {
-      stateName: "process-incoming-data",
-      priorAttempts: 1,
-      used,
-    });
+    const { saved, resume } = stoppedInTask1RetryWait("again");
+    const { outcome, attempts, logs } = await execute("my-first-workflow", saved, resume);
     expect(outcome.status).toBe("SUCCEEDED");
     expect(attemptRows(attempts)).toEqual([
       ["process-incoming-data", "process-incoming-data", 2, "SUCCEEDED", null, null],
@@ -203,14 +205,7 @@ describe("resuming the tutorial job after a restart during its retry wait", () =
 
 describe("a resumed execution after it hands off to the unmodified machine", () => {
   it("keeps its options: a cancel during a later task still ends it ABORTED", async () => {
-    const machine = machines.get("my-first-workflow")!;
-    const used = decideRetry(machine.retriersOf("process-incoming-data"), ["Error"]).used;
-    const saved: RunState = {
-      ...runInput("my.event", { message: "cancel me", shouldFail: true }),
-      status: "running",
-      memo: [],
-      next: { key: "process-incoming-data#0", task: "process-incoming-data", index: 0 },
-    };
+    const { saved, resume } = stoppedInTask1RetryWait("cancel me");
     const controller = new AbortController();
     const started: string[] = [];
     const observer: RunObserver = {
@@ -219,11 +214,7 @@ describe("a resumed execution after it hands off to the unmodified machine", () 
         if (a.taskId === "send-confirmation") controller.abort();
       },
     };
-    const outcome = await machine.execute(saved, {
-      observer,
-      resume: { stateName: "process-incoming-data", priorAttempts: 1, used },
-      signal: controller.signal,
-    });
+    const outcome = await machines.get("my-first-workflow")!.execute(saved, { observer, resume, signal: controller.signal });
     expect([outcome.status, started]).toEqual(["ABORTED", ["process-incoming-data", "send-confirmation"]]);
   });
 });
