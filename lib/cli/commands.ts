@@ -30,6 +30,13 @@ export function parseCommandArgs<T extends ParseArgsConfig>(
   }
 }
 
+/** A `--port` value as a TCP port number (0 picks a free one); a usage error otherwise. */
+export function portFrom(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got "${text}"`);
+  return port;
+}
+
 /** Every command, by name. */
 export const commands: Record<string, Command> = {
   init: initCommand,

@@ -22,7 +22,7 @@ import {
   type StackResources,
   stackNameFrom,
 } from "./aws.ts";
-import { type Command, parseCommandArgs } from "./commands.ts";
+import { type Command, parseCommandArgs, portFrom } from "./commands.ts";
 import { UsageError } from "./usage-error.ts";
 
 /**
@@ -125,8 +125,7 @@ export const dashboardCommand: Command = {
       args,
     );
     if (!values.aws) throw new UsageError("dashboard serves a deployed stack: add --aws (the local dashboard is part of `stepjobs dev`)");
-    const port = Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got "${values.port}"`);
+    const port = portFrom(values.port!);
     return reportingAwsProblems("dashboard", async () => {
       const clients = await awsClients();
       const stack = await readStack(clients, stackNameFrom(values.stack));

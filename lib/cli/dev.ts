@@ -1,8 +1,7 @@
 import { startDevServer } from "../local/dev-server.ts";
 import { wantsColor } from "../local/terminal.ts";
 import { DataDirInUseError } from "../store/dynalite-recovery.ts";
-import { type Command, parseCommandArgs } from "./commands.ts";
-import { UsageError } from "./usage-error.ts";
+import { type Command, parseCommandArgs, portFrom } from "./commands.ts";
 
 /**
  * `stepjobs dev [--port 8080] [--host 127.0.0.1] [--data-dir .stepjobs] [--jobs src/jobs]`: runs the jobs'
@@ -26,9 +25,7 @@ export const devCommand: Command = {
       },
       args,
     );
-    const portText = values.port ?? process.env.PORT ?? "8080";
-    const port = Number(portText);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got "${portText}"`);
+    const port = portFrom(values.port ?? process.env.PORT ?? "8080");
     const print = (line: string) => process.stdout.write(line + "\n");
     let dev;
     try {
