@@ -175,8 +175,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       await closeServer(server);
       // Runs in a retry wait or a Wait state stop at once; a task in flight gets a moment to finish and be recorded,
       // so a stop does not use one of its attempts (an attempt cut short counts as failed on the next start).
-      if ((await runtime.suspend(DRAIN_NOTICE_MS)) > 0) {
-        const executing = runtime.activeRuns.length;
+      const executing = await runtime.suspend(DRAIN_NOTICE_MS);
+      if (executing > 0) {
         const runs = `${executing} run${executing === 1 ? "" : "s"}`;
         print(`stepjobs dev: letting ${runs} finish the task in flight (up to ${DRAIN_SECONDS} s; Ctrl+C again to stop now)`);
         const left = await runtime.suspend(DRAIN_SECONDS * 1000);

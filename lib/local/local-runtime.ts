@@ -1,10 +1,10 @@
 import type { Starter } from "../ingest/types.ts";
-import { type BranchOutcome, type RunInput, type RunState, toRunState } from "../runtime/run-state.ts";
+import { type RunInput, type RunState, toRunState } from "../runtime/run-state.ts";
 import { redriveState } from "../runtime/step-run.ts";
 import { StepJobsError } from "../sdk/errors.ts";
 import type { RunRecord } from "../store/types.ts";
 import type { ChangeFeed } from "./change-feed.ts";
-import type { ExecutionOutcome, PublishEvent, ResumePoint, RunObserver, WaitMode } from "./executor.ts";
+import type { ExecuteOptions, ExecutionOutcome, PublishEvent, RunObserver, WaitMode } from "./executor.ts";
 import type { JobRegistry, LoadedJob } from "./job-registry.ts";
 import { INTERRUPTED_ERROR, planResume, splitDoneBranches } from "./resume.ts";
 import type { LocalStores } from "./stores.ts";
@@ -360,15 +360,12 @@ export class LocalRuntime implements Starter {
   }
 }
 
-/** How a run's execution starts (`launch`, `drive`). */
-interface Launch {
-  readonly resume?: ResumePoint;
+/** How a run's execution starts (`launch`, `drive`): the executor's options it passes on, and what comes first. */
+interface Launch extends Pick<ExecuteOptions, "resume" | "redriveCount" | "doneBranches" | "attemptOffsets"> {
+  /** Waited before the execution starts (the rest of a retry wait or a Wait state). */
   readonly waitMs?: number;
+  /** Resumed after a restart (the terminal says so). */
   readonly resumed?: boolean;
-  readonly redriveCount?: number;
-  readonly doneBranches?: readonly BranchOutcome[];
-  /** Attempts already made per task key (a redrive): the new ones are numbered after them. */
-  readonly attemptOffsets?: ReadonlyMap<string, number>;
 }
 
 /** The highest attempt number recorded per task key. */
