@@ -188,9 +188,8 @@ function checkSchemaCompiles(
     compileValidators([{ id: jobId, trigger: { event, schema } }]);
   } catch (error) {
     if (!(error instanceof SchemaCompileError)) throw error;
-    const schemaNode = ts.isObjectLiteralExpression(unwrap(optionsNode as ts.Expression))
-      ? objectProperty(unwrap(optionsNode as ts.Expression) as ts.ObjectLiteralExpression, "schema")
-      : undefined;
+    const options = unwrap(optionsNode as ts.Expression);
+    const schemaNode = ts.isObjectLiteralExpression(options) ? objectProperty(options, "schema") : undefined;
     const at = schemaNodeAt(schemaNode, schemaPointerOf(error.message)) ?? schemaNode ?? optionsNode;
     throw new JobDefinitionError(locate(file, at), error.message);
   }

@@ -97,7 +97,8 @@ export async function rebuildIndexes(dir: string): Promise<IndexRepair> {
     for await (const [, table] of db.iterator(prefixRange("table~"))) tables.push(table as TableDescription);
     for (const table of tables) {
       const operations: Parameters<LevelDb["batch"]>[0] = [];
-      const expected = new Map<string, string>();
+      // Each entry the items call for, with its JSON for comparing against what is on disk.
+      const expected = new Map<string, { readonly value: Item; readonly json: string }>();
       const kinds = [
         ["global", table.GlobalSecondaryIndexes],
         ["local", table.LocalSecondaryIndexes],
@@ -106,7 +107,10 @@ export async function rebuildIndexes(dir: string): Promise<IndexRepair> {
         for (const [kind, indexes] of kinds) {
           if (!indexes?.length) continue;
           for (const entry of getIndexActions(indexes, undefined, item as Item, table).puts)
-            expected.set(`index-${kind}~${table.TableName}~${entry.index}~${entry.key}`, JSON.stringify(entry.item));
+            expected.set(`index-${kind}~${table.TableName}~${entry.index}~${entry.key}`, {
+              value: entry.item,
+              json: JSON.stringify(entry.item),
+            });
         }
       }
       for (const [kind] of kinds) {
@@ -115,15 +119,15 @@ export async function rebuildIndexes(dir: string): Promise<IndexRepair> {
           if (want === undefined) {
             operations.push({ type: "del", key });
             deleted++;
-          } else if (want !== JSON.stringify(value)) {
-            operations.push({ type: "put", key, value: JSON.parse(want) });
+          } else if (want.json !== JSON.stringify(value)) {
+            operations.push({ type: "put", key, value: want.value });
             put++;
           }
           expected.delete(key);
         }
       }
-      for (const [key, value] of expected) {
-        operations.push({ type: "put", key, value: JSON.parse(value) });
+      for (const [key, { value }] of expected) {
+        operations.push({ type: "put", key, value });
         put++;
       }
       if (operations.length > 0) await db.batch(operations);
