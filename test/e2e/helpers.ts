@@ -201,6 +201,11 @@ export function runCli(
   });
 }
 
+/** The lines a test's task appended to its side-effect file; none while the file does not exist yet. */
+export function linesOf(file: string): string[] {
+  return fs.existsSync(file) ? fs.readFileSync(file, "utf8").trimEnd().split("\n") : [];
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,13 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { devServerForThisFile, runCli } from "./helpers.ts";
+import { devServerForThisFile, linesOf, runCli } from "./helpers.ts";
 
 /** Restart safety: `stepjobs dev` killed with SIGKILL while a task waits to retry, then started again on the same data dir. */
 
 const dev = devServerForThisFile();
-
-const linesOf = (file: string) => fs.readFileSync(file, "utf8").trimEnd().split("\n");
 
 describe("a run in flight when the process dies", () => {
   it("resumes on the next start and completes; the task that had succeeded is not executed again", async () => {

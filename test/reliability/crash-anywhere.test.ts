@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { INTERRUPTED_ERROR } from "../../lib/local/resume.ts";
-import { devServerForThisFile, ROOT, sleep } from "../e2e/helpers.ts";
+import { devServerForThisFile, linesOf, ROOT, sleep } from "../e2e/helpers.ts";
 
 /**
  * Crash anywhere: `stepjobs dev` is SIGKILLed at seeded random moments while 30 runs of a 5-task job are being
@@ -98,7 +98,7 @@ describe(`crash anywhere (seed ${SEED}, ${RUNS} runs, ${KILLS} SIGKILLs)`, () =>
       expect(done.map((t: any) => [t.id, t.attempts.filter((a: any) => a.status === "SUCCEEDED").length])).toEqual(
         runs[i].status === "SUCCEEDED" ? [1, 2, 3, 4, 5].map((n) => [`task-${n}`, 1]) : done.map((t: any) => [t.id, 1]),
       );
-      const lines = fs.existsSync(fileOf(i)) ? fs.readFileSync(fileOf(i), "utf8").trimEnd().split("\n") : [];
+      const lines = linesOf(fileOf(i));
       for (const task of runs[i].tasks) {
         const starts = lines.filter((l) => l === `start ${task.id}`).length;
         const ends = lines.filter((l) => l === `end ${task.id}`).length;

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { INTERRUPTED_ERROR } from "../../lib/local/resume.ts";
-import { devServerForThisFile, ROOT, sleep } from "../e2e/helpers.ts";
+import { devServerForThisFile, linesOf, ROOT, sleep } from "../e2e/helpers.ts";
 
 /**
  * An attempt `stepjobs dev` dies during counts as a failed attempt, as a Lambda timeout does in AWS: a task that
@@ -14,7 +14,7 @@ const dev = devServerForThisFile(path.join(ROOT, "test/fixtures/reliability"));
 
 async function waitForLines(file: string, count: number): Promise<string[]> {
   for (let waited = 0; waited < 30_000; waited += 50) {
-    const lines = fs.existsSync(file) ? fs.readFileSync(file, "utf8").trimEnd().split("\n") : [];
+    const lines = linesOf(file);
     if (lines.length >= count) return lines;
     await sleep(50);
   }

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { devServerForThisFile, ROOT, sleep } from "../e2e/helpers.ts";
+import { devServerForThisFile, linesOf, ROOT, sleep } from "../e2e/helpers.ts";
 
 /**
  * A crash inside a `Promise.all` batch: `stepjobs dev` is SIGKILLed after one parallel task finished and while the
@@ -9,8 +9,6 @@ import { devServerForThisFile, ROOT, sleep } from "../e2e/helpers.ts";
  * the interrupted one runs again (at-least-once), and the run completes with both results.
  */
 const dev = devServerForThisFile(path.join(ROOT, "test/fixtures/reliability"));
-
-const linesOf = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, "utf8").trimEnd().split("\n") : []);
 
 describe("a crash during a parallel batch", () => {
   it("keeps the finished item: after the restart only the interrupted task runs again", async () => {
