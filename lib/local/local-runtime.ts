@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Starter } from "../ingest/types.ts";
 import { type RunInput, type RunState, toRunState } from "../runtime/run-state.ts";
 import { redriveState } from "../runtime/step-run.ts";
@@ -55,6 +56,8 @@ export class LocalRuntime implements Starter {
 
   constructor(options: LocalRuntimeOptions) {
     this.options = options;
+    // Every executing run listens to it (Node warns past 10 listeners on one signal, as if they leaked).
+    setMaxListeners(0, this.suspension.signal);
     this.now = options.now ?? (() => new Date());
   }
 
@@ -255,10 +258,15 @@ export class LocalRuntime implements Starter {
     changes.emit({ type: "run", id: run.id });
     if (how.waitMs && how.waitMs > 0) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, how.waitMs);
-        const stop = () => (clearTimeout(timer), resolve());
-        controller.signal.addEventListener("abort", stop, { once: true });
-        this.suspension.signal.addEventListener("abort", stop, { once: true });
+        const done = () => {
+          clearTimeout(timer);
+          controller.signal.removeEventListener("abort", done);
+          this.suspension.signal.removeEventListener("abort", done);
+          resolve();
+        };
+        const timer = setTimeout(done, how.waitMs);
+        controller.signal.addEventListener("abort", done, { once: true });
+        this.suspension.signal.addEventListener("abort", done, { once: true });
       });
     }
     let start = input;
