@@ -26,11 +26,13 @@ export interface ApiHandlerDeps {
   readonly jobs: readonly ValidatedJob[];
   readonly validators: Validators;
   readonly busName: string;
-  /** The API key (from Secrets Manager in AWS); read once per container. */
+  /** Reads the API key (from Secrets Manager in AWS); cached per container, see {@link KEY_CACHE_MS}. */
   readonly apiKey: () => Promise<string>;
   readonly eventBridge: PutEventsPort;
   readonly now?: () => Date;
   readonly newId?: () => string;
+  /** Milliseconds for the key cache. @default Date.now */
+  readonly clock?: () => number;
 }
 
 /** The structured Function URL response this API always returns (JSON body). */
@@ -38,6 +40,28 @@ export interface ApiResponse {
   readonly statusCode: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
+}
+
+/**
+ * How long a container keeps the key it read: a rotated key (updated secret) is taken up within 5 minutes, and a
+ * failed read is never kept, so a throttled or denied GetSecretValue is retried on the next request.
+ */
+export const KEY_CACHE_MS = 5 * 60 * 1000;
+
+/** The key, read at most once per {@link KEY_CACHE_MS}; a failed read is forgotten at once. */
+export function cachedKey(read: () => Promise<string>, now: () => number = Date.now): () => Promise<string> {
+  let cached: { key: Promise<string>; at: number } | undefined;
+  return () => {
+    if (!cached || now() - cached.at >= KEY_CACHE_MS) {
+      const key = read();
+      const entry = { key, at: now() };
+      cached = entry;
+      key.catch(() => {
+        if (cached === entry) cached = undefined;
+      });
+    }
+    return cached.key;
+  };
 }
 
 function respond(status: number, body: unknown): ApiResponse {
@@ -52,15 +76,21 @@ function respond(status: number, body: unknown): ApiResponse {
  * Answers 202 `{ id, runs }`; run ids are deterministic, so they are known before ingest starts them.
  */
 export function createApiHandler(deps: ApiHandlerDeps) {
-  let key: Promise<string> | undefined;
+  const apiKey = cachedKey(deps.apiKey, deps.clock);
   return async (request: LambdaFunctionURLEvent): Promise<ApiResponse> => {
     try {
       const method = request.requestContext.http.method;
       if (request.rawPath !== "/api/v1/events") throw new ApiError(404, "NOT_FOUND", `no route ${method} ${request.rawPath}`);
       if (method !== "POST") throw new ApiError(405, "METHOD_NOT_ALLOWED", `${method} is not allowed on /api/v1/events; use POST`);
       const bearer = /^Bearer (.+)$/.exec(request.headers?.authorization ?? "");
-      key ??= deps.apiKey();
-      if (!bearer || !secretsEqual(bearer[1], await key)) {
+      let key: string;
+      try {
+        key = await apiKey();
+      } catch (error) {
+        console.error(error);
+        throw new ApiError(503, "UNAVAILABLE", "the API could not read its key from Secrets Manager; retry");
+      }
+      if (!bearer || !secretsEqual(bearer[1], key)) {
         throw new ApiError(401, "UNAUTHORIZED", "missing or wrong API key: send Authorization: Bearer <TRIGGER_API_KEY>");
       }
       checkEventContentType(request.headers?.["content-type"]);

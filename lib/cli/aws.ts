@@ -1,4 +1,4 @@
-import { JOB_OUTPUT_PREFIX, OUTPUT_KEYS } from "../constructs/outputs.ts";
+import { OUTPUT_KEYS } from "../constructs/outputs.ts";
 import { toPutEventsEntry } from "../ingest/bus-event.ts";
 import { normalizeEvent } from "../ingest/ingest-event.ts";
 import type { IncomingEvent } from "../ingest/types.ts";
@@ -74,10 +74,14 @@ async function commands() {
 /** The deployed app's resources, from the stack outputs `StepJobs` writes (lib/constructs/outputs.ts). */
 export interface StackResources {
   readonly stackName: string;
-  /** State machine ARN by job id. */
+  /** State machine ARN (unqualified) by job id. */
   readonly jobs: ReadonlyMap<string, string>;
+  /** The jobs deployed as Express workflows: no ListExecutions, DescribeExecution or history for their runs. */
+  readonly expressJobs: ReadonlySet<string>;
   readonly eventBusName?: string;
   readonly deadLetterQueueUrl?: string;
+  /** Where the rules put events for ingest (a dead-lettered event is replayed here). */
+  readonly ingestQueueUrl?: string;
   readonly tableName?: string;
   /** The stack's HTTP API (a Lambda Function URL, ending in `/`). */
   readonly apiUrl?: string;
@@ -89,23 +93,40 @@ export function stackNameFrom(option: string | undefined): string {
   return option ?? process.env.STEPJOBS_STACK ?? "StepJobs";
 }
 
-/** Reads the stack's outputs. */
+/**
+ * Reads the stack's outputs, then its jobs: every state machine named `<JobNamePrefix><jobId>` (ListStateMachines),
+ * so an app of any size needs no output per job (CloudFormation allows 200 outputs).
+ */
 export async function readStack(clients: AwsClients, stackName: string): Promise<StackResources> {
-  const { cfn } = await commands();
+  const { cfn, sfn } = await commands();
   const answer = await clients.cloudformation.send(new cfn.DescribeStacksCommand({ StackName: stackName }));
-  const outputs: { OutputKey?: string; OutputValue?: string; Description?: string }[] = answer.Stacks?.[0]?.Outputs ?? [];
-  const jobs = new Map<string, string>();
-  for (const o of outputs) {
-    if (o.Description?.startsWith(JOB_OUTPUT_PREFIX) && o.OutputValue)
-      jobs.set(o.Description.slice(JOB_OUTPUT_PREFIX.length), o.OutputValue);
-  }
+  const outputs: { OutputKey?: string; OutputValue?: string }[] = answer.Stacks?.[0]?.Outputs ?? [];
   const value = (key: string) => outputs.find((o) => o.OutputKey === key)?.OutputValue;
-  if (jobs.size === 0) throw new AwsCliError(`stack ${stackName} has no stepjobs state machines in its outputs; is it a StepJobs app?`);
+  const prefix = value(OUTPUT_KEYS.jobNamePrefix);
+  if (!prefix) {
+    throw new AwsCliError(`stack ${stackName} has no ${OUTPUT_KEYS.jobNamePrefix} output; is it a StepJobs app deployed with this version of stepjobs?`);
+  }
+  const jobs = new Map<string, string>();
+  const expressJobs = new Set<string>();
+  let nextToken: string | undefined;
+  do {
+    const page = await clients.sfn.send(new sfn.ListStateMachinesCommand({ maxResults: 1000, ...(nextToken ? { nextToken } : {}) }));
+    for (const machine of page.stateMachines ?? []) {
+      if (!machine.name?.startsWith(prefix)) continue;
+      const jobId = machine.name.slice(prefix.length);
+      jobs.set(jobId, machine.stateMachineArn);
+      if (machine.type === "EXPRESS") expressJobs.add(jobId);
+    }
+    nextToken = page.nextToken;
+  } while (nextToken);
+  if (jobs.size === 0) throw new AwsCliError(`stack ${stackName} has no state machines named ${prefix}<jobId> in this region`);
   return {
     stackName,
     jobs,
+    expressJobs,
     eventBusName: value(OUTPUT_KEYS.eventBus),
     deadLetterQueueUrl: value(OUTPUT_KEYS.deadLetterQueue),
+    ingestQueueUrl: value(OUTPUT_KEYS.ingestQueue),
     tableName: value(OUTPUT_KEYS.table),
     apiUrl: value(OUTPUT_KEYS.apiUrl),
     apiKeySecretArn: value(OUTPUT_KEYS.apiKeySecret),
@@ -160,7 +181,10 @@ export async function listAwsRuns(
   if (query.jobId && !stack.jobs.has(query.jobId)) throw new AwsCliError(`stack ${stack.stackName} has no job "${query.jobId}"`);
   const jobs = query.jobId ? [[query.jobId, stack.jobs.get(query.jobId)!] as const] : [...stack.jobs];
   const runs: AwsRunSummary[] = [];
+  const express = jobs.filter(([jobId]) => stack.expressJobs.has(jobId)).map(([jobId]) => jobId);
+  if (express.length > 0 && (!query.status || query.status === EXPRESS_STATUS)) runs.push(...(await expressRuns(clients, stack, express)));
   for (const [jobId, arn] of jobs) {
+    if (stack.expressJobs.has(jobId)) continue; // ListExecutions is not supported for Express state machines
     const answer = await clients.sfn.send(
       new sfn.ListExecutionsCommand({
         stateMachineArn: arn,
@@ -179,6 +203,26 @@ export async function listAwsRuns(
     }
   }
   return runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+}
+
+/**
+ * What `runs --aws` says of an Express run: it started (ingest recorded it); its outcome is in the state machine's
+ * log group, since Express workflows keep no execution history for ListExecutions or DescribeExecution
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html).
+ */
+export const EXPRESS_STATUS = "STARTED";
+
+/** Runs of Express jobs, from the event records ingest keeps in the stack's table (newest 50 events). */
+async function expressRuns(clients: AwsClients, stack: StackResources, jobIds: readonly string[]): Promise<AwsRunSummary[]> {
+  if (!stack.tableName) throw new AwsCliError(`stack ${stack.stackName} has no ${OUTPUT_KEYS.table} output`);
+  const { DynamoEventStore } = await import("../store/dynamo-event-store.ts");
+  const events = new DynamoEventStore({ client: clients.dynamodb as never, tableName: stack.tableName });
+  const wanted = new Set(jobIds);
+  return (await events.listEvents()).flatMap((event) =>
+    event.runs
+      .filter((run) => wanted.has(run.jobId))
+      .map((run) => ({ id: run.id, jobId: run.jobId, status: EXPRESS_STATUS, startedAt: event.receivedAt, completedAt: null })),
+  );
 }
 
 /** A run's timeline from its execution history: the same records and view as a local run (`run --aws`). */
@@ -338,6 +382,9 @@ export function awsProblem(error: unknown): string | undefined {
   if (/Region is missing/i.test(e?.message ?? "")) return "no AWS region: set AWS_REGION (or a profile with a region)";
   if (e?.name === "ValidationError" && /does not exist/.test(e.message ?? ""))
     return `${e.message} (pass --stack <name> or set STEPJOBS_STACK)`;
+  if (e?.name === "StateMachineTypeNotSupported") {
+    return "that run is an Express workflow's: Express runs have no execution history; read the state machine's log group";
+  }
   if (e?.name === "ExecutionDoesNotExist" || e?.name === "ExecutionNotRedrivable" || e?.name === "AccessDeniedException") {
     return `${e.name}: ${e.message}`;
   }

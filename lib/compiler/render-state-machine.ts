@@ -22,8 +22,14 @@ export type AslState = Record<string, unknown> & { readonly Type: string };
 /** Substitution variable for the job's runner Lambda ARN; CDK binds it via `definitionSubstitutions`. */
 export const RUNNER_ARN_VARIABLE = "RunnerFunctionArn";
 
+/**
+ * Substitution variable for the partition (`aws`, `aws-cn`, `aws-us-gov`) in service-integration ARNs: Step Functions
+ * rejects `arn:aws:states:::...` in another partition's regions. CDK binds it to `AWS::Partition`; local runs use `aws`.
+ */
+export const PARTITION_VARIABLE = "Partition";
+
 /** The optimized Lambda integration; its result is `{ Payload, StatusCode, ... }`. */
-export const LAMBDA_INVOKE_RESOURCE = "arn:aws:states:::lambda:invoke";
+export const LAMBDA_INVOKE_RESOURCE = `arn:\${${PARTITION_VARIABLE}}:states:::lambda:invoke`;
 
 /**
  * Errors of the Lambda service itself (throttling, service faults), retried by their own retrier placed
@@ -54,7 +60,7 @@ export const NON_RETRIABLE_RETRIER: AslRetrier = {
 export const EVENT_BUS_VARIABLE = "EventBusName";
 
 /** The optimized EventBridge integration (https://docs.aws.amazon.com/step-functions/latest/dg/connect-eventbridge.html). */
-export const PUT_EVENTS_RESOURCE = "arn:aws:states:::events:putEvents";
+export const PUT_EVENTS_RESOURCE = `arn:\${${PARTITION_VARIABLE}}:states:::events:putEvents`;
 
 /** The durable steps besides tasks a machine has states for; the runner is told, so it never routes to a missing state. */
 export type StepSupport = "wait" | "sendEvent" | "parallel";

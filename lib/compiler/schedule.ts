@@ -13,6 +13,21 @@ export function scheduleEventName(jobId: string): string {
   return `stepjobs.schedule.${jobId}`;
 }
 
+/**
+ * The event id of one fire of a job's schedule: the same for every delivery of that fire (Scheduler's retries get
+ * a new `<aws.scheduler.execution-id>`, so that one would start a run per retry), and the same locally and in AWS,
+ * whatever precision the time comes in (`...T09:00:00Z` from Scheduler, `...T09:00:00.000Z` from `stepjobs dev`).
+ */
+export function scheduleEventId(jobId: string, scheduledTime: string): string {
+  return `schedule-${jobId}-${new Date(scheduledTime).toISOString().replace(/[-:.]/g, "")}`;
+}
+
+/** The job whose schedule event this is (`detail-type` `stepjobs.schedule.<jobId>`), or undefined. */
+export function scheduledJobOf(eventName: string): string | undefined {
+  const prefix = scheduleEventName("");
+  return eventName.startsWith(prefix) && eventName.length > prefix.length ? eventName.slice(prefix.length) : undefined;
+}
+
 /** The payload schema of a scheduled run: `{ ts }`, the scheduled time. */
 export const SCHEDULED_PAYLOAD_SCHEMA = {
   type: "object",

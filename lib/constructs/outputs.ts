@@ -10,16 +10,6 @@ export const OUTPUT_KEYS = {
   apiUrl: "ApiUrl",
   apiKeySecret: "ApiKeySecretArn",
   table: "TableName",
+  ingestQueue: "IngestQueueUrl",
+  jobNamePrefix: "JobNamePrefix",
 } as const;
-
-/** Description prefix of each job's state machine output; the job id follows it. */
-export const JOB_OUTPUT_PREFIX = "stepjobs state machine of job ";
-
-/** An output key part from a job id (output keys are alphanumeric): `my-first-workflow` -> `MyFirstWorkflow`. */
-export function outputKeyPart(jobId: string): string {
-  return jobId
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((w) => w[0].toUpperCase() + w.slice(1))
-    .join("");
-}

@@ -1,42 +1,54 @@
-import { type CfnElement, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { Aws, Duration, RemovalPolicy } from "aws-cdk-lib";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import * as cloudwatchActions from "aws-cdk-lib/aws-cloudwatch-actions";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
-import * as iam from "aws-cdk-lib/aws-iam";
-import * as targets from "aws-cdk-lib/aws-events-targets";
+import type * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
-import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
-import * as logs from "aws-cdk-lib/aws-logs";
-import type * as sqs from "aws-cdk-lib/aws-sqs";
+import type * as logs from "aws-cdk-lib/aws-logs";
 import * as scheduler from "aws-cdk-lib/aws-scheduler";
-import * as schedulerTargets from "aws-cdk-lib/aws-scheduler-targets";
+import type * as sns from "aws-cdk-lib/aws-sns";
+import type * as sqs from "aws-cdk-lib/aws-sqs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import type { CompiledJob } from "../compiler/compile-project.ts";
-import { EVENT_BUS_VARIABLE, RUNNER_ARN_VARIABLE, supportedSteps } from "../compiler/render-state-machine.ts";
+import { EVENT_BUS_VARIABLE, PARTITION_VARIABLE, RUNNER_ARN_VARIABLE, supportedSteps } from "../compiler/render-state-machine.ts";
 import { SCHEDULE_SOURCE } from "../compiler/schedule.ts";
 import { eventPatternFor } from "../ingest/event-pattern.ts";
 import { acknowledge } from "./acknowledge-findings.ts";
+import { LIVE_ALIAS, runnerFunctionName, stateMachineName } from "./names.ts";
 import { stepJobsFunction } from "./stepjobs-function.ts";
+
+/** What every job of an app shares (created once by `StepJobs`). */
+export interface SharedJobResources {
+  readonly bus: events.IEventBus;
+  /** Where the job's rule puts its events; the ingest function reads it. */
+  readonly ingestQueue: sqs.IQueue;
+  /** Where events go that could not be delivered or ingested. */
+  readonly deadLetterQueue: sqs.IQueue;
+  /** The app's table (the runner's attempt counter). */
+  readonly table: dynamodb.ITable;
+  /** The runners' execution role (one for all: its grants name the app's resources, not a job's). */
+  readonly runnerRole: iam.IRole;
+  readonly runnerLogs: logs.ILogGroup;
+  /** The state machines' role (invokes `<prefix>*` runners, puts events on the bus, delivers logs). */
+  readonly stateMachineRole: iam.IRole;
+  /** The execution log group, under `/aws/vendedlogs/states/`. */
+  readonly executionLogs: logs.ILogGroup;
+  /** The role EventBridge Scheduler uses to put schedule events on the bus. */
+  readonly schedulerRole?: iam.IRole;
+  /** The prefix of every per-job physical name (`<stack>_`). */
+  readonly namePrefix: string;
+  readonly alarmTopic?: sns.ITopic;
+}
 
 /** Properties of a {@link StepJob}. */
 export interface StepJobProps {
   /** The compiled job: its plan, its ASL (exactly what `stepjobs synth` prints) and its module. */
   readonly job: CompiledJob;
-  /** The generated runner entry module for this job (imports only this job's module). */
-  readonly runnerEntry: string;
-  /** The project root: where package-lock.json and tsconfig.json are. */
-  readonly projectRoot: string;
-  /** The bus the job's rule listens on. */
-  readonly bus: events.IEventBus;
-  /** The ingest function the rule targets. */
-  readonly ingest: lambda.IFunction;
-  /** Where events the ingest target could not take after its retries go. */
-  readonly deadLetterQueue: sqs.IQueue;
-  /**
-   * The app's table: the runner counts each task attempt there (`ctx.attempt.number`, not over-counted by Lambda
-   * throttles). @default none: attempts are `$$.State.RetryCount + 1`
-   */
-  readonly table?: dynamodb.ITable;
+  /** The job's runner bundle directory. */
+  readonly runnerBundle: string;
+  readonly shared: SharedJobResources;
   /**
    * Execution log level of the state machine.
    * @default sfn.LogLevel.ERROR
@@ -53,111 +65,120 @@ export interface StepJobProps {
    */
   readonly runnerMemorySize?: number;
   /**
-   * Timeout of one runner invocation (one task attempt); a timeout is a failed attempt (`States.Timeout`).
-   * @default Duration.minutes(5)
+   * Timeout of one runner invocation (one task attempt). A timed-out attempt fails with the error Lambda reports
+   * (`Sandbox.Timedout`, `Lambda.Unknown` in older runtimes), which the task's `States.ALL` retrier retries.
+   * @default Duration.minutes(5) for Standard jobs; Duration.minutes(1) for Express jobs, whose whole execution lasts at most 5 minutes
    */
   readonly runnerTimeout?: Duration;
   /**
-   * How long EventBridge keeps retrying the ingest target before dead-lettering.
+   * How long EventBridge keeps retrying delivery to the ingest queue before dead-lettering.
    * @default Duration.hours(24)
    */
   readonly maxEventAge?: Duration;
   /**
-   * Retries of the ingest target before dead-lettering (EventBridge allows 0-185).
+   * Delivery retries to the ingest queue before dead-lettering (EventBridge allows 0-185).
    * @default 185
    */
   readonly retryAttempts?: number;
 }
 
 /**
- * One job: its runner Lambda (an esbuild bundle of that job's module only), its state machine (Standard, or
- * Express with `mode: "express"`) from the compiled ASL with `${RunnerFunctionArn}` (and `${EventBusName}` for
- * `io.sendEvent`) bound through `definitionSubstitutions`, a log group, and the EventBridge rule
- * (`detail-type` = event name, plus `source` when set) that targets the ingest function.
+ * A rule target that puts the event on the ingest queue with the rule's retry policy and dead-letter queue, and
+ * touches no queue policy: `StepJobs` grants every rule of the bus with one statement (`aws:SourceArn` like
+ * `rule/<bus>/*`), where CDK's `SqsQueue` target adds one per rule and SQS allows 20 statements in a policy.
+ */
+class IngestQueueTarget implements events.IRuleTarget {
+  constructor(
+    private readonly queue: sqs.IQueue,
+    private readonly deadLetterQueue: sqs.IQueue,
+    private readonly retry: { retryAttempts: number; maxEventAge: Duration },
+  ) {}
+
+  bind(): events.RuleTargetConfig {
+    return {
+      arn: this.queue.queueArn,
+      deadLetterConfig: { arn: this.deadLetterQueue.queueArn },
+      retryPolicy: { maximumRetryAttempts: this.retry.retryAttempts, maximumEventAgeInSeconds: this.retry.maxEventAge.toSeconds() },
+    };
+  }
+}
+
+/** An alarm on the first data point at or above 1 in a 5-minute period, notifying `topic` when given. */
+export function alarmOnAny(scope: Construct, id: string, metric: cloudwatch.Metric, description: string, topic?: sns.ITopic): cloudwatch.Alarm {
+  const alarm = metric.createAlarm(scope, id, {
+    alarmDescription: description,
+    threshold: 1,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+  if (topic) alarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
+  return alarm;
+}
+
+/**
+ * One job: its runner Lambda (a bundle of that job's module only, versions retained), its state machine named
+ * `<prefix><jobId>` (Standard, or Express with `mode: "express"`) from the compiled ASL with the runner version,
+ * the bus and the partition bound through `definitionSubstitutions`, a version per deploy (retained) and the `live`
+ * alias runs start on, the EventBridge rule (`detail-type` = event name, plus `source` when set) that puts the job's
+ * events on the ingest queue, its alarms, and for `cronTrigger`/`intervalTrigger` jobs an EventBridge Scheduler
+ * schedule. Shared roles grant by name prefix, so a job adds no policy statement.
  */
 export class StepJob extends Construct {
   /** The runner function. */
-  readonly runner: NodejsFunction;
+  readonly runner: lambda.Function;
   /** The job's state machine. */
   readonly stateMachine: sfn.StateMachine;
-  /** The rule routing the job's event to ingest. */
+  /** The rule routing the job's event to the ingest queue. */
   readonly rule: events.Rule;
   /** The state machine version this deploy published (kept when a later deploy replaces it). */
   readonly version: sfn.CfnStateMachineVersion;
   /** The `live` alias: where ingest starts new runs (100% on {@link version}). */
   readonly alias: sfn.CfnStateMachineAlias;
   /** The EventBridge Scheduler schedule of a `cronTrigger`/`intervalTrigger` job. */
-  readonly schedule?: scheduler.Schedule;
+  readonly schedule?: scheduler.CfnSchedule;
+  /** ExecutionsFailed and ExecutionsTimedOut alarms. */
+  readonly alarms: readonly cloudwatch.Alarm[];
 
   constructor(scope: Construct, id: string, props: StepJobProps) {
     super(scope, id);
     const { plan, definition } = props.job;
+    const { shared } = props;
     const tracing = props.tracing ?? false;
+    const express = plan.mode === "express";
 
     this.runner = stepJobsFunction(this, "Runner", {
       description: `stepjobs runner of job ${plan.id} v${plan.version}`,
-      entry: props.runnerEntry,
-      projectRoot: props.projectRoot,
+      functionName: runnerFunctionName(shared.namePrefix, plan.id),
+      bundle: props.runnerBundle,
+      role: shared.runnerRole,
+      logGroup: shared.runnerLogs,
       memorySize: props.runnerMemorySize,
-      timeout: props.runnerTimeout ?? Duration.minutes(5),
+      // An attempt must end (and be retried) well inside an Express execution's 5 minutes.
+      timeout: props.runnerTimeout ?? (express ? Duration.minutes(1) : Duration.minutes(5)),
       tracing,
-      ...(props.table ? { environment: { TABLE_NAME: props.table.tableName } } : {}),
+      environment: { TABLE_NAME: shared.table.tableName },
     });
-    // The attempt counter: UpdateItem on this table only (no reads, no other items' actions).
-    if (props.table)
-      this.runner.addToRolePolicy(new iam.PolicyStatement({ actions: ["dynamodb:UpdateItem"], resources: [props.table.tableArn] }));
 
-    const logGroup = new logs.LogGroup(this, "ExecutionLogs", {
-      retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
     const sendsEvents = supportedSteps(plan).includes("sendEvent");
     this.stateMachine = new sfn.StateMachine(this, "StateMachine", {
+      stateMachineName: stateMachineName(shared.namePrefix, plan.id),
       comment: definition.Comment,
-      stateMachineType: plan.mode === "express" ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD,
+      stateMachineType: express ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(definition)),
       definitionSubstitutions: {
         // The runner's published version: a state machine version then pins the runner code it was deployed with.
         [RUNNER_ARN_VARIABLE]: this.runner.currentVersion.functionArn,
-        ...(sendsEvents ? { [EVENT_BUS_VARIABLE]: props.bus.eventBusName } : {}),
+        [PARTITION_VARIABLE]: Aws.PARTITION,
+        ...(sendsEvents ? { [EVENT_BUS_VARIABLE]: shared.bus.eventBusName } : {}),
       },
-      logs: { destination: logGroup, level: props.logLevel ?? sfn.LogLevel.ERROR, includeExecutionData: true },
+      role: shared.stateMachineRole,
+      logs: { destination: shared.executionLogs, level: props.logLevel ?? sfn.LogLevel.ERROR, includeExecutionData: true },
       tracingEnabled: tracing,
     });
-    // The definition is a string, so CDK cannot see the invoke: grant it (function ARN and its versions).
-    this.runner.grantInvoke(this.stateMachine);
-    // io.sendEvent: the SendEvent state's PutEvents, on this bus only.
-    if (sendsEvents) props.bus.grantPutEventsTo(this.stateMachine);
 
-    // Every deploy that changes the machine (or its runner's code) publishes a version, kept after replacement
-    // (UpdateReplacePolicy/DeletionPolicy Retain) so runs started on it finish on it; runs start on the alias.
-    // https://docs.aws.amazon.com/step-functions/latest/dg/concepts-state-machine-version.html
-    this.version = new sfn.CfnStateMachineVersion(this, "Version", {
-      stateMachineArn: this.stateMachine.stateMachineArn,
-      stateMachineRevisionId: this.stateMachine.stateMachineRevisionId,
-      description: `${plan.id} v${plan.version}`,
-    });
-    this.version.applyRemovalPolicy(RemovalPolicy.RETAIN);
-    this.alias = new sfn.CfnStateMachineAlias(this, "Alias", {
-      name: "live",
-      description: `The version of ${plan.id} new runs start on`,
-      routingConfiguration: [{ stateMachineVersionArn: this.version.attrArn, weight: 100 }],
-    });
     acknowledge(
       this.stateMachine,
-      {
-        id:
-          "AwsSolutions::AwsSolutions-IAM5[Resource::<" +
-          Stack.of(this).getLogicalId(this.runner.node.defaultChild as CfnElement) +
-          ".Arn>:*]",
-        reason:
-          "grantInvoke covers the runner's qualified ARNs (versions, aliases) so a published version can be invoked; it is still this one function",
-      },
-      {
-        id: "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-        reason:
-          "CloudWatch Logs vended log delivery (logs:CreateLogDelivery, ...) and X-Ray writes do not support resource-level permissions; AWS requires Resource *",
-      },
       {
         id: "AwsSolutions::AwsSolutions-SF1",
         reason:
@@ -169,37 +190,58 @@ export class StepJob extends Construct {
       },
     );
 
+    // Every deploy that changes the machine (or its runner's code) publishes a version, kept after replacement
+    // (UpdateReplacePolicy/DeletionPolicy Retain) so runs started on it finish on it; runs start on the alias.
+    // https://docs.aws.amazon.com/step-functions/latest/dg/concepts-state-machine-version.html
+    this.version = new sfn.CfnStateMachineVersion(this, "Version", {
+      stateMachineArn: this.stateMachine.stateMachineArn,
+      stateMachineRevisionId: this.stateMachine.stateMachineRevisionId,
+      description: `${plan.id} v${plan.version}`,
+    });
+    this.version.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    this.alias = new sfn.CfnStateMachineAlias(this, "Alias", {
+      name: LIVE_ALIAS,
+      description: `The version of ${plan.id} new runs start on`,
+      routingConfiguration: [{ stateMachineVersionArn: this.version.attrArn, weight: 100 }],
+    });
+
+    const period = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };
+    const about = (what: string) => `stepjobs: job ${plan.id} has ${what} runs; see \`stepjobs runs --aws --job ${plan.id}\``;
+    this.alarms = [
+      alarmOnAny(this, "FailedAlarm", this.stateMachine.metricFailed(period), about("failed"), shared.alarmTopic),
+      alarmOnAny(this, "TimedOutAlarm", this.stateMachine.metricTimedOut(period), about("timed-out"), shared.alarmTopic),
+    ];
+
     const schedule = plan.trigger.schedule;
     if (schedule) {
-      // The schedule puts the job's schedule event on the bus, so the run goes through ingest like any other:
-      // recorded, validated, and deduplicated on Scheduler's execution id (the same across its retries).
-      this.schedule = new scheduler.Schedule(this, "Schedule", {
+      if (!shared.schedulerRole) throw new Error(`job ${plan.id} has a schedule but the app has no scheduler role`);
+      // The schedule puts the job's schedule event on the bus, so the run goes through ingest like any other. Its id
+      // is derived by ingest from the job and the scheduled time (the same across Scheduler's retries, whose
+      // execution ids differ), exactly as `stepjobs dev` derives it.
+      this.schedule = new scheduler.CfnSchedule(this, "Schedule", {
         description: `stepjobs: runs job ${plan.id} on ${schedule.expression}`,
-        schedule: scheduler.ScheduleExpression.expression(schedule.expression),
-        target: new schedulerTargets.EventBridgePutEvents(
-          {
-            eventBus: props.bus,
-            detailType: plan.trigger.event,
-            source: plan.trigger.source ?? SCHEDULE_SOURCE,
-            detail: scheduler.ScheduleTargetInput.fromObject({
-              id: scheduler.ContextAttribute.executionId,
-              timestamp: scheduler.ContextAttribute.scheduledTime,
-              payload: { ts: scheduler.ContextAttribute.scheduledTime },
-            }),
-          },
-          { deadLetterQueue: props.deadLetterQueue, retryAttempts: 185, maxEventAge: Duration.hours(24) },
-        ),
+        scheduleExpression: schedule.expression,
+        scheduleExpressionTimezone: "Etc/UTC",
+        state: "ENABLED",
+        flexibleTimeWindow: { mode: "OFF" },
+        target: {
+          arn: shared.bus.eventBusArn,
+          roleArn: shared.schedulerRole.roleArn,
+          eventBridgeParameters: { detailType: plan.trigger.event, source: plan.trigger.source ?? SCHEDULE_SOURCE },
+          input: JSON.stringify({ timestamp: "<aws.scheduler.scheduled-time>", payload: { ts: "<aws.scheduler.scheduled-time>" } }),
+          retryPolicy: { maximumRetryAttempts: 185, maximumEventAgeInSeconds: 86400 },
+          deadLetterConfig: { arn: shared.deadLetterQueue.queueArn },
+        },
       });
     }
 
     const pattern = eventPatternFor(plan.trigger);
     this.rule = new events.Rule(this, "Rule", {
-      description: `stepjobs: "${plan.trigger.event}" events to ingest for job ${plan.id}`,
-      eventBus: props.bus,
+      description: `stepjobs: "${plan.trigger.event}" events to the ingest queue for job ${plan.id}`,
+      eventBus: shared.bus,
       eventPattern: { detailType: [...pattern["detail-type"]], ...(pattern.source ? { source: [...pattern.source] } : {}) },
       targets: [
-        new targets.LambdaFunction(props.ingest, {
-          deadLetterQueue: props.deadLetterQueue,
+        new IngestQueueTarget(shared.ingestQueue, shared.deadLetterQueue, {
           retryAttempts: props.retryAttempts ?? 185,
           maxEventAge: props.maxEventAge ?? Duration.hours(24),
         }),

@@ -1,18 +1,21 @@
-import path from "node:path";
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import type * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
-import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
-import * as logs from "aws-cdk-lib/aws-logs";
+import type * as logs from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import { acknowledge, LAMBDA_BASIC_EXECUTION, PINNED_RUNTIME } from "./acknowledge-findings.ts";
 
 /** Properties of {@link stepJobsFunction}. */
 export interface StepJobsFunctionProps {
-  /** The generated entry module to bundle. */
-  readonly entry: string;
-  /** The project root: where package-lock.json and tsconfig.json are. */
-  readonly projectRoot: string;
+  /** The bundle directory (`index.js`, from {@link bundleLambdas}). */
+  readonly bundle: string;
   readonly description: string;
+  /** Where the function logs (several functions may share one group). */
+  readonly logGroup: logs.ILogGroup;
+  /** @default a role of its own with AWSLambdaBasicExecutionRole */
+  readonly role?: iam.IRole;
+  /** @default a name CloudFormation generates */
+  readonly functionName?: string;
   /** @default 512 */
   readonly memorySize?: number;
   /** @default Duration.seconds(30) */
@@ -21,34 +24,33 @@ export interface StepJobsFunctionProps {
   readonly environment?: Record<string, string>;
   /** @default false */
   readonly tracing?: boolean;
+  /** @default no reservation */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /**
- * Every stepjobs Lambda is built the same way: an esbuild bundle of one generated entry (minified, source maps,
- * AWS SDK clients bundled so cold start does not scan the runtime's copy), Node.js 22 pinned explicitly
- * (NodejsFunction's default is older), arm64, a log group kept a month, local esbuild (no Docker).
+ * Every stepjobs Lambda is built the same way: the code is a bundle from {@link bundleLambdas}, Node.js 22 pinned
+ * explicitly, arm64, source maps on. Its published versions are retained when a deploy replaces them: a state
+ * machine version (kept for the runs in flight on it) invokes the runner version it was deployed with, and
+ * CloudFormation would otherwise delete that version and fail those runs with `Lambda.ResourceNotFoundException`.
+ * https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_lambda.VersionOptions.html
  */
-export function stepJobsFunction(scope: Construct, id: string, props: StepJobsFunctionProps): NodejsFunction {
-  const fn = new NodejsFunction(scope, id, {
+export function stepJobsFunction(scope: Construct, id: string, props: StepJobsFunctionProps): lambda.Function {
+  const fn = new lambda.Function(scope, id, {
     description: props.description,
-    entry: props.entry,
-    handler: "handler",
-    projectRoot: props.projectRoot,
-    depsLockFilePath: path.join(props.projectRoot, "package-lock.json"),
+    ...(props.functionName ? { functionName: props.functionName } : {}),
+    code: lambda.Code.fromAsset(props.bundle),
+    handler: "index.handler",
     runtime: lambda.Runtime.NODEJS_22_X,
     architecture: lambda.Architecture.ARM_64,
     memorySize: props.memorySize ?? 512,
     timeout: props.timeout ?? Duration.seconds(30),
     tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
     environment: { ...props.environment, NODE_OPTIONS: "--enable-source-maps" },
-    logGroup: new logs.LogGroup(scope, `${id}Logs`, { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
-    bundling: {
-      minify: true,
-      sourceMap: true,
-      externalModules: [],
-      tsconfig: path.join(props.projectRoot, "tsconfig.json"),
-      forceDockerBundling: false,
-    },
+    logGroup: props.logGroup,
+    ...(props.role ? { role: props.role } : {}),
+    ...(props.reservedConcurrentExecutions === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
+    currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN },
   });
   acknowledge(fn, LAMBDA_BASIC_EXECUTION, PINNED_RUNTIME);
   return fn;

@@ -1,3 +1,4 @@
+import { SCHEDULE_SOURCE, scheduledJobOf, scheduleEventId } from "../compiler/schedule.ts";
 import type { OutgoingEvent } from "../runtime/run-state.ts";
 import type { IncomingEvent, NormalizedEvent } from "./types.ts";
 
@@ -72,7 +73,7 @@ export function toPutEventsEntry(event: NormalizedEvent, eventBusName: string): 
 export function fromBusEvent(event: BusEvent): IncomingEvent {
   const detail = event.detail;
   const wrapped = isRecord(detail) && Object.hasOwn(detail, "payload");
-  const id = wrapped && typeof detail.id === "string" ? detail.id : event.id;
+  const id = wrapped && typeof detail.id === "string" ? detail.id : (scheduledFireId(event) ?? event.id);
   const timestamp = wrapped && typeof detail.timestamp === "string" ? detail.timestamp : event.time;
   return {
     name: event["detail-type"],
@@ -81,6 +82,18 @@ export function fromBusEvent(event: BusEvent): IncomingEvent {
     ...(id === undefined ? {} : { id }),
     ...(timestamp === undefined ? {} : { timestamp }),
   };
+}
+
+/**
+ * A schedule's fire carries no id of its own (Scheduler's execution id changes on every retry of one fire): its
+ * id is derived from the job and the scheduled time, as `stepjobs dev` derives it, so a retried fire is one run.
+ */
+function scheduledFireId(event: BusEvent): string | undefined {
+  const jobId = event.source === SCHEDULE_SOURCE ? scheduledJobOf(event["detail-type"]) : undefined;
+  const detail = event.detail;
+  const payload = isRecord(detail) && isRecord(detail.payload) ? detail.payload : undefined;
+  const ts = payload && typeof payload.ts === "string" ? payload.ts : undefined;
+  return jobId && ts && !Number.isNaN(Date.parse(ts)) ? scheduleEventId(jobId, ts) : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

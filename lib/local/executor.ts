@@ -7,6 +7,7 @@ import {
   type AslState,
   EVENT_BUS_VARIABLE,
   LAMBDA_INVOKE_RESOURCE,
+  PARTITION_VARIABLE,
   PUT_EVENTS_RESOURCE,
   RUNNER_ARN_VARIABLE,
   type StepSupport,
@@ -215,17 +216,25 @@ function errorInfoOf(error: unknown): ErrorInfo {
   return { name: "Error", message: String(error) };
 }
 
+/** What the dev runtime binds the substitution variables to (the partition is the commercial one, `aws`). */
+const LOCAL_SUBSTITUTIONS = { [RUNNER_ARN_VARIABLE]: "local", [EVENT_BUS_VARIABLE]: "local", [PARTITION_VARIABLE]: "aws" };
+
+/** A resource ARN as it reads in the local copy of a definition. */
+function localResource(resource: string): string {
+  return resource.replace(`\${${PARTITION_VARIABLE}}`, LOCAL_SUBSTITUTIONS[PARTITION_VARIABLE]);
+}
+
 /** The ASL Task states bound to the runner: every `lambda:invoke` state (Plan, DynamicTask, DynamicRetry, tasks, their `Parallel` copies). */
 export function runnerStateNames(definition: AslDefinition): string[] {
   return allStates(definition)
-    .filter(([, s]) => s.Type === "Task" && s.Resource === LAMBDA_INVOKE_RESOURCE)
+    .filter(([, s]) => s.Type === "Task" && s.Resource === localResource(LAMBDA_INVOKE_RESOURCE))
     .map(([name]) => name);
 }
 
 /** The `PutEvents` states (`io.sendEvent`), bound to the dev runtime's in-process bus. */
 export function putEventsStateNames(definition: AslDefinition): string[] {
   return allStates(definition)
-    .filter(([, s]) => s.Type === "Task" && s.Resource === PUT_EVENTS_RESOURCE)
+    .filter(([, s]) => s.Type === "Task" && s.Resource === localResource(PUT_EVENTS_RESOURCE))
     .map(([name]) => name);
 }
 
@@ -251,7 +260,7 @@ export const LOCAL_TASK_TIMEOUT_SECONDS = 900;
 
 /** The definition as the dev executor runs it: ARNs and the bus substituted, Task timeouts as in the cloud. */
 export function localDefinition(definition: AslDefinition): AslDefinition {
-  const substituted = substitute(definition, { [RUNNER_ARN_VARIABLE]: "local", [EVENT_BUS_VARIABLE]: "local" });
+  const substituted = substitute(definition, LOCAL_SUBSTITUTIONS);
   return { ...substituted, States: withLocalTimeouts(substituted.States) };
 }
 

@@ -1,6 +1,6 @@
 import AWSCronParser from "aws-cron-parser";
 import type { JobPlan } from "../compiler/job-plan.ts";
-import { SCHEDULE_SOURCE, type SchedulePlan } from "../compiler/schedule.ts";
+import { SCHEDULE_SOURCE, type SchedulePlan, scheduleEventId } from "../compiler/schedule.ts";
 import type { IncomingEvent } from "../ingest/types.ts";
 
 /**
@@ -22,7 +22,7 @@ export function nextFireTime(schedule: SchedulePlan, after: Date, anchor: Date):
 export function scheduledEvent(plan: JobPlan, at: Date): IncomingEvent {
   const ts = at.toISOString();
   return {
-    id: `schedule-${plan.id}-${ts.replace(/[-:.]/g, "")}`,
+    id: scheduleEventId(plan.id, ts),
     name: plan.trigger.event,
     source: SCHEDULE_SOURCE,
     timestamp: ts,

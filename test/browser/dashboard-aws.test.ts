@@ -21,6 +21,7 @@ const OK_RUN = "my-first-workflow--01M88EVENT";
 const FAILED_RUN = "always-fails--01M88FAIL";
 const stack: StackResources = {
   stackName: "StepJobs",
+  expressJobs: new Set<string>(),
   jobs: new Map([
     ["my-first-workflow", TUTORIAL_SM],
     ["always-fails", FAILS_SM],

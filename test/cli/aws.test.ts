@@ -11,22 +11,14 @@ import { type Answers, recordingAws } from "../helpers/recording-aws.ts";
  * and the exact output. Answers are shaped as the AWS API references document them.
  */
 const REGION_ACCOUNT = "us-east-1:123456789012";
-const SM = (job: string) => `arn:aws:states:${REGION_ACCOUNT}:stateMachine:App${job.replace(/-/g, "")}StateMachine`;
+const SM = (job: string) => `arn:aws:states:${REGION_ACCOUNT}:stateMachine:StepJobs_${job}`;
 const STACK = {
   Stacks: [
     {
       StackName: "StepJobs",
       Outputs: [
-        {
-          OutputKey: "StateMachineMyFirstWorkflow",
-          OutputValue: SM("my-first-workflow"),
-          Description: "stepjobs state machine of job my-first-workflow",
-        },
-        {
-          OutputKey: "StateMachineAlwaysFails",
-          OutputValue: SM("always-fails"),
-          Description: "stepjobs state machine of job always-fails",
-        },
+        { OutputKey: "JobNamePrefix", OutputValue: "StepJobs_" },
+        { OutputKey: "TableName", OutputValue: "StepJobs-AppTable" },
         { OutputKey: "EventBusName", OutputValue: "StepJobsAppBus" },
         { OutputKey: "DeadLetterQueueUrl", OutputValue: "https://sqs.us-east-1.amazonaws.com/123456789012/dlq" },
       ],
@@ -48,18 +40,27 @@ afterEach(() => {
   useAwsClients(undefined);
 });
 
+/** The account's state machines: this stack's two jobs (one page) and another stack's, which must be left out. */
+const MACHINES = {
+  stateMachines: [
+    { stateMachineArn: SM("my-first-workflow"), name: "StepJobs_my-first-workflow", type: "STANDARD" },
+    { stateMachineArn: `arn:aws:states:${REGION_ACCOUNT}:stateMachine:Other_job`, name: "Other_job", type: "STANDARD" },
+    { stateMachineArn: SM("always-fails"), name: "StepJobs_always-fails", type: "STANDARD" },
+  ],
+};
+
 async function cli(args: string[], answers: Answers) {
-  const aws = recordingAws({ DescribeStacksCommand: STACK, ...answers });
+  const aws = recordingAws({ DescribeStacksCommand: STACK, ListStateMachinesCommand: MACHINES, ...answers });
   useAwsClients(aws.clients);
   const code = await commands[args[0]].run(args.slice(1));
   return { code, calls: aws.calls.map((c) => [c.command, c.input]) };
 }
 
 describe("stepjobs runs --aws", () => {
-  it("lists each job's executions (ListExecutions per state machine from the stack outputs), newest first", async () => {
+  it("lists each job's executions (ListExecutions per state machine named <JobNamePrefix><jobId>), newest first", async () => {
     const { code, calls } = await cli(["runs", "--aws", "--status", "failed"], {
       ListExecutionsCommand: (input: { stateMachineArn: string }) => ({
-        executions: input.stateMachineArn.includes("alwaysfails")
+        executions: input.stateMachineArn.includes("always-fails")
           ? [
               {
                 name: "always-fails--e2",
@@ -81,6 +82,7 @@ describe("stepjobs runs --aws", () => {
     expect(code).toBe(0);
     expect(calls).toEqual([
       ["DescribeStacksCommand", { StackName: "StepJobs" }],
+      ["ListStateMachinesCommand", { maxResults: 1000 }],
       ["ListExecutionsCommand", { stateMachineArn: SM("my-first-workflow"), maxResults: 20, statusFilter: "FAILED" }],
       ["ListExecutionsCommand", { stateMachineArn: SM("always-fails"), maxResults: 20, statusFilter: "FAILED" }],
     ]);
@@ -88,6 +90,30 @@ describe("stepjobs runs --aws", () => {
       "always-fails--e2  always-fails  FAILED     2026-11-25T10:05:00.000Z  3.5 s\n" +
         "my-first-workflow--e1  my-first-workflow  FAILED     2026-11-25T10:00:00.000Z  1 min 0 s\n",
     );
+  });
+
+  it("an Express job is listed from the event records (ListExecutions does not support Express), never an error", async () => {
+    const record = (id: string, runs: { id: string; jobId: string }[]) =>
+      JSON.stringify({ id, name: "ping", source: "stepjobs", payload: {}, timestamp: "t", receivedAt: "2026-11-25T10:07:00.000Z", status: "ACCEPTED", errors: [], runs });
+    const { code, calls } = await cli(["runs", "--aws"], {
+      ListStateMachinesCommand: {
+        stateMachines: [
+          ...MACHINES.stateMachines,
+          { stateMachineArn: SM("express-ping"), name: "StepJobs_express-ping", type: "EXPRESS" },
+        ],
+      },
+      ListExecutionsCommand: (input: { stateMachineArn: string }) => {
+        if (input.stateMachineArn.includes("express")) return Object.assign(new Error("not supported"), { name: "StateMachineTypeNotSupported" });
+        return { executions: [] };
+      },
+      QueryCommand: { Items: [{ record: record("e7", [{ id: "express-ping--e7", jobId: "express-ping" }, { id: "my-first-workflow--e7", jobId: "my-first-workflow" }]) }] },
+    });
+    expect(code).toBe(0);
+    expect(calls.filter(([c]) => c === "ListExecutionsCommand").map(([, input]) => (input as { stateMachineArn: string }).stateMachineArn)).toEqual([
+      SM("my-first-workflow"),
+      SM("always-fails"),
+    ]);
+    expect(out).toBe("express-ping--e7  express-ping  STARTED    2026-11-25T10:07:00.000Z  \n");
   });
 
   it("a job the stack does not have is one line and exit 1", async () => {
@@ -107,7 +133,7 @@ describe("stepjobs run --aws: the timeline from the execution history, rendered 
   it("a retried run (the tutorial): attempt 1 failed, the 1 s wait, attempt 2 succeeded, then the second task; exit 0", async () => {
     const run = "my-first-workflow--01M88EVENT";
     const { code, calls } = await cli(["run", run, "--aws"], history(tutorial, "my-first-workflow", run, "SUCCEEDED"));
-    expect(calls.slice(1)).toEqual([
+    expect(calls.slice(2)).toEqual([
       ["DescribeExecutionCommand", { executionArn: EXEC("my-first-workflow", run) }],
       ["GetExecutionHistoryCommand", { executionArn: EXEC("my-first-workflow", run), maxResults: 1000 }],
       ["GetExecutionHistoryCommand", { executionArn: EXEC("my-first-workflow", run), maxResults: 1000, nextToken: "page-2" }],
@@ -157,7 +183,7 @@ describe("stepjobs run --aws: the timeline from the execution history, rendered 
 describe("redrive, cancel and send --aws", () => {
   it("redrive: RedriveExecution on the run's execution ARN", async () => {
     const { code, calls } = await cli(["redrive", "always-fails--e2", "--aws"], { RedriveExecutionCommand: { redriveDate: new Date() } });
-    expect([code, calls[1], out]).toEqual([
+    expect([code, calls[2], out]).toEqual([
       0,
       ["RedriveExecutionCommand", { executionArn: EXEC("always-fails", "always-fails--e2") }],
       `${EXEC("always-fails", "always-fails--e2")}: redriven (RedriveExecution)\n`,
@@ -172,7 +198,7 @@ describe("redrive, cancel and send --aws", () => {
 
   it("cancel: StopExecution with a cause", async () => {
     const { code, calls } = await cli(["cancel", "my-first-workflow--e1", "--aws"], { StopExecutionCommand: { stopDate: new Date() } });
-    expect([code, calls[1]]).toEqual([
+    expect([code, calls[2]]).toEqual([
       0,
       [
         "StopExecutionCommand",
@@ -186,7 +212,7 @@ describe("redrive, cancel and send --aws", () => {
       PutEventsCommand: { FailedEntryCount: 0, Entries: [{ EventId: "eb-1" }] },
     });
     expect(code).toBe(0);
-    const [name, input] = calls[1] as [string, { Entries: Record<string, unknown>[] }];
+    const [name, input] = calls[2] as [string, { Entries: Record<string, unknown>[] }];
     expect(name).toBe("PutEventsCommand");
     expect(input.Entries).toEqual([
       {
@@ -225,7 +251,7 @@ describe("stepjobs dlq --aws", () => {
 
   it("list: ReceiveMessage on the stack's DLQ, one line per event with why it was dead-lettered", async () => {
     const { code, calls } = await cli(["dlq", "list", "--aws"], { ReceiveMessageCommand: { Messages: [message] } });
-    expect(calls[1]).toEqual([
+    expect(calls[2]).toEqual([
       "ReceiveMessageCommand",
       {
         QueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/dlq",
@@ -244,7 +270,7 @@ describe("stepjobs dlq --aws", () => {
       DeleteMessageCommand: {},
     });
     expect(code).toBe(0);
-    expect(calls.slice(2)).toEqual([
+    expect(calls.slice(3)).toEqual([
       [
         "PutEventsCommand",
         {
@@ -269,7 +295,7 @@ describe("stepjobs dlq --aws", () => {
       PutEventsCommand: { FailedEntryCount: 1, Entries: [{ ErrorCode: "InternalFailure" }] },
     });
     expect(code).toBe(1);
-    expect(calls.map((c) => c[0])).toEqual(["DescribeStacksCommand", "ReceiveMessageCommand", "PutEventsCommand"]);
+    expect(calls.map((c) => c[0])).toEqual(["DescribeStacksCommand", "ListStateMachinesCommand", "ReceiveMessageCommand", "PutEventsCommand"]);
     expect(err).toBe("stepjobs dlq: EventBridge did not take dead-lettered event eb-9; it stays in the queue\n");
   });
 });

@@ -19,6 +19,7 @@ const KEY = "sk_stack_0123456789abcdef";
 const SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:ApiKey-abc";
 const stack: StackResources & { apiUrl: string } = {
   stackName: "StepJobs",
+  expressJobs: new Set<string>(),
   jobs: new Map([["my-first-workflow", SM]]),
   eventBusName: "bus",
   deadLetterQueueUrl: "https://sqs/dlq",

@@ -6,7 +6,7 @@ import { type AslDefinition, substitute } from "../../lib/compiler/render-state-
 import { ROOT } from "../helpers/load-job.ts";
 
 const invoke = (mode: string) => ({
-  Resource: "arn:aws:states:::lambda:invoke",
+  Resource: "arn:${Partition}:states:::lambda:invoke",
   Parameters: { FunctionName: "${RunnerFunctionArn}", Payload: { mode, "retryCount.$": "$$.State.RetryCount", "state.$": "$" } },
   OutputPath: "$.Payload",
 });
@@ -94,7 +94,7 @@ const TUTORIAL_ASL = {
     RunFailed: {
       Type: "Task",
       Comment: "The run failed: throws its error, so the execution fails here; after a redrive, continues from the failed task",
-      Resource: "arn:aws:states:::lambda:invoke",
+      Resource: "arn:${Partition}:states:::lambda:invoke",
       Parameters: {
         FunctionName: "${RunnerFunctionArn}",
         Payload: { mode: "fail", "retryCount.$": "$$.State.RetryCount", "state.$": "$", "redriveCount.$": "$$.Execution.RedriveCount" },
@@ -139,7 +139,11 @@ describe("renderStateMachine", () => {
     (dir) => {
       for (const [id, definition] of compiled(dir)) {
         const result = aslValidator(
-          substitute(definition, { RunnerFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:runner", EventBusName: "app-bus" }),
+          substitute(definition, {
+            RunnerFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:runner",
+            EventBusName: "app-bus",
+            Partition: "aws",
+          }),
         );
         expect({ id, errors: result.errors }).toEqual({ id, errors: [] });
         expect(result.isValid).toBe(true);
@@ -161,9 +165,10 @@ describe("renderStateMachine", () => {
     ]);
   });
 
-  it("substitute binds the runner ARN the way definitionSubstitutions does", () => {
-    const bound = substitute(TUTORIAL_ASL as AslDefinition, { RunnerFunctionArn: "arn:x" });
+  it("substitute binds the runner ARN and the partition the way definitionSubstitutions does", () => {
+    const bound = substitute(TUTORIAL_ASL as AslDefinition, { RunnerFunctionArn: "arn:x", Partition: "aws-cn" });
     expect(stateOf(bound, "Plan").Parameters.FunctionName).toBe("arn:x");
+    expect(stateOf(bound, "Plan").Resource).toBe("arn:aws-cn:states:::lambda:invoke");
     expect(JSON.stringify(bound)).not.toContain("${");
   });
 });

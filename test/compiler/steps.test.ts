@@ -110,7 +110,7 @@ describe("the states they compile to", () => {
     expect(states("fulfil-order").SendEvent).toEqual({
       Type: "Task",
       Comment: `io.sendEvent("notify") at ${FILE}:65: PutEvents on the app's bus; ingest validates it and starts the jobs it triggers`,
-      Resource: "arn:aws:states:::events:putEvents",
+      Resource: "arn:${Partition}:states:::events:putEvents",
       Parameters: {
         Entries: [
           {

@@ -260,7 +260,7 @@ describe("the Retry field as a pure function", () => {
 });
 
 describe("the definition the executor runs", () => {
-  it("is the compiled ASL with the runner ARN substituted and the cloud's task time bound (900 s) on every Task state", () => {
+  it("is the compiled ASL with the runner ARN and the commercial partition substituted and the cloud's task time bound (900 s) on every Task state", () => {
     const compiled = machines.get("my-first-workflow")!.compiled.definition;
     const local = localDefinition(compiled);
     expect(runnerStateNames(local)).toEqual([
@@ -277,6 +277,7 @@ describe("the definition the executor runs", () => {
       else
         expect(state).toEqual({
           ...original,
+          Resource: "arn:aws:states:::lambda:invoke",
           Parameters: { ...(original.Parameters as object), FunctionName: "local" },
           TimeoutSeconds: 900,
         });
