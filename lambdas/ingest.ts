@@ -40,7 +40,9 @@ export function stepFunctionsStarter(client: StartExecutionPort, stateMachineArn
   return {
     async startRun(jobId, runId, input) {
       try {
-        await client.send(new StartExecutionCommand({ stateMachineArn: stateMachineArnOf(jobId), name: runId, input: JSON.stringify(input) }));
+        await client.send(
+          new StartExecutionCommand({ stateMachineArn: stateMachineArnOf(jobId), name: runId, input: JSON.stringify(input) }),
+        );
         return "started";
       } catch (error) {
         if (error instanceof ExecutionAlreadyExists || (error as Error).name === "ExecutionAlreadyExists") return "exists";
@@ -100,7 +102,9 @@ export function createIngestHandler(deps: IngestHandlerDeps) {
         return true;
       } catch (dlqError) {
         // Could not dead-letter it either: leave it in the queue, whose redrive policy moves it on the next receive.
-        console.error(JSON.stringify({ messageId: record.messageId, receives, deadLetterFailed: describe(dlqError), error: describe(error) }));
+        console.error(
+          JSON.stringify({ messageId: record.messageId, receives, deadLetterFailed: describe(dlqError), error: describe(error) }),
+        );
         return false;
       }
     }

@@ -104,7 +104,9 @@ export async function readStack(clients: AwsClients, stackName: string): Promise
   const value = (key: string) => outputs.find((o) => o.OutputKey === key)?.OutputValue;
   const prefix = value(OUTPUT_KEYS.jobNamePrefix);
   if (!prefix) {
-    throw new AwsCliError(`stack ${stackName} has no ${OUTPUT_KEYS.jobNamePrefix} output; is it a StepJobs app deployed with this version of stepjobs?`);
+    throw new AwsCliError(
+      `stack ${stackName} has no ${OUTPUT_KEYS.jobNamePrefix} output; is it a StepJobs app deployed with this version of stepjobs?`,
+    );
   }
   const jobs = new Map<string, string>();
   const expressJobs = new Set<string>();
@@ -313,24 +315,41 @@ export function stackApiSender(
 /** One dead-lettered event: the original EventBridge event and why ingest could not take it. */
 export interface DeadLetter {
   readonly messageId: string;
+  /** The stepjobs event id (the `detail`'s, which runs derive from), else EventBridge's or the message's. */
+  readonly eventId: string;
   readonly receiptHandle: string;
   readonly event: { readonly id?: string; readonly "detail-type"?: string; readonly source?: string; readonly detail?: unknown };
   readonly error: string;
 }
 
-/** Reads up to 10 dead-lettered events (they become visible again after the visibility timeout unless deleted). */
-export async function listDeadLetters(clients: AwsClients, stack: StackResources): Promise<DeadLetter[]> {
+/** Most receives one listing makes (10 messages each): a dead-letter queue is read in pages of 10. */
+const MAX_DLQ_RECEIVES = 10;
+
+/**
+ * Reads the dead-lettered events, up to 100, receiving until an answer brings nothing new. `holdSeconds` is the
+ * visibility timeout of what is read: 0 to list (the messages stay visible, so a `replay` right after sees them),
+ * longer to replay (no other reader takes them meanwhile; a message not deleted reappears afterwards).
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html
+ */
+export async function listDeadLetters(clients: AwsClients, stack: StackResources, holdSeconds = 0): Promise<DeadLetter[]> {
   const { sqs } = await commands();
   if (!stack.deadLetterQueueUrl) throw new AwsCliError(`stack ${stack.stackName} has no ${OUTPUT_KEYS.deadLetterQueue} output`);
-  const answer = await clients.sqs.send(
-    new sqs.ReceiveMessageCommand({
-      QueueUrl: stack.deadLetterQueueUrl,
-      MaxNumberOfMessages: 10,
-      WaitTimeSeconds: 0,
-      MessageAttributeNames: ["All"],
-    }),
-  );
-  return (answer.Messages ?? []).map((m: any) => {
+  const seen = new Map<string, any>();
+  for (let i = 0; i < MAX_DLQ_RECEIVES; i++) {
+    const answer = await clients.sqs.send(
+      new sqs.ReceiveMessageCommand({
+        QueueUrl: stack.deadLetterQueueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: holdSeconds,
+        MessageAttributeNames: ["All"],
+      }),
+    );
+    const fresh = (answer.Messages ?? []).filter((m: any) => !seen.has(m.MessageId));
+    if (fresh.length === 0) break;
+    for (const m of fresh) seen.set(m.MessageId, m);
+  }
+  return [...seen.values()].map((m: any) => {
     const attribute = (name: string) => m.MessageAttributes?.[name]?.StringValue as string | undefined;
     let event = {};
     try {
@@ -338,8 +357,10 @@ export async function listDeadLetters(clients: AwsClients, stack: StackResources
     } catch {
       // not an EventBridge event: shown as is
     }
+    const detail = (event as { detail?: { id?: unknown } }).detail;
     return {
       messageId: m.MessageId,
+      eventId: typeof detail?.id === "string" ? detail.id : ((event as { id?: string }).id ?? m.MessageId),
       receiptHandle: m.ReceiptHandle,
       event,
       // EventBridge DLQ messages carry why delivery failed (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html).
@@ -365,7 +386,7 @@ export async function replayDeadLetters(clients: AwsClients, stack: StackResourc
       }),
     );
     if ((answer.FailedEntryCount ?? 0) > 0)
-      throw new AwsCliError(`EventBridge did not take dead-lettered event ${e.id ?? letter.messageId}; it stays in the queue`);
+      throw new AwsCliError(`EventBridge did not take dead-lettered event ${letter.eventId}; it stays in the queue`);
     await clients.sqs.send(new sqs.DeleteMessageCommand({ QueueUrl: stack.deadLetterQueueUrl, ReceiptHandle: letter.receiptHandle }));
     replayed++;
   }

@@ -25,14 +25,13 @@ export const dlqCommand: Command = {
     return reportingAwsProblems("dlq", async () => {
       const clients = await awsClients();
       const stack = await readStack(clients, stackNameFrom(values.stack));
-      const letters = await listDeadLetters(clients, stack);
+      // Replay holds what it reads for a minute (no other reader takes it meanwhile); list only peeks.
+      const letters = await listDeadLetters(clients, stack, action === "replay" ? 60 : 0);
       if (letters.length === 0) {
         process.stdout.write("the dead-letter queue is empty\n");
         return 0;
       }
-      for (const l of letters) {
-        process.stdout.write(`${l.event.id ?? l.messageId}  ${l.event["detail-type"] ?? "?"}  ${l.error}\n`);
-      }
+      for (const l of letters) process.stdout.write(`${l.eventId}  ${l.event["detail-type"] ?? "?"}  ${l.error}\n`);
       if (action === "replay") process.stdout.write(`replayed ${await replayDeadLetters(clients, stack, letters)} event(s)\n`);
       return 0;
     });

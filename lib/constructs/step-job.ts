@@ -104,7 +104,13 @@ class IngestQueueTarget implements events.IRuleTarget {
 }
 
 /** An alarm on the first data point at or above 1 in a 5-minute period, notifying `topic` when given. */
-export function alarmOnAny(scope: Construct, id: string, metric: cloudwatch.Metric, description: string, topic?: sns.ITopic): cloudwatch.Alarm {
+export function alarmOnAny(
+  scope: Construct,
+  id: string,
+  metric: cloudwatch.Metric,
+  description: string,
+  topic?: sns.ITopic,
+): cloudwatch.Alarm {
   const alarm = metric.createAlarm(scope, id, {
     alarmDescription: description,
     threshold: 1,

@@ -203,7 +203,9 @@ export class StepJobs extends Construct {
     });
     this.ingest.addEventSource(new lambdaEvents.SqsEventSource(this.ingestQueue, { batchSize: 10, reportBatchItemFailures: true }));
     // What ingest calls, and nothing more: the conditional put and read of an event record.
-    this.ingest.addToRolePolicy(new iam.PolicyStatement({ actions: ["dynamodb:PutItem", "dynamodb:GetItem"], resources: [this.table.tableArn] }));
+    this.ingest.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ["dynamodb:PutItem", "dynamodb:GetItem"], resources: [this.table.tableArn] }),
+    );
     this.deadLetterQueue.grantSendMessages(this.ingest);
     // Runs start on a job's `live` alias; Step Functions authorizes that on the unqualified state machine ARN with
     // the qualifier as a condition key (https://docs.aws.amazon.com/step-functions/latest/dg/auth-version-alias.html).
@@ -241,7 +243,9 @@ export class StepJobs extends Construct {
       const number = jobGroupOf(compiled.plan.id);
       let group = groups.get(number);
       if (!group) {
-        group = new NestedStack(this, `JobGroup${number}`, { description: `stepjobs jobs of group ${number} (of ${JOB_GROUPS}, by job id)` });
+        group = new NestedStack(this, `JobGroup${number}`, {
+          description: `stepjobs jobs of group ${number} (of ${JOB_GROUPS}, by job id)`,
+        });
         groups.set(number, group);
       }
       const job = new StepJob(group, `Job-${compiled.plan.id}`, {
@@ -257,14 +261,25 @@ export class StepJobs extends Construct {
     this.jobs = jobs;
     this.jobGroups = groups;
 
-    const output = (name: string, key: string, description: string, value: string) => new CfnOutput(this, name, { key, description, value });
+    const output = (name: string, key: string, description: string, value: string) =>
+      new CfnOutput(this, name, { key, description, value });
     output("ApiUrl", OUTPUT_KEYS.apiUrl, "POST <url>api/v1/events with Authorization: Bearer <key>", this.apiUrl.url);
     output("ApiKeySecretArn", OUTPUT_KEYS.apiKeySecret, "The API key (Secrets Manager)", this.apiKey.secretArn);
     output("EventBusName", OUTPUT_KEYS.eventBus, "Send events here (detail-type = event name)", this.bus.eventBusName);
     output("TableName", OUTPUT_KEYS.table, "Event records (read by stepjobs dashboard --aws)", this.table.tableName);
-    output("DeadLetterQueueUrl", OUTPUT_KEYS.deadLetterQueue, "Events that could not be delivered or ingested, with why", this.deadLetterQueue.queueUrl);
+    output(
+      "DeadLetterQueueUrl",
+      OUTPUT_KEYS.deadLetterQueue,
+      "Events that could not be delivered or ingested, with why",
+      this.deadLetterQueue.queueUrl,
+    );
     output("IngestQueueUrl", OUTPUT_KEYS.ingestQueue, "Events on their way to ingest", this.ingestQueue.queueUrl);
-    output("JobNamePrefix", OUTPUT_KEYS.jobNamePrefix, "Each job's state machine is <prefix><jobId>; runs start on its live alias", this.namePrefix);
+    output(
+      "JobNamePrefix",
+      OUTPUT_KEYS.jobNamePrefix,
+      "Each job's state machine is <prefix><jobId>; runs start on its live alias",
+      this.namePrefix,
+    );
 
     // Dead-lettered events mean accepted events that did not start their runs: alarm on the first one.
     this.alarms.push(
@@ -308,7 +323,10 @@ export class StepJobs extends Construct {
         conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["RUN#*"] } },
       }),
     );
-    if (props.tracing) runnerRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources: ["*"] }));
+    if (props.tracing)
+      runnerRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources: ["*"] }),
+      );
 
     const stateMachineRole = new iam.Role(this, "StateMachineRole", {
       description: "stepjobs state machines: invoke the app's runners, put sent events on the bus, deliver logs",
@@ -340,7 +358,10 @@ export class StepJobs extends Construct {
     );
     if (props.tracing) {
       stateMachineRole.addToPrincipalPolicy(
-        new iam.PolicyStatement({ actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"], resources: ["*"] }),
+        new iam.PolicyStatement({
+          actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"],
+          resources: ["*"],
+        }),
       );
     }
 
@@ -348,7 +369,9 @@ export class StepJobs extends Construct {
     if (jobs.some(({ plan }) => plan.trigger.schedule)) {
       schedulerRole = new iam.Role(this, "SchedulerRole", {
         description: "stepjobs schedules: put schedule events on the bus",
-        assumedBy: new iam.ServicePrincipal("scheduler.amazonaws.com", { conditions: { StringEquals: { "aws:SourceAccount": Aws.ACCOUNT_ID } } }),
+        assumedBy: new iam.ServicePrincipal("scheduler.amazonaws.com", {
+          conditions: { StringEquals: { "aws:SourceAccount": Aws.ACCOUNT_ID } },
+        }),
       });
       this.bus.grantPutEventsTo(schedulerRole);
       this.deadLetterQueue.grantSendMessages(schedulerRole);
@@ -396,7 +419,8 @@ export class StepJobs extends Construct {
     });
     acknowledge(this.deadLetterQueue, {
       id: "AwsSolutions::AwsSolutions-SQS3",
-      reason: "This queue is the dead-letter queue of the ingest queue and the rules; a DLQ of a DLQ would only move the same messages again",
+      reason:
+        "This queue is the dead-letter queue of the ingest queue and the rules; a DLQ of a DLQ would only move the same messages again",
     });
     acknowledge(this.apiKey, {
       id: "AwsSolutions::AwsSolutions-SMG4",

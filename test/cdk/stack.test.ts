@@ -44,7 +44,10 @@ describe("StepJobs: each job", () => {
       expect(sm.file).toBe(version.file); // both in the job's nested stack
       expect(sm.resource.Properties.StateMachineName).toBe(`StepJobs_${jobId}`);
       expect(JSON.parse(sm.resource.Properties.DefinitionString)).toEqual(compiled.get(jobId));
-      expect(sm.resource.Properties.DefinitionSubstitutions).toEqual({ RunnerFunctionArn: { Ref: version.logicalId }, Partition: { Ref: "AWS::Partition" } });
+      expect(sm.resource.Properties.DefinitionSubstitutions).toEqual({
+        RunnerFunctionArn: { Ref: version.logicalId },
+        Partition: { Ref: "AWS::Partition" },
+      });
       expect(sm.resource.Properties.StateMachineType).toBe("STANDARD");
       expect(sm.resource.Properties.LoggingConfiguration.Level).toBe("ERROR");
     }
@@ -83,10 +86,17 @@ describe("StepJobs: each job", () => {
     const runners = app.resources("AWS::Lambda::Function").filter((f) => f.logicalId.includes("Runner"));
     expect(runners.map((r) => r.resource.Properties.FunctionName).sort()).toEqual(JOBS.map((j) => `StepJobs_${j}`));
     for (const { resource } of app.resources("AWS::Lambda::Function")) {
-      expect([resource.Properties.Runtime, resource.Properties.Architectures, resource.Properties.Handler]).toEqual(["nodejs22.x", ["arm64"], "index.handler"]);
+      expect([resource.Properties.Runtime, resource.Properties.Architectures, resource.Properties.Handler]).toEqual([
+        "nodejs22.x",
+        ["arm64"],
+        "index.handler",
+      ]);
     }
     expect(new Set(runners.map((r) => JSON.stringify(r.resource.Properties.Role))).size).toBe(1);
-    expect(runners[0].resource.Properties.Environment.Variables).toEqual({ TABLE_NAME: expect.anything(), NODE_OPTIONS: "--enable-source-maps" });
+    expect(runners[0].resource.Properties.Environment.Variables).toEqual({
+      TABLE_NAME: expect.anything(),
+      NODE_OPTIONS: "--enable-source-maps",
+    });
   });
 
   it("versions: the runner's published versions and each deploy's state machine version are retained; the live alias routes all new runs", () => {
@@ -158,7 +168,10 @@ describe("StepJobs: shared resources", () => {
       RedrivePolicy: { deadLetterTargetArn: { "Fn::GetAtt": [dlq, "Arn"] }, maxReceiveCount: INGEST_MAX_RECEIVE_COUNT },
     });
     expect(INGEST_MAX_RECEIVE_COUNT * INGEST_VISIBILITY_TIMEOUT.toSeconds()).toBe(24 * 3600);
-    expect(only("AWS::SQS::Queue", "DeadLetterQueue").resource.Properties).toEqual({ MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true });
+    expect(only("AWS::SQS::Queue", "DeadLetterQueue").resource.Properties).toEqual({
+      MessageRetentionPeriod: 1209600,
+      SqsManagedSseEnabled: true,
+    });
   });
 
   it("each queue policy has two statements whatever the number of jobs: no plain HTTP, and every rule of the bus", () => {
@@ -166,7 +179,13 @@ describe("StepJobs: shared resources", () => {
     for (const queue of ["IngestQueue", "DeadLetterQueue"]) {
       const queueArn = { "Fn::GetAtt": [only("AWS::SQS::Queue", queue).logicalId, "Arn"] };
       expect(only("AWS::SQS::QueuePolicy", `${queue}Policy`).resource.Properties.PolicyDocument.Statement).toEqual([
-        { Action: "sqs:*", Condition: { Bool: { "aws:SecureTransport": "false" } }, Effect: "Deny", Principal: { AWS: "*" }, Resource: queueArn },
+        {
+          Action: "sqs:*",
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+          Effect: "Deny",
+          Principal: { AWS: "*" },
+          Resource: queueArn,
+        },
         {
           Action: "sqs:SendMessage",
           Condition: {
@@ -174,7 +193,17 @@ describe("StepJobs: shared resources", () => {
               "aws:SourceArn": {
                 "Fn::Join": [
                   "",
-                  ["arn:", { Ref: "AWS::Partition" }, ":events:", { Ref: "AWS::Region" }, ":", { Ref: "AWS::AccountId" }, ":rule/", { Ref: bus }, "/*"],
+                  [
+                    "arn:",
+                    { Ref: "AWS::Partition" },
+                    ":events:",
+                    { Ref: "AWS::Region" },
+                    ":",
+                    { Ref: "AWS::AccountId" },
+                    ":rule/",
+                    { Ref: bus },
+                    "/*",
+                  ],
                 ],
               },
             },
@@ -217,13 +246,20 @@ describe("StepJobs: shared resources", () => {
 
   it("IAM of the state machines: invoke the stack's runners (and their versions), deliver logs; no PutEvents without io.sendEvent", () => {
     const statements = statementsOfRole("StateMachineRole");
-    expect(statements).toContainEqual({ Action: "lambda:InvokeFunction", Effect: "Allow", Resource: arnOf("lambda", ":function:StepJobs_*") });
+    expect(statements).toContainEqual({
+      Action: "lambda:InvokeFunction",
+      Effect: "Allow",
+      Resource: arnOf("lambda", ":function:StepJobs_*"),
+    });
     expect(JSON.stringify(statements)).not.toContain("events:PutEvents");
   });
 
   it("the API: a Function URL, reserved concurrency 10, this secret only, PutEvents on this bus only", () => {
     const api = only("AWS::Lambda::Function", "AppApi");
-    expect(only("AWS::Lambda::Url", "AppApi").resource.Properties).toEqual({ AuthType: "NONE", TargetFunctionArn: { "Fn::GetAtt": [api.logicalId, "Arn"] } });
+    expect(only("AWS::Lambda::Url", "AppApi").resource.Properties).toEqual({
+      AuthType: "NONE",
+      TargetFunctionArn: { "Fn::GetAtt": [api.logicalId, "Arn"] },
+    });
     expect(api.resource.Properties.ReservedConcurrentExecutions).toBe(10);
     const secret = { Ref: only("AWS::SecretsManager::Secret", "ApiKey").logicalId };
     expect(statementsOfRole("ApiServiceRole")).toEqual([

@@ -37,7 +37,9 @@ describe("StepJobs with waits, sent events, parallel tasks, Express and schedule
       const sm = only("AWS::StepFunctions::StateMachine", part).resource.Properties;
       expect(JSON.parse(sm.DefinitionString)).toEqual(compiled.get(jobId));
       expect(sm.StateMachineType).toBe(type);
-      expect(Object.keys(sm.DefinitionSubstitutions).sort()).toEqual(bus ? ["EventBusName", "Partition", "RunnerFunctionArn"] : ["Partition", "RunnerFunctionArn"]);
+      expect(Object.keys(sm.DefinitionSubstitutions).sort()).toEqual(
+        bus ? ["EventBusName", "Partition", "RunnerFunctionArn"] : ["Partition", "RunnerFunctionArn"],
+      );
     }
   });
 
@@ -61,7 +63,12 @@ describe("StepJobs with waits, sent events, parallel tasks, Express and schedule
     const definition = JSON.parse(only("AWS::StepFunctions::StateMachine", "Jobfulfilorder").resource.Properties.DefinitionString);
     const inner = definition.States.Parallel.ItemProcessor.States;
     expect(inner["charge-card (parallel)"].Retry).toEqual(definition.States["charge-card"].Retry);
-    expect(definition.States["charge-card"].Retry.at(-1)).toEqual({ ErrorEquals: ["States.ALL"], IntervalSeconds: 2, MaxAttempts: 2, BackoffRate: 1 });
+    expect(definition.States["charge-card"].Retry.at(-1)).toEqual({
+      ErrorEquals: ["States.ALL"],
+      IntervalSeconds: 2,
+      MaxAttempts: 2,
+      BackoffRate: 1,
+    });
   });
 
   it("a scheduled job's schedule puts its event on the bus with the scheduled time (its run id derives from it), retried, then dead-lettered", () => {

@@ -94,25 +94,41 @@ describe("stepjobs runs --aws", () => {
 
   it("an Express job is listed from the event records (ListExecutions does not support Express), never an error", async () => {
     const record = (id: string, runs: { id: string; jobId: string }[]) =>
-      JSON.stringify({ id, name: "ping", source: "stepjobs", payload: {}, timestamp: "t", receivedAt: "2026-11-25T10:07:00.000Z", status: "ACCEPTED", errors: [], runs });
+      JSON.stringify({
+        id,
+        name: "ping",
+        source: "stepjobs",
+        payload: {},
+        timestamp: "t",
+        receivedAt: "2026-11-25T10:07:00.000Z",
+        status: "ACCEPTED",
+        errors: [],
+        runs,
+      });
     const { code, calls } = await cli(["runs", "--aws"], {
       ListStateMachinesCommand: {
-        stateMachines: [
-          ...MACHINES.stateMachines,
-          { stateMachineArn: SM("express-ping"), name: "StepJobs_express-ping", type: "EXPRESS" },
-        ],
+        stateMachines: [...MACHINES.stateMachines, { stateMachineArn: SM("express-ping"), name: "StepJobs_express-ping", type: "EXPRESS" }],
       },
       ListExecutionsCommand: (input: { stateMachineArn: string }) => {
-        if (input.stateMachineArn.includes("express")) return Object.assign(new Error("not supported"), { name: "StateMachineTypeNotSupported" });
+        if (input.stateMachineArn.includes("express"))
+          return Object.assign(new Error("not supported"), { name: "StateMachineTypeNotSupported" });
         return { executions: [] };
       },
-      QueryCommand: { Items: [{ record: record("e7", [{ id: "express-ping--e7", jobId: "express-ping" }, { id: "my-first-workflow--e7", jobId: "my-first-workflow" }]) }] },
+      QueryCommand: {
+        Items: [
+          {
+            record: record("e7", [
+              { id: "express-ping--e7", jobId: "express-ping" },
+              { id: "my-first-workflow--e7", jobId: "my-first-workflow" },
+            ]),
+          },
+        ],
+      },
     });
     expect(code).toBe(0);
-    expect(calls.filter(([c]) => c === "ListExecutionsCommand").map(([, input]) => (input as { stateMachineArn: string }).stateMachineArn)).toEqual([
-      SM("my-first-workflow"),
-      SM("always-fails"),
-    ]);
+    expect(
+      calls.filter(([c]) => c === "ListExecutionsCommand").map(([, input]) => (input as { stateMachineArn: string }).stateMachineArn),
+    ).toEqual([SM("my-first-workflow"), SM("always-fails")]);
     expect(out).toBe("express-ping--e7  express-ping  STARTED    2026-11-25T10:07:00.000Z  \n");
   });
 
@@ -249,18 +265,21 @@ describe("stepjobs dlq --aws", () => {
     },
   };
 
-  it("list: ReceiveMessage on the stack's DLQ, one line per event with why it was dead-lettered", async () => {
+  it("list: ReceiveMessage on the stack's DLQ without hiding them (until nothing new comes), one line per event id with why", async () => {
     const { code, calls } = await cli(["dlq", "list", "--aws"], { ReceiveMessageCommand: { Messages: [message] } });
-    expect(calls[2]).toEqual([
-      "ReceiveMessageCommand",
-      {
-        QueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/dlq",
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 0,
-        MessageAttributeNames: ["All"],
-      },
+    const receive = {
+      QueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/dlq",
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: 0,
+      VisibilityTimeout: 0,
+      MessageAttributeNames: ["All"],
+    };
+    expect(calls.slice(2)).toEqual([
+      ["ReceiveMessageCommand", receive],
+      ["ReceiveMessageCommand", receive],
     ]);
-    expect([code, out]).toEqual([0, "eb-9  my.event  SDK_CLIENT_ERROR: Lambda throttled\n"]);
+    // The stepjobs event id (e9, what the client sent), not EventBridge's envelope id (eb-9).
+    expect([code, out]).toEqual([0, "e9  my.event  SDK_CLIENT_ERROR: Lambda throttled\n"]);
   });
 
   it("replay: PutEvents with the original detail (same event id), then DeleteMessage, in that order", async () => {
@@ -270,7 +289,8 @@ describe("stepjobs dlq --aws", () => {
       DeleteMessageCommand: {},
     });
     expect(code).toBe(0);
-    expect(calls.slice(3)).toEqual([
+    expect(calls[2]).toEqual(["ReceiveMessageCommand", expect.objectContaining({ VisibilityTimeout: 60 })]);
+    expect(calls.slice(4)).toEqual([
       [
         "PutEventsCommand",
         {
@@ -286,7 +306,7 @@ describe("stepjobs dlq --aws", () => {
       ],
       ["DeleteMessageCommand", { QueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/dlq", ReceiptHandle: "rh-1" }],
     ]);
-    expect(out).toBe("eb-9  my.event  SDK_CLIENT_ERROR: Lambda throttled\nreplayed 1 event(s)\n");
+    expect(out).toBe("e9  my.event  SDK_CLIENT_ERROR: Lambda throttled\nreplayed 1 event(s)\n");
   });
 
   it("replay: an event EventBridge refuses stays in the queue (no DeleteMessage)", async () => {
@@ -295,8 +315,14 @@ describe("stepjobs dlq --aws", () => {
       PutEventsCommand: { FailedEntryCount: 1, Entries: [{ ErrorCode: "InternalFailure" }] },
     });
     expect(code).toBe(1);
-    expect(calls.map((c) => c[0])).toEqual(["DescribeStacksCommand", "ListStateMachinesCommand", "ReceiveMessageCommand", "PutEventsCommand"]);
-    expect(err).toBe("stepjobs dlq: EventBridge did not take dead-lettered event eb-9; it stays in the queue\n");
+    expect(calls.map((c) => c[0])).toEqual([
+      "DescribeStacksCommand",
+      "ListStateMachinesCommand",
+      "ReceiveMessageCommand",
+      "ReceiveMessageCommand",
+      "PutEventsCommand",
+    ]);
+    expect(err).toBe("stepjobs dlq: EventBridge did not take dead-lettered event e9; it stays in the queue\n");
   });
 });
 

@@ -44,7 +44,10 @@ function recordingSqs() {
     sent,
     async send(command: SendMessageCommand) {
       const { MessageBody, MessageAttributes } = command.input;
-      sent.push({ body: MessageBody ?? "", attributes: Object.fromEntries(Object.entries(MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue])) });
+      sent.push({
+        body: MessageBody ?? "",
+        attributes: Object.fromEntries(Object.entries(MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue])),
+      });
       return { MessageId: `m-${sent.length}` };
     },
   };
@@ -124,7 +127,10 @@ describe("ingest handler (SQS batches; dynalite + recording Step Functions and S
   it("the same event twice is one run: the second start answers ExecutionAlreadyExists, which is success", async () => {
     const sfn = recordingSfn();
     const { handler } = await handlerWith(sfn);
-    const twice = sqsEvent([busEvent("evt-2", { message: "m", shouldFail: false }), busEvent("evt-2", { message: "m", shouldFail: false })]);
+    const twice = sqsEvent([
+      busEvent("evt-2", { message: "m", shouldFail: false }),
+      busEvent("evt-2", { message: "m", shouldFail: false }),
+    ]);
     expect(await handler(twice)).toEqual({ batchItemFailures: [] });
     expect(await handler(sqsEvent([busEvent("evt-2", { message: "m", shouldFail: false })]))).toEqual({ batchItemFailures: [] });
     expect(new Set(sfn.calls.map((c) => c.name))).toEqual(new Set(["my-first-workflow--evt-2"]));
@@ -162,7 +168,12 @@ describe("ingest handler (SQS batches; dynalite + recording Step Functions and S
     expect(sqs.sent).toEqual([
       {
         body: JSON.stringify(event),
-        attributes: { ERROR_CODE: "ThrottlingException", ERROR_MESSAGE: "Rate exceeded", SOURCE: "ingest", RECEIVE_COUNT: String(MAX_RECEIVES) },
+        attributes: {
+          ERROR_CODE: "ThrottlingException",
+          ERROR_MESSAGE: "Rate exceeded",
+          SOURCE: "ingest",
+          RECEIVE_COUNT: String(MAX_RECEIVES),
+        },
       },
     ]);
   });
