@@ -1,4 +1,8 @@
+import { LIVE_ALIAS } from "../constructs/names.ts";
 import { OUTPUT_KEYS } from "../constructs/outputs.ts";
+import { lastRunState } from "../history/last-run-state.ts";
+import { continuationRunId } from "../ingest/run-id.ts";
+import { redriveState } from "../runtime/step-run.ts";
 import { toPutEventsEntry } from "../ingest/bus-event.ts";
 import { normalizeEvent } from "../ingest/ingest-event.ts";
 import type { IncomingEvent } from "../ingest/types.ts";
@@ -252,6 +256,44 @@ export async function redriveAwsRun(clients: AwsClients, stack: StackResources, 
   const executionArn = executionArnOf(stack, id);
   await clients.sfn.send(new sfn.RedriveExecutionCommand({ executionArn }));
   return executionArn;
+}
+
+/**
+ * `continue --aws`: a failed (or stopped) run goes on **on the live version** (the code deployed now), from the state
+ * it ended in: a new execution `<runId>_c<n>` on the job's `live` alias whose input is that state with the failed
+ * step dropped, so finished tasks replay from the memo and the failed one runs again under its full retry policy.
+ * RedriveExecution cannot do this: a redrive re-runs the original version's definition, hence the old code
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/redrive-executions.html).
+ */
+export async function continueAwsRun(clients: AwsClients, stack: StackResources, id: string): Promise<{ readonly runId: string }> {
+  const { sfn } = await commands();
+  const executionArn = executionArnOf(stack, id);
+  const described = await clients.sfn.send(new sfn.DescribeExecutionCommand({ executionArn }));
+  if (described.status === "RUNNING" || described.status === "SUCCEEDED" || described.status === "PENDING_REDRIVE") {
+    throw new AwsCliError(`run ${described.name} is ${described.status}: only a FAILED, TIMED_OUT or ABORTED run can be continued`);
+  }
+  const events = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await clients.sfn.send(
+      new sfn.GetExecutionHistoryCommand({ executionArn, maxResults: 1000, ...(nextToken ? { nextToken } : {}) }),
+    );
+    events.push(...(page.events ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  const state = lastRunState(events);
+  if (!state) throw new AwsCliError(`run ${described.name} has no stepjobs state in its history; it cannot be continued`);
+  const [jobId, stateMachineArn] = [...stack.jobs].find(([, arn]) => described.stateMachineArn === arn) ?? [];
+  if (!jobId || !stateMachineArn) throw new AwsCliError(`run ${described.name} is not a run of stack ${stack.stackName}`);
+  const runId = continuationRunId(described.name);
+  await clients.sfn.send(
+    new sfn.StartExecutionCommand({
+      stateMachineArn: `${stateMachineArn}:${LIVE_ALIAS}`,
+      name: runId,
+      input: JSON.stringify(redriveState(state, 0)),
+    }),
+  );
+  return { runId };
 }
 
 /** `cancel --aws`: StopExecution, with a cause saying who stopped it. */

@@ -4,7 +4,7 @@ import { dashboardCommand } from "./dashboard-aws.ts";
 import { devCommand } from "./dev.ts";
 import { dlqCommand } from "./dlq.ts";
 import { initCommand } from "./init.ts";
-import { cancelCommand, redriveCommand } from "./run-control.ts";
+import { cancelCommand, continueCommand, redriveCommand } from "./run-control.ts";
 import { runCommand } from "./run.ts";
 import { runsCommand } from "./runs.ts";
 import { sendCommand } from "./send.ts";
@@ -45,6 +45,7 @@ export const commands: Record<string, Command> = {
   runs: runsCommand,
   run: runCommand,
   redrive: redriveCommand,
+  continue: continueCommand,
   cancel: cancelCommand,
   synth: synthCommand,
   cost: costCommand,

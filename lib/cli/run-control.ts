@@ -1,5 +1,5 @@
 import { ApiClient, apiErrorLine, reportingServerDown } from "./api-client.ts";
-import { awsClients, cancelAwsRun, readStack, redriveAwsRun, reportingAwsProblems, stackNameFrom } from "./aws.ts";
+import { awsClients, cancelAwsRun, continueAwsRun, readStack, redriveAwsRun, reportingAwsProblems, stackNameFrom } from "./aws.ts";
 import { type Command, parseCommandArgs } from "./commands.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -47,3 +47,42 @@ export const redriveCommand = runControlCommand(
 
 /** `stepjobs cancel <runId>`: stops a RUNNING run; it ends ABORTED. */
 export const cancelCommand = runControlCommand("cancel", "stop a running run (it ends ABORTED and can be redriven)", (status) => status);
+
+/**
+ * `stepjobs continue <runId>`: after a code fix, a failed run goes on with the code deployed now. In AWS a new
+ * execution `<runId>_c<n>` starts on the job's live alias from the failed run's state (finished tasks are not run
+ * again); `redrive` would re-run the version the run started on. Locally `stepjobs dev` runs only the current code,
+ * so there it is what `redrive` does.
+ */
+export const continueCommand: Command = {
+  summary: "continue a failed run on the code deployed now (AWS: a new execution on the live version; finished tasks are not run again)",
+  usage: "usage: stepjobs continue <runId | execution-arn> [--aws [--stack name]]",
+  run: reportingServerDown(async (args) => {
+    const { positionals, values } = parseCommandArgs(
+      { allowPositionals: true, options: { aws: { type: "boolean" }, stack: { type: "string" } } },
+      args,
+    );
+    if (positionals.length !== 1) throw new UsageError("continue takes exactly one run id");
+    const runId = positionals[0];
+    if (values.aws) {
+      return reportingAwsProblems("continue", async () => {
+        const clients = await awsClients();
+        const stack = await readStack(clients, stackNameFrom(values.stack));
+        const continued = await continueAwsRun(clients, stack, runId);
+        process.stdout.write(
+          `${runId} continues as ${continued.runId} on the live version (StartExecution); follow it with: stepjobs run ${continued.runId} --aws\n`,
+        );
+        return 0;
+      });
+    }
+    const response = await ApiClient.fromEnv().request("POST", `/api/v1/runs/${encodeURIComponent(runId)}/redrive`);
+    if (response.status !== 200 && response.status !== 202) {
+      process.stderr.write(`stepjobs continue: ${apiErrorLine(response)}\n`);
+      return 1;
+    }
+    process.stdout.write(
+      `${runId}: continued on the current code, ${response.body.status as string} (follow it with: stepjobs run ${runId})\n`,
+    );
+    return 0;
+  }, "continue"),
+};

@@ -94,3 +94,20 @@ function hashedRunId(jobId: string, eventId: string): string {
 function slugFor(jobId: string): string {
   return jobId.replace(/[^A-Za-z0-9_-]+/g, "_").replace(/-{2,}/g, "-");
 }
+
+/** The suffix of a continued run's id: `_c<n>` (`_` never appears in a readable run id's job part's separator). */
+const CONTINUATION = /_c(\d+)$/;
+
+/**
+ * The run id (execution name) of the next continuation of a run: `<id>_c1`, then `<id>_c2` for a continuation
+ * of that one, so each attempt at finishing a run after a code fix is a new execution under a readable name (an
+ * execution name cannot be reused for 90 days). Over 80 characters, the base is hashed as runIdFor does.
+ */
+export function continuationRunId(runId: string): string {
+  const match = CONTINUATION.exec(runId);
+  const base = match ? runId.slice(0, match.index) : runId;
+  const suffix = `_c${match ? Number(match[1]) + 1 : 1}`;
+  if (base.length + suffix.length <= MAX_EXECUTION_NAME_LENGTH) return `${base}${suffix}`;
+  const hash = createHash("sha256").update(base).digest("hex").slice(0, HASH_HEX_LENGTH);
+  return `${base.slice(0, MAX_EXECUTION_NAME_LENGTH - suffix.length - HASH_HEX_LENGTH - 1)}_${hash}${suffix}`;
+}

@@ -85,8 +85,14 @@ export class SimAccount {
   assumeRole(roleArn: string, servicePrincipal: string): { caller: Caller; credentials: SimCredentials } {
     const role = this.roles.get(roleArn);
     if (!role) throw new Error(`role ${roleArn} does not exist`);
+    // The service assumes the role for a resource of this account (confused-deputy conditions check that).
     const verdict = evaluate(
-      { caller: { kind: "service", service: servicePrincipal }, action: "sts:AssumeRole", resource: roleArn },
+      {
+        caller: { kind: "service", service: servicePrincipal },
+        action: "sts:AssumeRole",
+        resource: roleArn,
+        context: { "aws:SourceAccount": this.env.account },
+      },
       [],
       [role.assumeRolePolicy],
     );

@@ -99,6 +99,37 @@ export class SimCloud {
     return deployed;
   }
 
+  /**
+   * One fire of an EventBridge Scheduler schedule, as Scheduler delivers it: its role assumed, its input template
+   * filled in (`<aws.scheduler.scheduled-time>`, and a new `<aws.scheduler.execution-id>` per delivery), PutEvents
+   * on its target bus. Firing twice for one time is what Scheduler's retries do.
+   * https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-context-attributes.html
+   */
+  fireSchedule(name: string, scheduledTime: string): void {
+    const schedule = this.services.schedules.get(name);
+    if (!schedule) throw new Error(`no schedule ${name} (has ${[...this.services.schedules.keys()].join(", ")})`);
+    const target = schedule.Target;
+    const { caller } = this.account.assumeRole(target.RoleArn, "scheduler.amazonaws.com");
+    const detail = String(target.Input)
+      .replaceAll("<aws.scheduler.scheduled-time>", scheduledTime)
+      .replaceAll("<aws.scheduler.execution-id>", crypto.randomUUID())
+      .replaceAll("<aws.scheduler.schedule-arn>", name);
+    const answer = this.events.putEvents(caller, [
+      {
+        EventBusName: target.Arn,
+        Source: target.EventBridgeParameters.Source,
+        DetailType: target.EventBridgeParameters.DetailType,
+        Detail: detail,
+      },
+    ]);
+    if (answer.FailedEntryCount > 0) throw new Error(`the schedule's PutEvents failed: ${JSON.stringify(answer)}`);
+  }
+
+  /** The names of the deployed schedules. */
+  get schedules(): string[] {
+    return [...this.services.schedules.keys()];
+  }
+
   /** A caller with full access to the account (the operator: CLI commands, `aws events put-events` by hand). */
   operator(): { caller: Caller; credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string } } {
     const name = "stepjobs-sim-operator";

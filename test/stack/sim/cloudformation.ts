@@ -268,12 +268,16 @@ export class CloudFormation {
   }
 }
 
-/** `<stack>-<logicalId>-<12 random>` cut to `max` characters, as CloudFormation names resources it names. */
+/**
+ * `<stack>-<logicalId>-<12 random>` cut to `max` characters, as CloudFormation names resources it names: both parts
+ * are shortened to fit, the logical id keeping at least half the room, so a nested stack's long name never hides it.
+ */
 export function generatedName(stackName: string, logicalId: string, max: number, separator = "-"): string {
   const suffix = randomBytes(6).toString("hex").toUpperCase();
   const room = max - suffix.length - 2 * separator.length;
-  const head = `${stackName}${separator}${logicalId}`.slice(0, Math.max(1, room));
-  return `${head}${separator}${suffix}`;
+  const logical = logicalId.slice(0, Math.max(Math.ceil(room / 2), room - stackName.length));
+  const stack = stackName.slice(0, Math.max(1, room - logical.length));
+  return `${stack}${separator}${logical}${separator}${suffix}`;
 }
 
 /** Logical ids in an order where every resource comes after what it references or depends on. */
