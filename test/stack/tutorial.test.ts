@@ -1,6 +1,10 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runIdFor } from "../../lib/ingest/run-id.ts";
 import { DeployedApp } from "./lane.ts";
+import { SimCloud } from "./sim/cloud.ts";
 import { synthesize, type Assembly } from "./synth.ts";
 
 /**
@@ -91,6 +95,40 @@ describe("the tutorial, as deployed", () => {
     expect((await app.post({ name: "my.event", payload: {} }, "wrong-key")).status).toBe(401);
     await app.cloud.settled();
     expect(app.cloud.sfn.executions.size).toBe(before);
+  });
+});
+
+describe("in a China region (partition aws-cn)", () => {
+  it("deploys and runs: every service integration ARN takes the region's partition", async () => {
+    const china = await DeployedApp.deploy(
+      assembly,
+      await SimCloud.start({ partition: "aws-cn", region: "cn-north-1", account: "123456789012" }),
+    );
+    try {
+      await china.post({ name: "my.event", id: "cn-1", payload: { message: "你好", shouldFail: true } });
+      expect((await china.run("my-first-workflow--cn-1")).status).toBe("SUCCEEDED");
+      china.expectNoDenials();
+    } finally {
+      await china.close();
+    }
+  });
+
+  it("the ARNs hard-coded to arn:aws: (as before) fail the deploy there, as Step Functions refuses them", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stepjobs-aws-only-"));
+    fs.cpSync(assembly.dir, dir, { recursive: true });
+    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".template.json"))) {
+      const text = fs.readFileSync(path.join(dir, file), "utf8");
+      fs.writeFileSync(path.join(dir, file), text.replaceAll("arn:${Partition}:states:::", "arn:aws:states:::"));
+    }
+    const china = await SimCloud.start({ partition: "aws-cn", region: "cn-north-1", account: "123456789012" });
+    try {
+      await expect(china.deploy(dir)).rejects.toThrow(
+        "SCHEMA_VALIDATION_FAILED: The resource provided arn:aws:states:::lambda:invoke is not recognized",
+      );
+    } finally {
+      await china.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -125,6 +125,11 @@ export class SimCloud {
     if (answer.FailedEntryCount > 0) throw new Error(`the schedule's PutEvents failed: ${JSON.stringify(answer)}`);
   }
 
+  /** Every stack deployed in the account, nested stacks included. */
+  deploymentStacks(): Iterable<SimStack> {
+    return this.cloudformation!.stacks.values();
+  }
+
   /** The names of the deployed schedules. */
   get schedules(): string[] {
     return [...this.services.schedules.keys()];

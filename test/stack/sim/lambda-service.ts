@@ -282,8 +282,16 @@ export class LambdaService {
   }
 }
 
-/** Copies an asset directory to `into` (outside any package), as Lambda unpacks a deployment package. */
+/**
+ * The directory Lambda would run an asset from: the asset itself when no package.json sits above it (a `type` there
+ * would change how Node loads `.js`), else a copy in `into`, outside any package, as Lambda unpacks a deployment
+ * package into /var/task.
+ */
 export function unpackAsset(assetDir: string, into: string): string {
+  for (let dir = path.dirname(assetDir); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, "package.json"))) break;
+    if (path.dirname(dir) === dir) return assetDir;
+  }
   const target = path.join(into, path.basename(assetDir));
   if (!fs.existsSync(target)) fs.cpSync(assetDir, target, { recursive: true });
   return target;
