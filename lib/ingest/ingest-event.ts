@@ -125,10 +125,11 @@ function issuesFor(jobId: string, payload: unknown, validators: Validators): Val
  *   before every start succeeded, and run ids are deterministic, so a repeated start is answered
  *   `"exists"` (StartExecution: ExecutionAlreadyExists) and never makes a second run.
  * - An accepted event too large for a `PutEvents` entry or a run's input throws EventTooLargeError (the API's
- *   413) before anything is recorded; from the bus (ingest) it goes to the DLQ with that error.
+ *   413) before anything is recorded; from the bus (ingest) it goes to the dead-letter queue at once, with that error.
  * - Every start is attempted; if any fails, the first failure is rethrown after the others settle, so the
- *   caller retries (EventBridge retries the ingest Lambda, then its DLQ; the local API answers 503) and the
- *   retry completes the missing starts. An accepted event is thus never dropped.
+ *   caller retries and the retry completes the missing starts: in AWS the message stays in the ingest queue
+ *   and is received again (for 24 hours, then dead-lettered with the error; lambdas/ingest.ts), locally the API
+ *   answers 503 and the client resends. An accepted event is thus never dropped.
  */
 export async function ingestEvent(incoming: IncomingEvent, deps: IngestDeps): Promise<IngestResult> {
   const now = (deps.now ?? (() => new Date()))();
