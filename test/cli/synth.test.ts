@@ -77,6 +77,25 @@ describe("stepjobs synth", () => {
     expect(fs.existsSync(path.join(dir, "out"))).toBe(false);
   });
 
+  it("a syntax error fails synth with the parser's message at file:line:col, exit 1, nothing written", async () => {
+    const dir = tempProject({
+      "src/trigger.ts": `import { TriggerClient } from "stepjobs";\nexport const client = new TriggerClient({ id: "t" });\n`,
+      "src/jobs/typo.ts": [
+        `import { client } from "../trigger";`,
+        `client.defineJob({`,
+        `  id: "typo", name: "Typo", version: "1.0.0",`,
+        `  trigger: client.on("typo.event", { schema: { type: "object" } }),`,
+        `  run: async (payload, io) => {`,
+        `    await io.runTask("t", async () => { return { ok: true ; }, payload);`,
+        `  },`,
+        `});`,
+      ].join("\n"),
+    });
+    const result = await stepjobs(["synth", "--out", "out"], dir);
+    expect(result).toEqual({ code: 1, stdout: "", stderr: "src/jobs/typo.ts:6:59: ',' expected.\n" });
+    expect(fs.existsSync(path.join(dir, "out"))).toBe(false);
+  });
+
   it("prints warnings for rounded delays and still succeeds", async () => {
     const dir = tempProject({
       "src/jobs/j.ts": `import { client } from "../trigger";\nclient.defineJob({ id: "j", name: "J", version: "1", trigger: client.on("e", { schema: {} }),\n  run: async (p, io) => { await io.runTask("t", async () => 1, p, { retryDelayInMs: 250 }); } });\n`,

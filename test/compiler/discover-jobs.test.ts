@@ -184,6 +184,29 @@ describe("discoverJobs reports job source errors as one line with file:line:col"
     ]);
   });
 
+  it("a duplicate job id in a new file is the new file's error: the job already registered keeps its file (dev's reload)", () => {
+    // "a-new.ts" sorts first, so without the owner the running job's file would be the one blamed.
+    const files = [
+      { path: "src/jobs/a-new.ts", text: job("same", "") },
+      { path: "src/jobs/b-running.ts", text: "\n" + job("same", "") },
+    ];
+    const { plans, errors } = discoverJobs(files, { owners: new Map([["same", "src/jobs/b-running.ts"]]) });
+    expect(plans.map((p) => [p.id, p.location.file])).toEqual([["same", "src/jobs/b-running.ts"]]);
+    expect(errors.map((e) => e.message)).toEqual([
+      'src/jobs/a-new.ts:1:1: duplicate job id "same"; it is already defined at src/jobs/b-running.ts:2:1',
+    ]);
+  });
+
+  it("a syntax error is an error at its file:line:col with the compiler's message, and the file yields no job", () => {
+    const broken = header + job("j", `    const options = {;\n    await io.runTask("t", async () => 1);`);
+    const { plans, errors } = discoverJobs([
+      { path: "src/jobs/broken.ts", text: broken },
+      { path: "src/jobs/good.ts", text: job("good", "") },
+    ]);
+    expect(plans.map((p) => p.id)).toEqual(["good"]);
+    expect(errors.map((e) => e.message)).toEqual(["src/jobs/broken.ts:8:22: Property assignment expected."]);
+  });
+
   it("one bad job does not hide the good ones", () => {
     const { plans, errors } = discoverJobs([
       { path: "a.ts", text: job("good", `    await io.runTask("t", async () => 1);`) },
