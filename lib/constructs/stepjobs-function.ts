@@ -24,7 +24,7 @@ export interface StepJobsFunctionProps {
 }
 
 /**
- * Every stepjobs Lambda is built the same way: an esbuild bundle of one generated entry (minified, source maps,
+ * Every stepjobs Lambda is built the same way: an esbuild bundle of one generated entry (minified keeping names, source maps,
  * AWS SDK clients bundled so cold start does not scan the runtime's copy), Node.js 22 pinned explicitly
  * (NodejsFunction's default is older), arm64, a log group kept a month, local esbuild (no Docker).
  */
@@ -44,6 +44,9 @@ export function stepJobsFunction(scope: Construct, id: string, props: StepJobsFu
     logGroup: new logs.LogGroup(scope, `${id}Logs`, { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
     bundling: {
       minify: true,
+      // Class names survive minifying: a task's `class PaymentError extends Error {}` is the error name native Retry
+      // and `retryOn` match (lib/runtime/error-info.ts errorName).
+      keepNames: true,
       sourceMap: true,
       externalModules: [],
       tsconfig: path.join(props.projectRoot, "tsconfig.json"),

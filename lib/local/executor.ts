@@ -12,7 +12,15 @@ import {
   type StepSupport,
   substitute,
 } from "../compiler/render-state-machine.ts";
-import type { BranchOutcome, ErrorInfo, OutgoingEvent, RunInput, RunState } from "../runtime/run-state.ts";
+import { errorInfoOf, lambdaErrorCause, ThrownTaskError } from "../runtime/error-info.ts";
+import {
+  type BranchOutcome,
+  type ErrorInfo,
+  normalizeCaughtError,
+  type OutgoingEvent,
+  type RunInput,
+  type RunState,
+} from "../runtime/run-state.ts";
 import { advanceRun, isBranchOutcome, type StepMode } from "../runtime/step-run.ts";
 import type { Job } from "../sdk/client.ts";
 import type { JsonValue, LogLine } from "../sdk/types.ts";
@@ -210,9 +218,14 @@ export function allStates(definition: { readonly States: Record<string, AslState
   });
 }
 
-function errorInfoOf(error: unknown): ErrorInfo {
-  if (error instanceof Error) return { name: error.name || "Error", message: error.message };
-  return { name: "Error", message: String(error) };
+/**
+ * The error the library sees for a failed runner invocation: the same name, and as message the `Cause` real Step
+ * Functions records for a Lambda error (Lambda's JSON envelope), which the library passes to `Catch` as `Cause`.
+ * So a `Catch` reads the task's stack and fields the same way locally and in AWS.
+ */
+function asLambdaError(error: unknown): Error {
+  const thrown = error instanceof Error ? error : new ThrownTaskError(errorInfoOf(error));
+  return Object.assign(new Error(lambdaErrorCause(thrown)), { name: thrown.name });
 }
 
 /** The ASL Task states bound to the runner: every `lambda:invoke` state (Plan, DynamicTask, DynamicRetry, tasks, their `Parallel` copies). */
@@ -451,7 +464,7 @@ export class JobMachine {
             retry: decision.retry ? { waitSeconds: this.waits === "zero" ? 0 : decision.waitSeconds, jitter: decision.jitter } : null,
           });
         }
-        throw error;
+        throw asLambdaError(error);
       }
     };
 
@@ -506,7 +519,9 @@ export class JobMachine {
       // A Fail state rejects with ExecutionError whose cause carries the ASL Error and Cause.
       if (options.signal?.aborted) return { status: "ABORTED", final, ...(await log) };
       const cause = error instanceof ExecutionError ? (error as Error).cause : error;
-      return { status: "FAILED", error: errorInfoOf(cause), final, ...(await log) };
+      // A runner state's error carries Lambda's envelope (asLambdaError); a Fail state's cause is a plain message.
+      const failure = cause instanceof Error ? normalizeCaughtError({ Error: cause.name, Cause: cause.message }) : errorInfoOf(cause);
+      return { status: "FAILED", error: failure, final, ...(await log) };
     } finally {
       options.signal?.removeEventListener("abort", onAbort);
       options.suspend?.removeEventListener("abort", onSuspend);

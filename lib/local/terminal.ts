@@ -41,7 +41,9 @@ export class TerminalFormat {
     const took = formatDuration(ms);
     if (status === "SUCCEEDED") return `${this.prefix(jobId, runId)} ${this.paint("green", "run SUCCEEDED")} in ${took}`;
     if (status === "ABORTED") return `${this.prefix(jobId, runId)} ${this.paint("yellow", "run ABORTED")} after ${took} (cancelled)`;
-    return `${this.prefix(jobId, runId)} ${this.paint("red", "run FAILED")} in ${took}: ${error ? `${error.name}: ${error.message}` : "unknown error"}`;
+    const failed = `${this.prefix(jobId, runId)} ${this.paint("red", "run FAILED")} in ${took}: ${error ? errorLine(error) : "unknown error"}`;
+    // The run's end shows the whole stack; each failed attempt only where it was thrown.
+    return [failed, ...stackLines(error, "    ").map((line) => this.paint("dim", line))].join("\n");
   }
 
   /** One attempt; a failed one says whether and when the native Retry runs it again. */
@@ -49,7 +51,8 @@ export class TerminalFormat {
     const where = this.prefix(jobId, a.runId, { id: a.taskId, attempt: a.number });
     const took = formatDuration(Date.parse(a.endedAt) - Date.parse(a.startedAt));
     if (a.status === "SUCCEEDED") return `${where} attempt ${a.number} ${this.paint("green", "succeeded")} in ${took}`;
-    const error = a.error ? `${a.error.name}: ${a.error.message}` : "failed";
+    const thrownAt = a.error && throwSite(a.error);
+    const error = a.error ? `${errorLine(a.error)}${thrownAt ? ` ${this.paint("dim", `at ${thrownAt}`)}` : ""}` : "failed";
     const next = a.retry
       ? this.paint("yellow", `retrying in ${a.retry.jitter ? "up to " : ""}${formatSeconds(a.retry.waitSeconds)}`)
       : this.paint("red", "no retries left");
@@ -62,6 +65,23 @@ export class TerminalFormat {
     const task = line.taskId ? { id: line.taskId, attempt: line.attempt } : undefined;
     return `${this.prefix(jobId, runId, task)} ${this.paint(style, line.level.padEnd(5))} ${line.message}${data}`;
   }
+}
+
+/** An error on one line: `PaymentError: card declined {"code":"CARD_DECLINED"}` (its own fields as JSON). */
+export function errorLine(error: ErrorInfo): string {
+  const fields = error.fields && Object.keys(error.fields).length > 0 ? ` ${JSON.stringify(error.fields)}` : "";
+  return `${error.name}: ${error.message}${fields}`;
+}
+
+/** The error's recorded stack frames, one line each after `indent` (none when it has no stack). */
+export function stackLines(error: ErrorInfo | null | undefined, indent: string): string[] {
+  return error?.stack ? error.stack.split("\n").map((frame) => `${indent}${frame}`) : [];
+}
+
+/** Where the error was thrown: the location of its top frame (`src/jobs/x.ts:12:11`). */
+export function throwSite(error: ErrorInfo): string | undefined {
+  const top = error.stack?.split("\n")[0];
+  return top?.match(/\(([^()]+)\)$/)?.[1] ?? top?.replace(/^at /, "");
 }
 
 /** `850 ms`, `1.2 s`, `3 min 4 s`. */

@@ -20,7 +20,7 @@ import { TUTORIAL_RETRY_LOGS } from "../helpers/tutorial-expectations.ts";
 /** The real compiled ASL of each job, on aws-local-stepfunctions, with zero retry and Wait durations. */
 const machines = new Map<string, JobMachine>();
 beforeAll(async () => {
-  for (const jobsDir of ["src/jobs", "test/fixtures/jobs"]) {
+  for (const jobsDir of ["src/jobs", "test/fixtures/jobs", "test/fixtures/errors"]) {
     const project = compileProject({ root: ROOT, jobsDir });
     for (const compiled of project.jobs) {
       await import(compiled.entry);
@@ -42,6 +42,10 @@ async function execute(jobId: string, input: RunInput | RunState, resume?: Resum
   const outcome: ExecutionOutcome = await machines.get(jobId)!.execute(input, { observer, resume });
   return { outcome, attempts, logs, steps };
 }
+
+/** Where test/fixtures/jobs/always-fails.ts throws, as the error records it: the task function, then `run`. */
+const ALWAYS_FAILS_STACK =
+  "at io.runTask.maxAttempts (test/fixtures/jobs/always-fails.ts:14:23)\nat Object.run (test/fixtures/jobs/always-fails.ts:10:5)";
 
 const attemptRows = (attempts: readonly AttemptEnd[]) =>
   attempts.map((a) => [a.taskId, a.stateName, a.number, a.status, a.error ? `${a.error.name}: ${a.error.message}` : null, a.retry]);
@@ -149,16 +153,16 @@ describe("a task that always fails", () => {
   it("gets exactly maxAttempts (4) attempts, then the run fails with the task's error name and message", async () => {
     const { outcome, attempts, steps } = await execute("always-fails", runInput("always.fails", {}));
     expect(outcome.status).toBe("FAILED");
-    expect(outcome.status === "FAILED" && outcome.error).toEqual({ name: "UpstreamError", message: "upstream returned 503 on attempt 4" });
+    // The stack of the task's error reaches the run's error through the Catch, the memo and RunFailed, as in AWS.
+    const error = { name: "UpstreamError", message: "upstream returned 503 on attempt 4", stack: ALWAYS_FAILS_STACK };
+    expect(outcome.status === "FAILED" && outcome.error).toEqual(error);
     // factor 2 without `randomize: false` keeps the default full jitter.
     const retry = { waitSeconds: 0, jitter: true };
     expect(attemptRows(attempts)).toEqual([failed(1, retry), failed(2, retry), failed(3, retry), failed(4, null)]);
     expect(outcome.retries.map((r) => r.stateName)).toEqual(["flaky-api", "flaky-api", "flaky-api"]);
     // After the Catch, Plan records the failure in the memo; the run then fails through RunFailed.
     expect(steps).toEqual(["Plan", "Plan"]);
-    expect(outcome.final.memo).toEqual([
-      { key: "flaky-api#0", id: "flaky-api", ok: false, error: { name: "UpstreamError", message: "upstream returned 503 on attempt 4" } },
-    ]);
+    expect(outcome.final.memo).toEqual([{ key: "flaky-api#0", id: "flaky-api", ok: false, error }]);
   });
 
   it("resumed after 2 attempts: attempts continue at 3 and stop at 4, the policy's total", async () => {
@@ -188,6 +192,27 @@ function stoppedInTask1RetryWait(message: string): { saved: RunState; resume: Re
   const used = decideRetry(machine.retriersOf("process-incoming-data"), ["Error"]).used;
   return { saved, resume: { stateName: "process-incoming-data", priorAttempts: 1, used } };
 }
+
+describe("errors users write (test/fixtures/errors/custom-errors.ts)", () => {
+  it("retryOn matches a class that sets no name by its class name; the run fails with the next error's stack and fields", async () => {
+    const { outcome, attempts } = await execute("custom-errors", runInput("custom.errors", { orderId: "o-42" }));
+    expect(attempts.map((a) => [a.number, a.error?.name, a.retry])).toEqual([
+      [1, "PlainCustomError", { waitSeconds: 0, jitter: false }],
+      [2, "PaymentError", null],
+    ]);
+    const error = {
+      name: "PaymentError",
+      message: "card declined",
+      stack:
+        "at io.runTask.maxAttempts (test/fixtures/errors/custom-errors.ts:31:15)\nat Object.run (test/fixtures/errors/custom-errors.ts:27:5)",
+      fields: { code: "CARD_DECLINED", orderId: "o-42" },
+    };
+    // The attempt as recorded, the memo entry the Catch leads to, and the run's error: the same, whole.
+    expect(attempts[1].error).toEqual(error);
+    expect(outcome.final.memo).toEqual([{ key: "charge#0", id: "charge", ok: false, error }]);
+    expect(outcome.status === "FAILED" && outcome.error).toEqual(error);
+  });
+});
 
 describe("resuming the tutorial job after a restart during its retry wait", () => {
   it("re-enters task 1 at attempt 2; later task states get their full policy again", async () => {
