@@ -24,7 +24,7 @@ import {
 import { advanceRun, isBranchOutcome, type StepMode } from "../runtime/step-run.ts";
 import type { Job } from "../sdk/client.ts";
 import type { JsonValue, LogLine } from "../sdk/types.ts";
-import { decideRetry, remainingRetriers, type RetryDecision } from "./native-retry.ts";
+import { type AttemptStop, attemptStop, decideRetry, remainingRetriers, type RetryDecision } from "./native-retry.ts";
 
 /**
  * The dev runtime's executor: runs a job's compiled ASL — the very JSON `cdk deploy` ships — with
@@ -47,12 +47,14 @@ export interface AttemptStart {
   readonly startedAt: string;
 }
 
-/** One task attempt as it ends; `retry` is what the state's `Retry` field does next (null: no retry). */
+/** One task attempt as it ends; `retry` is what the state's `Retry` field does next (null: no retry, `stop` says why). */
 export interface AttemptEnd extends AttemptStart {
   readonly status: "SUCCEEDED" | "FAILED";
   readonly endedAt: string;
   readonly error: ErrorInfo | null;
   readonly retry: { readonly waitSeconds: number; readonly jitter: boolean } | null;
+  /** Set on a failed attempt that its state does not retry. */
+  readonly stop?: AttemptStop;
 }
 
 /**
@@ -462,6 +464,8 @@ export class JobMachine {
             endedAt: this.now().toISOString(),
             error: info,
             retry: decision.retry ? { waitSeconds: this.waits === "zero" ? 0 : decision.waitSeconds, jitter: decision.jitter } : null,
+            // The compiled retriers, not a resumed visit's reduced ones: a used-up policy must not read as "no retries".
+            ...(decision.retry ? {} : { stop: attemptStop(this.retriersOf(stateName), decision, this.retriedByRunner(stateName)) }),
           });
         }
         throw asLambdaError(error);
@@ -542,6 +546,15 @@ export class JobMachine {
         await new Promise((resolve) => setTimeout(resolve, Math.min(PERSIST_BACKOFF_MS * 2 ** attempt, 5000)));
       }
     }
+  }
+
+  /** True for a state whose `Catch` leads to the runner's `retry` mode (`DynamicTask`): its retries are the runner's. */
+  private retriedByRunner(stateName: string): boolean {
+    const catchers = (this.states.get(stateName)?.Catch ?? []) as { Next?: string }[];
+    return catchers.some((c) => {
+      const parameters = c.Next ? (this.states.get(c.Next)?.Parameters as { Payload?: { mode?: unknown } } | undefined) : undefined;
+      return parameters?.Payload?.mode === "retry";
+    });
   }
 
   /** The retriers the library applies to `stateName` in this execution (reduced on the resumed visit). */

@@ -55,7 +55,9 @@ export class TerminalFormat {
     const error = a.error ? `${errorLine(a.error)}${thrownAt ? ` ${this.paint("dim", `at ${thrownAt}`)}` : ""}` : "failed";
     const next = a.retry
       ? this.paint("yellow", `retrying in ${a.retry.jitter ? "up to " : ""}${formatSeconds(a.retry.waitSeconds)}`)
-      : this.paint("red", "no retries left");
+      : a.stop === "runner-decides"
+        ? this.paint("yellow", "its retry policy decides next (a dynamic task id: the runner retries it)")
+        : this.paint("red", stopText(a.stop, a.error?.name ?? "the error"));
     return `${where} attempt ${a.number} ${this.paint("red", "failed")} in ${took}: ${error} — ${next}`;
   }
 
@@ -64,6 +66,20 @@ export class TerminalFormat {
     const data = line.data === undefined ? "" : ` ${this.paint("dim", JSON.stringify(line.data))}`;
     const task = line.taskId ? { id: line.taskId, attempt: line.attempt } : undefined;
     return `${this.prefix(jobId, runId, task)} ${this.paint(style, line.level.padEnd(5))} ${line.message}${data}`;
+  }
+}
+
+/** Why a failed attempt is the task's last, as the attempt line ends. */
+function stopText(stop: AttemptEnd["stop"], errorName: string): string {
+  switch (stop) {
+    case "non-retriable":
+      return `not retried: ${errorName} is never retried`;
+    case "single-attempt":
+      return "not retried: the task allows 1 attempt";
+    case "not-in-retryOn":
+      return `not retried: its retryOn does not list ${errorName}`;
+    default:
+      return "no retries left";
   }
 }
 

@@ -36,8 +36,8 @@ describe("stepjobs synth", () => {
     expect(result.stderr).toBe("");
     const rel = path.relative(ROOT, out);
     expect(result.stdout.split("\n")).toEqual([
-      `my-first-workflow  on "my.event"  9 states  2 tasks: process-incoming-data (3 attempts, 1 s apart), send-confirmation (3 attempts, 1 s then x2 up to 60 s, jittered)  -> ${rel}/my-first-workflow.asl.json`,
-      `priority-workflow  on "priority.event"  9 states  2 tasks: process-incoming-data (3 attempts, 1 s apart), send-confirmation (3 attempts, 1 s then x2 up to 60 s, jittered)  -> ${rel}/priority-workflow.asl.json`,
+      `my-first-workflow  on "my.event"  9 states  2 tasks: process-incoming-data (3 attempts, 1 s apart), send-confirmation (3 attempts, 1 s then x2 up to 60 s, full jitter (each wait from 0 up to that))  -> ${rel}/my-first-workflow.asl.json`,
+      `priority-workflow  on "priority.event"  9 states  2 tasks: process-incoming-data (3 attempts, 1 s apart), send-confirmation (3 attempts, 1 s then x2 up to 60 s, full jitter (each wait from 0 up to that))  -> ${rel}/priority-workflow.asl.json`,
       "",
     ]);
     expect(fs.readdirSync(out).sort()).toEqual(["my-first-workflow.asl.json", "priority-workflow.asl.json"]);

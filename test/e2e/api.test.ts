@@ -134,7 +134,7 @@ describe("jobs and app", () => {
           stateName: "send-confirmation",
           maxAttempts: 3,
           retry: compiled.plan.tasks[1].retry,
-          retryDescription: "3 attempts, 1 s then x2 up to 60 s, jittered",
+          retryDescription: "3 attempts, 1 s then x2 up to 60 s, full jitter (each wait from 0 up to that)",
         },
       ],
       asl: compiled.definition,

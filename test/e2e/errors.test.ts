@@ -45,11 +45,14 @@ describe("a task's error keeps its class name, stack and fields", () => {
     expect(lines[runError + 1].trim()).toMatch(THROWN_AT);
   });
 
-  it("the terminal names where each attempt threw, and prints the stack when the run fails", async () => {
+  it("the terminal names where each attempt threw and why the last is not retried, and prints the stack when the run fails", async () => {
     await dev.waitForOutput(/run FAILED/);
     const out = dev.output.split("\n");
     const first = out.find((l) => l.includes("charge#1] attempt 1 failed"));
     expect(first).toMatch(/PlainCustomError: gateway timed out at src\/jobs\/custom-errors\.ts:30:46 — retrying in 1 s$/);
+    const second = out.find((l) => l.includes("charge#2] attempt 2 failed"));
+    expect(second).toMatch(/PaymentError: card declined .* — not retried: its retryOn does not list PaymentError$/);
+    expect(dev.output).not.toContain("no retries left");
     const failed = out.findIndex((l) => l.includes("run FAILED"));
     expect(out[failed]).toMatch(/: PaymentError: card declined \{"code":"CARD_DECLINED","orderId":"o-42"\}$/);
     expect(out[failed + 1].trim()).toMatch(THROWN_AT);

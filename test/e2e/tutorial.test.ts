@@ -16,7 +16,7 @@ describe("stepjobs dev starts like the tutorial says", () => {
     expect(dev.apiKey).toMatch(/^tr_dev_[A-Za-z0-9_-]{43}$/);
     expect(dev.output).toContain(`wrote TRIGGER_API_KEY and TRIGGER_PUBLIC_KEY to ${dev.root}/.env`);
     expect(dev.output).toContain(
-      'job my-first-workflow v1.0.0  on "my.event"  tasks: process-incoming-data (3 attempts, 1 s apart), send-confirmation (3 attempts, 1 s then x2 up to 60 s, jittered)  src/jobs/my-first-workflow.ts',
+      'job my-first-workflow v1.0.0  on "my.event"  tasks: process-incoming-data (3 attempts, 1 s apart), send-confirmation (3 attempts, 1 s then x2 up to 60 s, full jitter (each wait from 0 up to that))  src/jobs/my-first-workflow.ts',
     );
     expect(dev.output).toContain('job priority-workflow v1.0.0  on "priority.event"');
     expect(dev.output).not.toContain(dev.apiKey);

@@ -9,7 +9,7 @@ import {
   type RunObserver,
   runnerStateNames,
 } from "../../lib/local/executor.ts";
-import { decideRetry, remainingRetriers } from "../../lib/local/native-retry.ts";
+import { attemptStop, decideRetry, remainingRetriers } from "../../lib/local/native-retry.ts";
 import type { RunInput, RunState } from "../../lib/runtime/run-state.ts";
 import { registeredJobs } from "../../lib/sdk/client.ts";
 import type { LogLine } from "../../lib/sdk/types.ts";
@@ -156,8 +156,8 @@ describe("a task that always fails", () => {
     // The stack of the task's error reaches the run's error through the Catch, the memo and RunFailed, as in AWS.
     const error = { name: "UpstreamError", message: "upstream returned 503 on attempt 4", stack: ALWAYS_FAILS_STACK };
     expect(outcome.status === "FAILED" && outcome.error).toEqual(error);
-    // factor 2 without `randomize: false` keeps the default full jitter.
-    const retry = { waitSeconds: 0, jitter: true };
+    // A written delay (2 s, x2) is not jittered unless the task asks: each wait is at least the computed delay.
+    const retry = { waitSeconds: 0, jitter: false };
     expect(attemptRows(attempts)).toEqual([failed(1, retry), failed(2, retry), failed(3, retry), failed(4, null)]);
     expect(outcome.retries.map((r) => r.stateName)).toEqual(["flaky-api", "flaky-api", "flaky-api"]);
     // After the Catch, Plan records the failure in the memo; the run then fails through RunFailed.
@@ -176,7 +176,7 @@ describe("a task that always fails", () => {
     };
     const { outcome, attempts } = await execute("always-fails", saved, { stateName: "flaky-api", priorAttempts: 2, used });
     expect(outcome.status).toBe("FAILED");
-    expect(attemptRows(attempts)).toEqual([failed(3, { waitSeconds: 0, jitter: true }), failed(4, null)]);
+    expect(attemptRows(attempts)).toEqual([failed(3, { waitSeconds: 0, jitter: false }), failed(4, null)]);
   });
 });
 
@@ -211,6 +211,46 @@ describe("errors users write (test/fixtures/errors/custom-errors.ts)", () => {
     expect(attempts[1].error).toEqual(error);
     expect(outcome.final.memo).toEqual([{ key: "charge#0", id: "charge", ok: false, error }]);
     expect(outcome.status === "FAILED" && outcome.error).toEqual(error);
+  });
+});
+
+describe("why a failed attempt is its task's last (what the terminal says instead of always 'no retries left')", () => {
+  const stops = (attempts: readonly AttemptEnd[]) =>
+    attempts.map((a) => [a.taskId, a.number, a.status, a.retry ? "retry" : (a.stop ?? null)]);
+
+  it("used up, not in retryOn, never retried, and a dynamic task whose retries the runner decides", async () => {
+    expect(stops((await execute("always-fails", runInput("always.fails", {}))).attempts).at(-1)).toEqual([
+      "flaky-api",
+      4,
+      "FAILED",
+      "exhausted",
+    ]);
+    expect(stops((await execute("custom-errors", runInput("custom.errors", {}))).attempts)).toEqual([
+      ["charge", 1, "FAILED", "retry"],
+      ["charge", 2, "FAILED", "not-in-retryOn"],
+    ]);
+    expect(stops((await execute("try-catch", runInput("try.catch", {}))).attempts)[0]).toEqual([
+      "charge-card",
+      1,
+      "FAILED",
+      "non-retriable",
+    ]);
+    const dynamic = stops((await execute("dynamic-ids", runInput("dynamic.ids", { items: [] }, "evt-dyn-stop"))).attempts);
+    delete calls["compute-total#0"]; // the fixture's call counter, which another test reads
+    expect(dynamic).toEqual([
+      ["compute-total", 1, "FAILED", "runner-decides"],
+      ["compute-total", 2, "FAILED", "runner-decides"],
+      ["compute-total", 3, "SUCCEEDED", null],
+    ]);
+  });
+
+  it("a task allowing one attempt, and a policy used up on a resumed visit, are told apart by the compiled retriers", () => {
+    const single = [{ ErrorEquals: ["States.ALL"], MaxAttempts: 0 }];
+    expect(attemptStop(single, decideRetry(single, ["Error"]), false)).toBe("single-attempt");
+    const three = [{ ErrorEquals: ["States.ALL"], MaxAttempts: 2 }];
+    // After a restart the visit runs on retriers reduced to what is left (0), yet the policy had retries.
+    const reduced = remainingRetriers(three, [2]);
+    expect(attemptStop(three, decideRetry(reduced, ["Error"]), false)).toBe("exhausted");
   });
 });
 
@@ -270,8 +310,11 @@ describe("the Retry field as a pure function", () => {
     [["Error"], { retry: true, retrierIndex: 1, waitSeconds: 2, jitter: false, used: [0, 1] }],
     [["Error", "Error"], { retry: true, retrierIndex: 1, waitSeconds: 4, jitter: false, used: [0, 2] }],
     [["Error", "Error", "Error"], { retry: true, retrierIndex: 1, waitSeconds: 5, jitter: false, used: [0, 3] }],
-    [["Error", "Error", "Error", "Error"], { retry: false, retrierIndex: 1, waitSeconds: 0, jitter: false, used: [0, 3] }],
-    [["NonRetriableError"], { retry: false, retrierIndex: 0, waitSeconds: 0, jitter: false, used: [0, 0] }],
+    [
+      ["Error", "Error", "Error", "Error"],
+      { retry: false, retrierIndex: 1, waitSeconds: 0, jitter: false, used: [0, 3], stop: "exhausted" },
+    ],
+    [["NonRetriableError"], { retry: false, retrierIndex: 0, waitSeconds: 0, jitter: false, used: [0, 0], stop: "none-allowed" }],
   ])("after failures %j", (errors, expected) => {
     expect(decideRetry(tutorial, errors)).toEqual(expected);
   });
