@@ -1,4 +1,4 @@
-import { errorLine, formatDuration, stackLines } from "../local/terminal.ts";
+import { errorLine, escapeControls, formatDuration, stackLines } from "../local/terminal.ts";
 import type { ErrorInfo } from "../sdk/errors.ts";
 
 /**
@@ -42,7 +42,7 @@ const time = (iso: string) => iso.slice(11, 23);
 
 function logLine(indent: string, log: RunDetail["logs"][number]): string {
   const data = log.data === null || log.data === undefined ? "" : ` ${JSON.stringify(log.data)}`;
-  return `${indent}${time(log.at)}  ${log.level.padEnd(5)}  ${log.message}${data}`;
+  return `${indent}${time(log.at)}  ${log.level.padEnd(5)}  ${escapeControls(log.message + data)}`;
 }
 
 /** The header line: id, job, status and duration. */
@@ -76,7 +76,7 @@ export function runTimelineLines(run: RunDetail): string[] {
   // Stable sort: a task and a log at the same millisecond keep their order.
   items.sort((x, y) => x.at.localeCompare(y.at));
   const lines = items.flatMap((i) => i.lines);
-  if (run.status === "SUCCEEDED") lines.push(`  output ${JSON.stringify(run.output)}`);
+  if (run.status === "SUCCEEDED") lines.push(`  output ${escapeControls(JSON.stringify(run.output) ?? "null")}`);
   if (run.error) lines.push(`  error ${errorLine(run.error)}`, ...stackLines(run.error, "      "));
   return lines;
 }

@@ -3,6 +3,7 @@ import ts from "typescript";
 import { formatLocation, JobDefinitionError, RetryOptionsError, type SourceLocation } from "../sdk/errors.ts";
 import type { RetryOptions, RunTaskOptions } from "../sdk/types.ts";
 import { SchemaCompileError } from "../ingest/errors.ts";
+import { eventNameProblem } from "../ingest/ingest-event.ts";
 import { compileValidators } from "../ingest/validate.ts";
 import { compileRetry } from "./compile-retry.ts";
 import { evaluateLiteral, findConstInitializer, propertyName, unwrap } from "./evaluate-literal.ts";
@@ -164,6 +165,8 @@ function readTrigger(file: ts.SourceFile, jobObj: ts.ObjectLiteralExpression, jo
   if (typeof event !== "string" || event.length === 0) {
     throw new JobDefinitionError(locate(file, call), `job "${jobId}" trigger needs an event name as a string literal`);
   }
+  const nameProblem = eventNameProblem(event);
+  if (nameProblem) throw new JobDefinitionError(locate(file, call), `job "${jobId}" trigger event name ${nameProblem}`);
   if (opts.schema === undefined || typeof opts.schema !== "object" || opts.schema === null || Array.isArray(opts.schema)) {
     throw new JobDefinitionError(
       locate(file, optionsNode ?? call),

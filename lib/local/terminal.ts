@@ -22,7 +22,8 @@ export class TerminalFormat {
   }
 
   private prefix(jobId: string, runId: string, task?: { id: string; attempt?: number }): string {
-    const where = task ? ` ${task.id}${task.attempt ? `#${task.attempt}` : ""}` : "";
+    // A task id can come from the payload (`fetch-${item}`).
+    const where = task ? ` ${escapeControls(task.id)}${task.attempt ? `#${task.attempt}` : ""}` : "";
     return this.paint("dim", `[${jobId} ${runId}${where}]`);
   }
 
@@ -34,7 +35,7 @@ export class TerminalFormat {
   }
 
   runStarted(jobId: string, runId: string, eventName: string, resumed: boolean): string {
-    return `${this.prefix(jobId, runId)} ${this.paint("blue", resumed ? "run resumed" : "run started")} by "${eventName}"`;
+    return `${this.prefix(jobId, runId)} ${this.paint("blue", resumed ? "run resumed" : "run started")} by "${escapeControls(eventName)}"`;
   }
 
   runEnded(jobId: string, runId: string, status: "SUCCEEDED" | "FAILED" | "ABORTED", ms: number, error?: ErrorInfo): string {
@@ -63,9 +64,9 @@ export class TerminalFormat {
 
   log(jobId: string, runId: string, line: LogLine): string {
     const style: Style = line.level === "error" ? "red" : line.level === "warn" ? "yellow" : line.level === "debug" ? "dim" : "magenta";
-    const data = line.data === undefined ? "" : ` ${this.paint("dim", JSON.stringify(line.data))}`;
+    const data = line.data === undefined ? "" : ` ${this.paint("dim", escapeControls(JSON.stringify(line.data)))}`;
     const task = line.taskId ? { id: line.taskId, attempt: line.attempt } : undefined;
-    return `${this.prefix(jobId, runId, task)} ${this.paint(style, line.level.padEnd(5))} ${line.message}${data}`;
+    return `${this.prefix(jobId, runId, task)} ${this.paint(style, line.level.padEnd(5))} ${escapeControls(line.message)}${data}`;
   }
 }
 
@@ -83,15 +84,28 @@ function stopText(stop: AttemptEnd["stop"], errorName: string): string {
   }
 }
 
-/** An error on one line: `PaymentError: card declined {"code":"CARD_DECLINED"}` (its own fields as JSON). */
-export function errorLine(error: ErrorInfo): string {
-  const fields = error.fields && Object.keys(error.fields).length > 0 ? ` ${JSON.stringify(error.fields)}` : "";
-  return `${error.name}: ${error.message}${fields}`;
+/**
+ * Text from a payload, a log line or an error, safe to print: C0 and C1 control characters (ESC sequences that
+ * would recolour, move the cursor or clear the screen; CR and LF that would forge lines) and the bidirectional
+ * overrides that reorder what is shown, written as `\n` or `\u001b` escapes.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => NAMED_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
-/** The error's recorded stack frames, one line each after `indent` (none when it has no stack). */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const NAMED_ESCAPES: Readonly<Record<string, string>> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+/** An error on one line: `PaymentError: card declined {"code":"CARD_DECLINED"}` (its own fields as JSON), escaped. */
+export function errorLine(error: ErrorInfo): string {
+  const fields = error.fields && Object.keys(error.fields).length > 0 ? ` ${JSON.stringify(error.fields)}` : "";
+  return escapeControls(`${error.name}: ${error.message}${fields}`);
+}
+
+/** The error's recorded stack frames, one line each after `indent` (none when it has no stack), escaped. */
 export function stackLines(error: ErrorInfo | null | undefined, indent: string): string[] {
-  return error?.stack ? error.stack.split("\n").map((frame) => `${indent}${frame}`) : [];
+  return error?.stack ? error.stack.split("\n").map((frame) => `${indent}${escapeControls(frame)}`) : [];
 }
 
 /** Where the error was thrown: the location of its top frame (`src/jobs/x.ts:12:11`). */

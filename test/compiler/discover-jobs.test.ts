@@ -170,6 +170,11 @@ describe("discoverJobs reports job source errors as one line with file:line:col"
       'j.ts:1:24: defineJob "id" must be a non-empty string literal',
     ],
     [
+      "a trigger event name with a control character",
+      `client.defineJob({ id: "j", name: "N", version: "1", trigger: client.on("order\\tpaid", { schema: {} }), run: async () => {} });`,
+      'j.ts:1:63: job "j" trigger event name must be a string of 1 to 128 characters, without control characters',
+    ],
+    [
       "a missing run",
       `client.defineJob({ id: "j", name: "N", version: "1", trigger: client.on("e", { schema: {} }) });`,
       'j.ts:1:18: job "j" has no run function; add run: async (payload, io, ctx) => { ... }',

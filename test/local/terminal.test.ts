@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AttemptEnd } from "../../lib/local/executor.ts";
-import { TerminalFormat } from "../../lib/local/terminal.ts";
+import { escapeControls, TerminalFormat } from "../../lib/local/terminal.ts";
 
 /** The attempt line of `stepjobs dev`: what happens next, in words that are true for each case. */
 const format = new TerminalFormat(false);
@@ -31,5 +31,26 @@ describe("TerminalFormat.attempt", () => {
     expect(format.attempt("pay", failed(extra))).toBe(
       `[pay r1 charge#2] attempt 2 failed in 250 ms: PaymentError: card declined — ${ending}`,
     );
+  });
+});
+
+describe("escaping what comes from payloads, logs and errors", () => {
+  const log = (message: string, data?: unknown) =>
+    format.log("pay", "r1", { level: "info", message, ...(data === undefined ? {} : { data }), at: "2026-12-04T10:00:00.000Z" });
+
+  it("escape sequences, line breaks, C1 controls and bidi overrides print as escapes", () => {
+    expect(escapeControls("a\u001b[2Jb\r\nc\td\u009be\u202ef")).toBe("a\\u001b[2Jb\\r\\nc\\td\\u009be\\u202ef");
+    expect(log("card \u001b[31mdeclined\r\n[pay r1] info  forged")).toBe(
+      "[pay r1] info  card \\u001b[31mdeclined\\r\\n[pay r1] info  forged",
+    );
+    expect(log("payload", { note: "\u009b2J" })).toBe('[pay r1] info  payload {"note":"\\u009b2J"}');
+  });
+
+  it("in a task's error, its task id and its fields", () => {
+    const line = format.attempt(
+      "pay",
+      failed({ taskId: "fetch-\u001b[2J", error: { name: "E", message: "bad\nline", fields: { raw: "\u0007" } }, stop: "exhausted" }),
+    );
+    expect(line).toBe('[pay r1 fetch-\\u001b[2J#2] attempt 2 failed in 250 ms: E: bad\\nline {"raw":"\\u0007"} — no retries left');
   });
 });
