@@ -62,6 +62,14 @@ export class TerminalFormat {
     return `${where} attempt ${a.number} ${this.paint("red", "failed")} in ${took}: ${error} — ${next}`;
   }
 
+  /** An attempt found cut short by the last stop of `stepjobs dev`; whether it uses one of the task's attempts. */
+  interrupted(jobId: string, runId: string, taskId: string, attempt: number, counts: boolean): string {
+    const what = counts
+      ? this.paint("red", "counts as a failed attempt (the task was interrupted before; a task that takes the process down must not loop)")
+      : this.paint("yellow", "does not use up one of the task's attempts (the first interruption of a task; a second would)");
+    return `${this.prefix(jobId, runId, { id: taskId, attempt })} attempt ${attempt} was cut short when stepjobs dev stopped: it ${what}`;
+  }
+
   log(jobId: string, runId: string, line: LogLine): string {
     const style: Style = line.level === "error" ? "red" : line.level === "warn" ? "yellow" : line.level === "debug" ? "dim" : "magenta";
     const data = line.data === undefined ? "" : ` ${this.paint("dim", escapeControls(JSON.stringify(line.data)))}`;
