@@ -89,7 +89,7 @@ describe("a stop (SIGTERM, Ctrl+C) while a task runs", () => {
     expect(fs.readFileSync(file, "utf8")).toBe([1, 2, 3, 4, 5].map((n) => `start task-${n}\nend task-${n}\n`).join(""));
   }, 60_000);
 
-  it("a second signal stops at once: the task's attempt counts as interrupted and the next attempt runs", async () => {
+  it("a second signal stops at once: the task's attempt is recorded Interrupted and the task runs again", async () => {
     const file = path.join(dev.root, "twice.log");
     const sent = await dev.send("process.down", { file });
     const runId = sent.body.runs[0].id;
