@@ -58,7 +58,7 @@ export class TerminalFormat {
       ? this.paint("yellow", `retrying in ${a.retry.jitter ? "up to " : ""}${formatSeconds(a.retry.waitSeconds)}`)
       : a.stop === "runner-decides"
         ? this.paint("yellow", "its retry policy decides next (a dynamic task id: the runner retries it)")
-        : this.paint("red", stopText(a.stop, a.error?.name ?? "the error"));
+        : this.paint("red", stopText(a.stop, escapeControls(a.error?.name ?? "the error")));
     return `${where} attempt ${a.number} ${this.paint("red", "failed")} in ${took}: ${error} — ${next}`;
   }
 
