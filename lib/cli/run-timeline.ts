@@ -1,4 +1,5 @@
-import { formatDuration } from "../local/terminal.ts";
+import { errorLine, escapeControls, formatDuration, stackLines } from "../local/terminal.ts";
+import type { ErrorInfo } from "../sdk/errors.ts";
 
 /**
  * `stepjobs run <id>` as text: the run's tasks in order, each attempt with its time, error and the log lines
@@ -15,7 +16,7 @@ export interface RunDetail {
   readonly startedAt: string;
   readonly completedAt: string | null;
   readonly output: unknown;
-  readonly error: { readonly name: string; readonly message: string } | null;
+  readonly error: ErrorInfo | null;
   readonly tasks: readonly {
     readonly id: string;
     readonly status: string;
@@ -24,7 +25,7 @@ export interface RunDetail {
       readonly status: string;
       readonly startedAt: string;
       readonly endedAt: string | null;
-      readonly error: { readonly name: string; readonly message: string } | null;
+      readonly error: ErrorInfo | null;
     }[];
   }[];
   readonly logs: readonly {
@@ -41,7 +42,7 @@ const time = (iso: string) => iso.slice(11, 23);
 
 function logLine(indent: string, log: RunDetail["logs"][number]): string {
   const data = log.data === null || log.data === undefined ? "" : ` ${JSON.stringify(log.data)}`;
-  return `${indent}${time(log.at)}  ${log.level.padEnd(5)}  ${log.message}${data}`;
+  return `${indent}${time(log.at)}  ${log.level.padEnd(5)}  ${escapeControls(log.message + data)}`;
 }
 
 /** The header line: id, job, status and duration. */
@@ -59,9 +60,10 @@ export function runTimelineLines(run: RunDetail): string[] {
     const lines = [`  task ${task.id}  ${task.status}  (${count} attempt${count === 1 ? "" : "s"})`];
     task.attempts.forEach((a, i) => {
       const took = a.endedAt ? ` (${formatDuration(Date.parse(a.endedAt) - Date.parse(a.startedAt))})` : "";
-      const error = a.error ? `  ${a.error.name}: ${a.error.message}` : "";
+      const error = a.error ? `  ${errorLine(a.error)}` : "";
       lines.push(
         `    attempt ${a.number}  ${a.status.padEnd(9)}  ${time(a.startedAt)}${a.endedAt ? ` -> ${time(a.endedAt)}` : ""}${took}${error}`,
+        ...stackLines(a.error, "        "),
       );
       for (const log of run.logs.filter((l) => l.taskId === task.id && l.attempt === a.number)) lines.push(logLine("      ", log));
       const next = task.attempts[i + 1];
@@ -74,7 +76,7 @@ export function runTimelineLines(run: RunDetail): string[] {
   // Stable sort: a task and a log at the same millisecond keep their order.
   items.sort((x, y) => x.at.localeCompare(y.at));
   const lines = items.flatMap((i) => i.lines);
-  if (run.status === "SUCCEEDED") lines.push(`  output ${JSON.stringify(run.output)}`);
-  if (run.error) lines.push(`  error ${run.error.name}: ${run.error.message}`);
+  if (run.status === "SUCCEEDED") lines.push(`  output ${escapeControls(JSON.stringify(run.output) ?? "null")}`);
+  if (run.error) lines.push(`  error ${errorLine(run.error)}`, ...stackLines(run.error, "      "));
   return lines;
 }

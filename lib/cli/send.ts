@@ -53,8 +53,9 @@ export const sendCommand: Command = {
       }
       return 1;
     }
-    const { id, runs } = response.body as { id: string; runs: { id: string; jobId: string }[] };
+    const { id, runs, warning } = response.body as { id: string; runs: { id: string; jobId: string }[]; warning?: { message: string } };
     process.stdout.write(`event ${id}${response.status === 200 ? " (already received; no new run)" : ""}\n`);
+    if (warning) process.stderr.write(`stepjobs send: warning: ${warning.message}\n`);
     if (runs.length === 0) process.stdout.write(`no job listens to "${name}"\n`);
     for (const run of runs) process.stdout.write(`run ${run.id}  (${run.jobId})  -> stepjobs run ${run.id} --follow\n`);
     return 0;

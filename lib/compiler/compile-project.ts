@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { discoverJobs, type Discovery } from "./discover-jobs.ts";
+import { type DiscoverOptions, discoverJobs, type Discovery } from "./discover-jobs.ts";
 import type { JobPlan } from "./job-plan.ts";
 import { type AslDefinition, renderStateMachine } from "./render-state-machine.ts";
 
@@ -31,7 +31,12 @@ export function listJobFiles(jobsDir: string): string[] {
  * Compiles every job in `jobsDir` (paths in messages are relative to `root`): the one entry point shared
  * by `stepjobs synth`, the CDK app and `stepjobs dev`, so all three see the same ASL.
  */
-export function compileProject(options: { readonly root: string; readonly jobsDir: string }): CompiledProject {
+export function compileProject(options: {
+  readonly root: string;
+  readonly jobsDir: string;
+  /** The file (relative to `root`) each running job is defined in: see {@link DiscoverOptions.owners}. */
+  readonly owners?: DiscoverOptions["owners"];
+}): CompiledProject {
   const root = path.resolve(options.root);
   const files = listJobFiles(path.resolve(root, options.jobsDir)).map((abs) => ({
     path: path.relative(root, abs),
@@ -41,7 +46,7 @@ export function compileProject(options: { readonly root: string; readonly jobsDi
     const abs = path.resolve(root, rel);
     return fs.existsSync(abs) ? fs.readFileSync(abs, "utf8") : undefined;
   };
-  const discovery = discoverJobs(files, { readFile });
+  const discovery = discoverJobs(files, { readFile, ...(options.owners ? { owners: options.owners } : {}) });
   return {
     errors: discovery.errors,
     warnings: discovery.warnings,

@@ -160,8 +160,8 @@ function errorNames(field: string, value: unknown): readonly string[] {
 /**
  * Translates stepjobs/Trigger.dev retry options into one ASL retrier, validating first (errors name the
  * field, e.g. `maxAttempts must be an integer from 1 to 100000000, got 0`). Task options override client
- * defaults field by field. When a delay is given without a backoff factor or jitter ("wait 1 second
- * between retries"), the wait is fixed: `BackoffRate: 1`, no jitter.
+ * defaults field by field. When a delay is given without a backoff factor ("wait 1 second between retries"), the
+ * wait is fixed: `BackoffRate: 1`. A given delay is never jittered unless `randomize`/`jitter` ask for it.
  */
 export function compileRetry(options?: RunTaskOptions | RetryOptions, defaults?: RetryOptions): CompiledRetry {
   const base = normalize(defaults, "defaults.retry.");
@@ -171,7 +171,9 @@ export function compileRetry(options?: RunTaskOptions | RetryOptions, defaults?:
   const maxAttempts = merged.maxAttempts ?? DEFAULT_RETRY.maxAttempts;
   const delayMs = merged.delayMs ?? DEFAULT_RETRY.retryDelayInMs;
   const factor = merged.factor ?? (fixedDelay ? 1 : DEFAULT_RETRY.factor);
-  const randomize = merged.randomize ?? (fixedDelay ? false : DEFAULT_RETRY.randomize);
+  // FULL jitter draws each wait from 0 up to the delay: a delay someone wrote (task or client defaults) is a
+  // minimum, so it is jittered only when asked (`randomize`, `jitter`); the built-in default is jittered.
+  const randomize = merged.randomize ?? (merged.delayMs !== undefined ? false : DEFAULT_RETRY.randomize);
   const maxDelayMs = merged.maxDelayMs ?? (factor > 1 ? DEFAULT_RETRY.maxDelayInMs : undefined);
 
   const warnings: string[] = [];

@@ -1,8 +1,9 @@
 import path from "node:path";
 import ts from "typescript";
-import { JobDefinitionError, RetryOptionsError, type SourceLocation } from "../sdk/errors.ts";
+import { formatLocation, JobDefinitionError, RetryOptionsError, type SourceLocation } from "../sdk/errors.ts";
 import type { RetryOptions, RunTaskOptions } from "../sdk/types.ts";
 import { SchemaCompileError } from "../ingest/errors.ts";
+import { eventNameProblem } from "../ingest/ingest-event.ts";
 import { compileValidators } from "../ingest/validate.ts";
 import { compileRetry } from "./compile-retry.ts";
 import { evaluateLiteral, findConstInitializer, propertyName, unwrap } from "./evaluate-literal.ts";
@@ -17,6 +18,7 @@ import {
   schedulePlan,
 } from "./schedule.ts";
 import { stateNameFor } from "./state-names.ts";
+import { syntaxErrors } from "./syntax-errors.ts";
 
 /** A job source file: its path (printed in errors, relative to the project) and text. */
 export interface JobSource {
@@ -35,6 +37,11 @@ export interface Discovery {
 export interface DiscoverOptions {
   /** Reads an imported module (e.g. `src/trigger.ts`) to find the client's retry defaults. @default none are read */
   readonly readFile?: (path: string) => string | undefined;
+  /**
+   * The file each job id is defined in now (`stepjobs dev`'s running versions): a duplicate id elsewhere is the
+   * other file's error, whatever the file order. @default none: the first definition in file order is kept
+   */
+  readonly owners?: ReadonlyMap<string, string>;
 }
 
 function locate(file: ts.SourceFile, node: ts.Node): SourceLocation {
@@ -158,6 +165,8 @@ function readTrigger(file: ts.SourceFile, jobObj: ts.ObjectLiteralExpression, jo
   if (typeof event !== "string" || event.length === 0) {
     throw new JobDefinitionError(locate(file, call), `job "${jobId}" trigger needs an event name as a string literal`);
   }
+  const nameProblem = eventNameProblem(event);
+  if (nameProblem) throw new JobDefinitionError(locate(file, call), `job "${jobId}" trigger event name ${nameProblem}`);
   if (opts.schema === undefined || typeof opts.schema !== "object" || opts.schema === null || Array.isArray(opts.schema)) {
     throw new JobDefinitionError(
       locate(file, optionsNode ?? call),
@@ -478,31 +487,24 @@ function fieldLocation(obj: ts.Expression, field: string): ts.Node | undefined {
  * Finds every `defineJob({...})` in `files` with the TypeScript compiler API (no type checking, so it
  * is fast and needs no tsconfig): its trigger (event name, schema, source) and every `io.runTask` call
  * inside `run` with its id and literal options. Errors carry `file:line:col`; one bad job does not hide
- * the others.
+ * the others. A file with a syntax error yields its first one and no job (the parser would guess the rest).
  */
 export function discoverJobs(files: readonly JobSource[], options: DiscoverOptions = {}): Discovery {
-  const plans: JobPlan[] = [];
+  const found: JobPlan[] = [];
   const errors: JobDefinitionError[] = [];
   const warnings: CompilerWarning[] = [];
-  const seen = new Map<string, SourceLocation>();
-  for (const source of files) {
-    const file = ts.createSourceFile(source.path, source.text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const parsed = files.map((source) => ts.createSourceFile(source.path, source.text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS));
+  const broken = syntaxErrors(parsed);
+  for (const file of parsed) {
+    const syntaxError = broken.get(file.fileName);
+    if (syntaxError) {
+      errors.push(syntaxError);
+      continue;
+    }
     const visit = (node: ts.Node): void => {
       if (isCallOf(node, "defineJob")) {
         try {
-          const plan = readJob(file, node, options, warnings, errors);
-          const first = seen.get(plan.id);
-          if (first) {
-            errors.push(
-              new JobDefinitionError(
-                plan.location,
-                `duplicate job id "${plan.id}"; it is already defined at ${first.file}:${first.line}:${first.column}`,
-              ),
-            );
-          } else {
-            seen.set(plan.id, plan.location);
-            plans.push(plan);
-          }
+          found.push(readJob(file, node, options, warnings, errors));
         } catch (error) {
           if (error instanceof JobDefinitionError) errors.push(error);
           else throw error;
@@ -513,7 +515,36 @@ export function discoverJobs(files: readonly JobSource[], options: DiscoverOptio
     };
     visit(file);
   }
-  return { plans, errors, warnings };
+  const { plans, duplicates } = withoutDuplicateIds(found, options.owners);
+  return { plans, errors: [...errors, ...duplicates], warnings };
+}
+
+/**
+ * One plan per job id. The definition kept is the one in the file `owners` names for the id (the version dev
+ * runs), else the first in file order (synth and a first load); every other is an error at its own place
+ * naming the one kept, so a file that copies an id never takes the job over.
+ */
+function withoutDuplicateIds(
+  found: readonly JobPlan[],
+  owners: ReadonlyMap<string, string> | undefined,
+): { plans: JobPlan[]; duplicates: JobDefinitionError[] } {
+  const kept = new Map<string, JobPlan>();
+  for (const plan of found) {
+    const current = kept.get(plan.id);
+    const owner = owners?.get(plan.id);
+    if (!current || (plan.location.file === owner && current.location.file !== owner)) kept.set(plan.id, plan);
+  }
+  const plans: JobPlan[] = [];
+  const duplicates: JobDefinitionError[] = [];
+  for (const plan of found) {
+    const keeper = kept.get(plan.id)!;
+    if (keeper === plan) plans.push(plan);
+    else
+      duplicates.push(
+        new JobDefinitionError(plan.location, `duplicate job id "${plan.id}"; it is already defined at ${formatLocation(keeper.location)}`),
+      );
+  }
+  return { plans, duplicates };
 }
 
 function readJob(

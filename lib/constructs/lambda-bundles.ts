@@ -86,6 +86,9 @@ export function bundleLambdas(root: string, jobs: readonly CompiledJob[], jobsDi
     mainFields: ["module", "main"],
     chunkNames: "chunks/[name]-[hash]",
     minify: true,
+    // Class names survive minifying: a task's `class PaymentError extends Error {}` is the error name native Retry
+    // and `retryOn` match (lib/runtime/error-info.ts errorName).
+    keepNames: true,
     sourcemap: true,
     sourcesContent: false,
     metafile: true,

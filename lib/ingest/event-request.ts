@@ -83,6 +83,26 @@ export function secretsEqual(presented: string, expected: string): boolean {
   return timingSafeEqual(digest(presented), digest(expected));
 }
 
+/** The note a `200` answer to a repeated event id carries when the request's body differs from the recorded event's. */
+export interface DuplicateIdWarning {
+  readonly code: "DUPLICATE_ID_DIFFERENT_BODY";
+  readonly message: string;
+  readonly differs: readonly string[];
+}
+
+/**
+ * Says that an event id was reused with a different name, source or payload: the answer is the original event's
+ * (its runs), and this request was neither recorded nor started anything, so a client that meant a new event
+ * learns it must send a new id.
+ */
+export function duplicateIdWarning(id: string, differs: readonly string[]): DuplicateIdWarning {
+  return {
+    code: "DUPLICATE_ID_DIFFERENT_BODY",
+    message: `event id "${id}" was already received with a different ${differs.join(" and ")}; this request was ignored and the runs are the first event's: send a new id for a new event`,
+    differs,
+  };
+}
+
 /** The 400 for an event that failed a listening job's schema: every issue with its JSON pointer. */
 export function eventValidationError(event: { readonly id: string; readonly name: string }, errors: readonly ValidationIssue[]): ApiError {
   const summary = errors.map((e) => `${e.path || "/"} ${e.message}`).join("; ");

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import { toBusEvent } from "./bus-event.ts";
 import { InvalidEventError, MissingValidatorError } from "./errors.ts";
 import { compileEventPattern, eventPatternFor, type EventPredicate } from "./event-pattern.ts";
@@ -24,6 +25,20 @@ export const DEFAULT_EVENT_SOURCE = "stepjobs";
  */
 export const MAX_EVENT_ID_LENGTH = 256;
 
+/**
+ * Longest event name. It is EventBridge's `detail-type`, "a free-form string, with a maximum of 128 characters"
+ * (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEventsRequestEntry.html).
+ */
+export const MAX_EVENT_NAME_LENGTH = 128;
+
+/**
+ * Deepest nesting of a payload (objects and arrays). PutEvents "will only process nested JSON up to 1000 levels
+ * deep" (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html), the payload sits inside the
+ * event's `detail`, and every layer that carries it (run input, run state, the runner's JSON copies) walks it
+ * recursively: about half of EventBridge's limit leaves room for all of them, and no real payload comes close.
+ */
+export const MAX_PAYLOAD_DEPTH = 512;
+
 /** The verdict on one event. `runs` lists the runs to start: empty when rejected or when no job listens. */
 export interface EventVerdict {
   readonly status: EventStatus;
@@ -49,6 +64,8 @@ export interface IngestResult {
   readonly record: EventRecord;
   /** The id was already recorded; nothing new was started (unfinished starts were retried). */
   readonly duplicate: boolean;
+  /** On a duplicate: the parts of this request that differ from the recorded event (which is what counts). */
+  readonly differs?: readonly ("name" | "source" | "payload")[];
 }
 
 /** True when `text` has a C0 control character or DEL (CR, LF, NUL, ...). */
@@ -61,11 +78,24 @@ function hasControlCharacter(text: string): boolean {
 }
 
 /**
+ * What is wrong with an event name, if anything. Checked like ids: the name is the rule's `detail-type`, what
+ * starts a job, and printed in logs and the terminal. The same rule for sent events and job triggers (synth).
+ */
+export function eventNameProblem(name: string): string | undefined {
+  if (name.length === 0 || name.length > MAX_EVENT_NAME_LENGTH || hasControlCharacter(name)) {
+    return `must be a string of 1 to ${MAX_EVENT_NAME_LENGTH} characters, without control characters`;
+  }
+  return undefined;
+}
+
+/**
  * The event with its defaults: a fresh sortable id, the receipt time, source `stepjobs`. Throws
  * {@link InvalidEventError} for an envelope no client should send (the payload is checked by the schemas).
  */
 export function normalizeEvent(incoming: IncomingEvent, now: Date, newId: () => string = newEventId): NormalizedEvent {
   if (typeof incoming.name !== "string" || incoming.name.trim() === "") throw new InvalidEventError("name", "must be a non-empty string");
+  const nameProblem = eventNameProblem(incoming.name);
+  if (nameProblem) throw new InvalidEventError("name", nameProblem);
   if (
     incoming.id !== undefined &&
     // Control characters (CR, LF, ...) would be carried into logs and names: never an id.
@@ -79,6 +109,13 @@ export function normalizeEvent(incoming: IncomingEvent, now: Date, newId: () => 
   if (incoming.timestamp !== undefined && (typeof incoming.timestamp !== "string" || Number.isNaN(Date.parse(incoming.timestamp)))) {
     throw new InvalidEventError("timestamp", "must be an ISO-8601 date-time");
   }
+  const depth = jsonDepth(incoming.payload, MAX_PAYLOAD_DEPTH);
+  if (depth > MAX_PAYLOAD_DEPTH) {
+    throw new InvalidEventError(
+      "payload",
+      `nests ${depth} levels deep; at most ${MAX_PAYLOAD_DEPTH} are accepted (EventBridge processes JSON up to 1,000 levels, and deeper data never fits a run)`,
+    );
+  }
   return {
     id: incoming.id ?? newId(),
     name: incoming.name,
@@ -86,6 +123,35 @@ export function normalizeEvent(incoming: IncomingEvent, now: Date, newId: () => 
     payload: incoming.payload,
     timestamp: incoming.timestamp ?? now.toISOString(),
   };
+}
+
+/**
+ * How many objects and arrays `value` nests (a scalar: 0), walked without recursion, so any depth JSON.parse
+ * accepted is measured safely; stops counting at `limit + 1`, where `depth` is what the first too-deep path reached.
+ */
+export function jsonDepth(value: unknown, limit: number): number {
+  let deepest = 0;
+  const pending: [unknown, number][] = [[value, 0]];
+  while (pending.length > 0) {
+    const [item, depth] = pending.pop()!;
+    if (item === null || typeof item !== "object") continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > limit) return measureDepth(item, depth + 1);
+    for (const child of Object.values(item)) pending.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/** The full depth of the too-deep path found (for the message), following the first nested container at each level. */
+function measureDepth(start: object, depth: number): number {
+  let item: unknown = start;
+  let levels = depth;
+  for (;;) {
+    const next = Object.values(item as object).find((child) => child !== null && typeof child === "object");
+    if (next === undefined) return levels;
+    item = next;
+    levels++;
+  }
 }
 
 /**
@@ -143,7 +209,17 @@ export async function ingestEvent(incoming: IncomingEvent, deps: IngestDeps): Pr
     );
   const { created, record } = await deps.events.putEventIfAbsent({ ...event, receivedAt: now.toISOString(), ...verdict });
   if (record.status === "ACCEPTED") await startRuns(record, deps.starter);
-  return { record, duplicate: !created };
+  return created ? { record, duplicate: false } : { record, duplicate: true, differs: differingParts(event, record) };
+}
+
+/** Which of name, source and payload of a repeated id's request differ from the recorded event (object key order aside). */
+function differingParts(event: NormalizedEvent, record: EventRecord): ("name" | "source" | "payload")[] {
+  const parts: ("name" | "source" | "payload")[] = [];
+  if (event.name !== record.name) parts.push("name");
+  if (event.source !== record.source) parts.push("source");
+  // The record went through JSON (the store keeps it as a string): compare what the request's payload becomes.
+  if (!isDeepStrictEqual(JSON.parse(JSON.stringify(event.payload ?? null)), record.payload ?? null)) parts.push("payload");
+  return parts;
 }
 
 async function startRuns(record: EventRecord, starter: Starter): Promise<void> {

@@ -60,6 +60,7 @@ export interface DevServer {
 function printReport(report: LoadReport, format: TerminalFormat, print: (line: string) => void, reload: boolean): void {
   for (const warning of report.warnings) print(warning);
   for (const problem of report.problems) print(`${problem.message}${reload ? "  (keeping the last good version)" : ""}`);
+  for (const file of report.fixed) print(`${file}: fixed, no errors now`);
   for (const job of report.loaded) print(`${reload ? "re-registered " : ""}${format.job(job.compiled.plan, job.file)}`);
   for (const id of report.removed) print(`job ${id} removed`);
 }

@@ -13,11 +13,19 @@ import {
   type StepSupport,
   substitute,
 } from "../compiler/render-state-machine.ts";
-import type { BranchOutcome, ErrorInfo, OutgoingEvent, RunInput, RunState } from "../runtime/run-state.ts";
+import { errorInfoOf, lambdaErrorCause, ThrownTaskError } from "../runtime/error-info.ts";
+import {
+  type BranchOutcome,
+  type ErrorInfo,
+  normalizeCaughtError,
+  type OutgoingEvent,
+  type RunInput,
+  type RunState,
+} from "../runtime/run-state.ts";
 import { advanceRun, isBranchOutcome, type StepMode } from "../runtime/step-run.ts";
 import type { Job } from "../sdk/client.ts";
 import type { JsonValue, LogLine } from "../sdk/types.ts";
-import { decideRetry, remainingRetriers, type RetryDecision } from "./native-retry.ts";
+import { type AttemptStop, attemptStop, decideRetry, remainingRetriers, type RetryDecision } from "./native-retry.ts";
 
 /**
  * The dev runtime's executor: runs a job's compiled ASL — the very JSON `cdk deploy` ships — with
@@ -40,12 +48,14 @@ export interface AttemptStart {
   readonly startedAt: string;
 }
 
-/** One task attempt as it ends; `retry` is what the state's `Retry` field does next (null: no retry). */
+/** One task attempt as it ends; `retry` is what the state's `Retry` field does next (null: no retry, `stop` says why). */
 export interface AttemptEnd extends AttemptStart {
   readonly status: "SUCCEEDED" | "FAILED";
   readonly endedAt: string;
   readonly error: ErrorInfo | null;
   readonly retry: { readonly waitSeconds: number; readonly jitter: boolean } | null;
+  /** Set on a failed attempt that its state does not retry. */
+  readonly stop?: AttemptStop;
 }
 
 /**
@@ -211,9 +221,14 @@ export function allStates(definition: { readonly States: Record<string, AslState
   });
 }
 
-function errorInfoOf(error: unknown): ErrorInfo {
-  if (error instanceof Error) return { name: error.name || "Error", message: error.message };
-  return { name: "Error", message: String(error) };
+/**
+ * The error the library sees for a failed runner invocation: the same name, and as message the `Cause` real Step
+ * Functions records for a Lambda error (Lambda's JSON envelope), which the library passes to `Catch` as `Cause`.
+ * So a `Catch` reads the task's stack and fields the same way locally and in AWS.
+ */
+function asLambdaError(error: unknown): Error {
+  const thrown = error instanceof Error ? error : new ThrownTaskError(errorInfoOf(error));
+  return Object.assign(new Error(lambdaErrorCause(thrown)), { name: thrown.name });
 }
 
 /** What the dev runtime binds the substitution variables to (the partition is the commercial one, `aws`). */
@@ -458,9 +473,11 @@ export class JobMachine {
             endedAt: this.now().toISOString(),
             error: info,
             retry: decision.retry ? { waitSeconds: this.waits === "zero" ? 0 : decision.waitSeconds, jitter: decision.jitter } : null,
+            // The compiled retriers, not a resumed visit's reduced ones: a used-up policy must not read as "no retries".
+            ...(decision.retry ? {} : { stop: attemptStop(this.retriersOf(stateName), decision, this.retriedByRunner(stateName)) }),
           });
         }
-        throw error;
+        throw asLambdaError(error);
       }
     };
 
@@ -515,7 +532,9 @@ export class JobMachine {
       // A Fail state rejects with ExecutionError whose cause carries the ASL Error and Cause.
       if (options.signal?.aborted) return { status: "ABORTED", final, ...(await log) };
       const cause = error instanceof ExecutionError ? (error as Error).cause : error;
-      return { status: "FAILED", error: errorInfoOf(cause), final, ...(await log) };
+      // A runner state's error carries Lambda's envelope (asLambdaError); a Fail state's cause is a plain message.
+      const failure = cause instanceof Error ? normalizeCaughtError({ Error: cause.name, Cause: cause.message }) : errorInfoOf(cause);
+      return { status: "FAILED", error: failure, final, ...(await log) };
     } finally {
       options.signal?.removeEventListener("abort", onAbort);
       options.suspend?.removeEventListener("abort", onSuspend);
@@ -536,6 +555,15 @@ export class JobMachine {
         await new Promise((resolve) => setTimeout(resolve, Math.min(PERSIST_BACKOFF_MS * 2 ** attempt, 5000)));
       }
     }
+  }
+
+  /** True for a state whose `Catch` leads to the runner's `retry` mode (`DynamicTask`): its retries are the runner's. */
+  private retriedByRunner(stateName: string): boolean {
+    const catchers = (this.states.get(stateName)?.Catch ?? []) as { Next?: string }[];
+    return catchers.some((c) => {
+      const parameters = c.Next ? (this.states.get(c.Next)?.Parameters as { Payload?: { mode?: unknown } } | undefined) : undefined;
+      return parameters?.Payload?.mode === "retry";
+    });
   }
 
   /** The retriers the library applies to `stateName` in this execution (reduced on the resumed visit). */

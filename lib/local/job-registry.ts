@@ -41,6 +41,8 @@ export interface LoadReport {
   readonly removed: readonly string[];
   readonly problems: readonly LoadProblem[];
   readonly warnings: readonly string[];
+  /** Files that had a problem at the previous load and load cleanly now. */
+  readonly fixed: readonly string[];
 }
 
 /** Options of {@link JobRegistry}. */
@@ -65,6 +67,8 @@ export class JobRegistry {
   private readonly jobs = new Map<string, LoadedJob>();
   private validatorCache: Validators = {};
   private generation = 0;
+  /** Files with a problem at the last load (what a later load reports as fixed). */
+  private brokenAtLastLoad = new Set<string>();
 
   constructor(options: JobRegistryOptions) {
     this.root = path.resolve(options.root);
@@ -98,7 +102,9 @@ export class JobRegistry {
    */
   async load(): Promise<LoadReport> {
     const generation = ++this.generation;
-    const project = compileProject({ root: this.root, jobsDir: this.jobsDir });
+    // A job id defined in a second file stays with the file that defines the running version.
+    const owners = new Map([...this.jobs.values()].map((job) => [job.id, job.file]));
+    const project = compileProject({ root: this.root, jobsDir: this.jobsDir, owners });
     const problems: LoadProblem[] = project.errors.map((e) => ({ file: fileOf(e), message: e.message }));
     const warnings = project.warnings.map((w) => `${w.location.file}:${w.location.line}:${w.location.column}: warning: ${w.message}`);
     const brokenFiles = new Set(problems.map((p) => p.file));
@@ -122,7 +128,7 @@ export class JobRegistry {
         this.validatorCache = { ...this.validatorCache, ...validators };
         loaded.push(entry);
       } catch (error) {
-        problems.push({ file, message: `${file}: ${(error as Error).message.split("\n")[0]}` });
+        problems.push({ file, message: importProblem(file, this.root, error) });
         brokenFiles.add(file);
       }
     }
@@ -135,7 +141,9 @@ export class JobRegistry {
       this.validatorCache = rest;
       removed.push(id);
     }
-    return { loaded, removed, problems, warnings };
+    const fixed = [...this.brokenAtLastLoad].filter((file) => !brokenFiles.has(file) && fs.existsSync(path.resolve(this.root, file)));
+    this.brokenAtLastLoad = brokenFiles;
+    return { loaded, removed, problems, warnings, fixed };
   }
 
   /**
@@ -173,6 +181,19 @@ export class JobRegistry {
       watcher.close();
     };
   }
+}
+
+/**
+ * One line for a job module that compiled but failed to import. tsx (esbuild) words a transform failure as
+ * `Transform failed with 1 error:` and puts `<absolute path>:<line>:<col>: ERROR: <reason>` (0-based column) on
+ * the next line: that line becomes `file:line:col: reason`, with the path relative and the column 1-based as
+ * the compiler's. Any other error keeps its first line.
+ */
+export function importProblem(file: string, root: string, error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const located = /^(.+?):(\d+):(\d+): (?:ERROR: )?(.+)$/m.exec(message.split("\n").slice(1).join("\n"));
+  if (located) return `${path.relative(root, located[1])}:${located[2]}:${Number(located[3]) + 1}: ${located[4]}`;
+  return `${file}: ${message.split("\n")[0]}`;
 }
 
 function fileOf(error: JobDefinitionError): string {

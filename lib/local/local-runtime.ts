@@ -3,11 +3,11 @@ import type { Starter } from "../ingest/types.ts";
 import { type RunInput, type RunState, toRunState } from "../runtime/run-state.ts";
 import { redriveState } from "../runtime/step-run.ts";
 import { StepJobsError } from "../sdk/errors.ts";
-import type { RunRecord } from "../store/types.ts";
+import type { AttemptRecord, RunRecord } from "../store/types.ts";
 import type { ChangeFeed } from "./change-feed.ts";
 import type { ExecuteOptions, ExecutionOutcome, PublishEvent, RunObserver, WaitMode } from "./executor.ts";
 import type { JobRegistry, LoadedJob } from "./job-registry.ts";
-import { INTERRUPTED_ERROR, planResume, splitDoneBranches } from "./resume.ts";
+import { countedAttempts, INTERRUPTED_ERROR, planResume, splitDoneBranches } from "./resume.ts";
 import type { LocalStores } from "./stores.ts";
 import type { TerminalFormat } from "./terminal.ts";
 
@@ -118,13 +118,20 @@ export class LocalRuntime implements Starter {
       ...(run.state?.memo ?? []).filter((entry) => entry.ok).map((entry) => entry.key),
       ...(run.state?.branches ?? []).filter((b) => b.status === "branched").map((b) => b.next.key),
     ]);
+    const cut: AttemptRecord[] = [];
     for (const a of attempts.filter((a) => a.status === "RUNNING")) {
       const update = finished.has(a.taskKey)
         ? { status: "SUCCEEDED" as const, endedAt, error: null }
         : { status: "FAILED" as const, endedAt, error: { ...INTERRUPTED_ERROR } };
       await runs.updateAttempt(run.id, a.taskKey, a.number, update);
+      if (update.status === "FAILED") cut.push(a);
     }
     attempts = await runs.listAttempts(run.id);
+    const { print, format } = this.options;
+    for (const a of cut) {
+      const counts = countedAttempts(attempts.filter((other) => other.taskKey === a.taskKey)).some((c) => c.number === a.number);
+      if (print && format) print(format.interrupted(loaded.id, run.id, a.taskId, a.number, counts));
+    }
     const plan = planResume(
       run,
       attempts,

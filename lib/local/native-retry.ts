@@ -1,4 +1,5 @@
 import type { AslRetrier } from "../compiler/compile-retry.ts";
+import { NON_RETRIABLE_RETRIER } from "../compiler/render-state-machine.ts";
 
 /**
  * The ASL `Retry` field as a pure function, for the two things the dev runtime must know that
@@ -24,6 +25,11 @@ export interface RetryDecision {
   readonly jitter: boolean;
   /** Retries counted per retrier after these failures (the retry decided here included). */
   readonly used: readonly number[];
+  /**
+   * Why there is no retry: the matching retrier had retries and used them (`exhausted`), allows none
+   * (`MaxAttempts: 0`, `none-allowed`), or no retrier matches the error's name (`unmatched`).
+   */
+  readonly stop?: "exhausted" | "none-allowed" | "unmatched";
 }
 
 function matches(retrier: AslRetrier, errorName: string): boolean {
@@ -41,13 +47,14 @@ export function decideRetry(retriers: readonly AslRetrier[], errorNames: readonl
   for (const name of errorNames) {
     const index = retriers.findIndex((r) => matches(r, name));
     if (index < 0) {
-      decision = { retry: false, waitSeconds: 0, jitter: false, used: [...used] };
+      decision = { retry: false, waitSeconds: 0, jitter: false, used: [...used], stop: "unmatched" };
       continue;
     }
     const retrier = retriers[index];
     const maxAttempts = retrier.MaxAttempts ?? RETRIER_DEFAULTS.MaxAttempts;
     if (used[index] >= maxAttempts) {
-      decision = { retry: false, retrierIndex: index, waitSeconds: 0, jitter: false, used: [...used] };
+      const stop = maxAttempts === 0 ? "none-allowed" : "exhausted";
+      decision = { retry: false, retrierIndex: index, waitSeconds: 0, jitter: false, used: [...used], stop };
       continue;
     }
     const interval =
@@ -57,6 +64,25 @@ export function decideRetry(retriers: readonly AslRetrier[], errorNames: readonl
     decision = { retry: true, retrierIndex: index, waitSeconds, jitter: retrier.JitterStrategy === "FULL", used: [...used] };
   }
   return decision;
+}
+
+/**
+ * Why a failed attempt is not followed by another from its state's `Retry`, in the user's terms: the policy's
+ * retries are used up, the error is never retried (`NonRetriableError`, `TaskOutputTooLargeError`), the task allows
+ * one attempt (`maxAttempts: 1`), its `retryOn` does not list the error, or the task's id is dynamic and the runner's
+ * `DynamicRetry` applies its policy next.
+ */
+export type AttemptStop = "exhausted" | "non-retriable" | "single-attempt" | "not-in-retryOn" | "runner-decides";
+
+/**
+ * The {@link AttemptStop} of a decision that does not retry, read from the state's compiled `retriers` (what
+ * `decision.retrierIndex` points into). `runnerRetries`: the state's `Catch` leads to the runner's `retry` mode.
+ */
+export function attemptStop(retriers: readonly AslRetrier[], decision: RetryDecision, runnerRetries: boolean): AttemptStop {
+  if (decision.stop === "unmatched" || decision.retrierIndex === undefined) return runnerRetries ? "runner-decides" : "not-in-retryOn";
+  const retrier = retriers[decision.retrierIndex];
+  if (retrier.ErrorEquals.every((e) => NON_RETRIABLE_RETRIER.ErrorEquals.includes(e))) return "non-retriable";
+  return retrier.MaxAttempts === 0 ? "single-attempt" : "exhausted";
 }
 
 /**

@@ -5,6 +5,7 @@ import type { AslRetrier } from "../compiler/compile-retry.ts";
 import { stateNameForTask } from "./api-views.ts";
 import type { ResumePoint, WaitMode } from "./executor.ts";
 import { decideRetry } from "./native-retry.ts";
+import { lambdaErrorCause, ThrownTaskError } from "../runtime/error-info.ts";
 
 /**
  * How a run that was RUNNING when `stepjobs dev` stopped continues on the next start. The store holds the
@@ -72,19 +73,45 @@ export function planResume(run: RunRecord, attempts: readonly AttemptRecord[], j
   if (prior.length === 0 || stateName === "DynamicTask") return { kind: "execute", input: state, waitMs: 0 };
 
   const last = prior[prior.length - 1];
+  const counted = countedAttempts(prior);
+  const resume = (used: readonly number[]): ResumePoint => ({ stateName, priorAttempts: prior.length, used });
+  // Only the free interruption so far: the task runs again at once with its whole policy (numbered after it).
+  if (counted.length === 0) return { kind: "execute", input: state, resume: resume(job.retriersOf(stateName).map(() => 0)), waitMs: 0 };
   const decision = decideRetry(
     job.retriersOf(stateName),
-    prior.map((a) => a.error?.name ?? INTERRUPTED_ERROR.name),
+    counted.map((a) => a.error?.name ?? INTERRUPTED_ERROR.name),
   );
   if (!decision.retry) {
-    // The last attempt was the last one allowed and the process died before the Catch: replay the Catch.
-    const error = last.error ?? INTERRUPTED_ERROR;
-    return { kind: "execute", input: { ...state, caught: { Error: error.name, Cause: error.message } }, waitMs: 0 };
+    // The last attempt was the last one allowed and the process died before the Catch: replay the Catch, with the
+    // error as a Lambda's `Cause` carries it (its stack and fields too).
+    const error = counted[counted.length - 1].error ?? INTERRUPTED_ERROR;
+    return {
+      kind: "execute",
+      input: { ...state, caught: { Error: error.name, Cause: lambdaErrorCause(new ThrownTaskError(error)) } },
+      waitMs: 0,
+    };
   }
+  // The wait after the failure was waited before the free interruption's attempt started: go on at once.
+  if (isInterrupted(last) && !counted.includes(last)) return { kind: "execute", input: state, resume: resume(decision.used), waitMs: 0 };
   const waitSeconds = decision.jitter ? decision.waitSeconds * (options.random ?? Math.random)() : decision.waitSeconds;
   const due = Date.parse(last.endedAt ?? last.startedAt) + waitSeconds * 1000;
   const waitMs = options.waits === "zero" ? 0 : Math.max(0, due - options.now.getTime());
-  return { kind: "execute", input: state, resume: { stateName, priorAttempts: prior.length, used: decision.used }, waitMs };
+  return { kind: "execute", input: state, resume: resume(decision.used), waitMs };
+}
+
+function isInterrupted(attempt: AttemptRecord): boolean {
+  return attempt.error?.name === INTERRUPTED_ERROR.name;
+}
+
+/**
+ * The attempts a task's retry policy counts: all but its first interrupted one. A kill of `stepjobs dev` is not the
+ * task's failure, so it does not use up an attempt (with `maxAttempts: 1`, the only one); a second interruption
+ * counts, so a task that takes the process down on every attempt ends FAILED after `maxAttempts + 1` runs instead
+ * of crash-looping `stepjobs dev`.
+ */
+export function countedAttempts(attempts: readonly AttemptRecord[]): AttemptRecord[] {
+  const free = attempts.find(isInterrupted);
+  return attempts.filter((attempt) => attempt !== free);
 }
 
 /**

@@ -2,6 +2,7 @@ import {
   ApiError,
   apiErrorBody,
   checkEventContentType,
+  duplicateIdWarning,
   eventValidationError,
   invalidEventAsApiError,
   MAX_EVENT_BODY_BYTES,
@@ -164,11 +165,12 @@ function createHandlers(deps: ApiDeps): Handlers {
           `the event could not be recorded or its runs started (${(error as Error)?.message ?? String(error)}); send it again with the same id: it will not start a second run`,
         );
       }
-      const { record, duplicate } = result;
+      const { record, duplicate, differs } = result;
       if (record.status === "REJECTED") {
         throw eventValidationError(record, record.errors);
       }
-      sendJson(res, duplicate ? 200 : 202, { id: record.id, runs: record.runs });
+      const warning = differs && differs.length > 0 ? { warning: duplicateIdWarning(record.id, differs) } : {};
+      sendJson(res, duplicate ? 200 : 202, { id: record.id, runs: record.runs, ...warning });
     },
     async listEvents(_req, res, url) {
       const name = url.searchParams.get("name") ?? undefined;

@@ -1,4 +1,6 @@
+import type { ErrorInfo } from "../sdk/errors.ts";
 import type { JsonValue } from "../sdk/types.ts";
+import { fromTrace } from "./error-info.ts";
 
 /**
  * The JSON state a run carries through its state machine. Every runner invocation takes it as input
@@ -16,11 +18,7 @@ export interface RunEvent {
   readonly payload: unknown;
 }
 
-/** A failed task's error, reduced to what crosses a state boundary. */
-export interface ErrorInfo {
-  readonly name: string;
-  readonly message: string;
-}
+export type { ErrorInfo };
 
 /** What a durable step is: a task (a Lambda invocation), a native `Wait`, or a native `PutEvents`. */
 export type StepKind = "task" | "wait" | "event";
@@ -116,16 +114,21 @@ export function toRunState(input: RunInput | RunState): RunState {
 }
 
 /**
- * Reads the `{ Error, Cause }` a `Catch` writes. Real Lambda puts a JSON string
- * `{"errorType","errorMessage","trace"}` in `Cause`; aws-local-stepfunctions puts the plain message.
+ * Reads the `{ Error, Cause }` a `Catch` writes. Real Lambda puts a JSON string `{"errorType","errorMessage","trace"}`
+ * in `Cause` (the dev executor passes the same, see lib/runtime/error-info.ts); the trace carries the task's stack and
+ * fields. Any other `Cause` (a `Fail` state's, a timeout's) is the message.
  */
 export function normalizeCaughtError(caught: RunState["caught"]): ErrorInfo {
   const name = caught?.Error ?? "Error";
   const cause = caught?.Cause ?? "";
   try {
-    const parsed = JSON.parse(cause) as { errorType?: unknown; errorMessage?: unknown };
+    const parsed = JSON.parse(cause) as { errorType?: unknown; errorMessage?: unknown; trace?: unknown };
     if (parsed && typeof parsed === "object" && typeof parsed.errorMessage === "string") {
-      return { name: typeof parsed.errorType === "string" ? parsed.errorType : name, message: parsed.errorMessage };
+      return {
+        name: typeof parsed.errorType === "string" ? parsed.errorType : name,
+        message: parsed.errorMessage,
+        ...fromTrace(parsed.trace),
+      };
     }
   } catch {
     // a plain message

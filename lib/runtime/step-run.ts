@@ -28,6 +28,7 @@ import {
   type RunState,
   toRunState,
 } from "./run-state.ts";
+import { errorInfoOf, ThrownTaskError } from "./error-info.ts";
 
 /**
  * What the state machine asks the runner to do:
@@ -87,11 +88,6 @@ type Halt =
   | { readonly type: "done"; readonly output: unknown };
 
 const NEVER = new Promise<never>(() => {});
-
-function errorInfo(error: unknown): ErrorInfo {
-  if (error instanceof Error) return { name: error.name || "Error", message: error.message };
-  return { name: "Error", message: typeof error === "string" ? error : (JSON.stringify(error) ?? String(error)) };
-}
 
 /** JSON round trip: what the value becomes after a state transition (dates to strings, no functions). */
 function toJson(value: unknown): JsonValue | undefined {
@@ -231,7 +227,7 @@ export async function advanceRun(
     const failed = toRunState(input);
     const redriveCount = options.redriveCount ?? 0;
     if ((failed.redrives ?? 0) >= redriveCount) {
-      throw Object.assign(new Error(failed.error?.message ?? "the run failed"), { name: failed.error?.name ?? "RunFailed" });
+      throw new ThrownTaskError(failed.error ?? { name: "RunFailed", message: "the run failed" });
     }
     return advanceRun(job, redriveState(failed, redriveCount), "plan", 0, options);
   }
@@ -306,7 +302,7 @@ export async function advanceRun(
       // A copy: the job may change what it gets, but not the memo the next state carries.
       return Promise.resolve(cloneJson(entry.result));
     }
-    return Promise.reject(new TaskFailedError(entry.id, entry.key, entry.error.name, entry.error.message));
+    return Promise.reject(new TaskFailedError(entry.id, entry.key, entry.error));
   };
 
   /** Records a step that finished in this invocation and lets the job go on past it. */
@@ -469,7 +465,9 @@ export async function advanceRun(
   const base = { runId: start.runId, event: start.event, memo, ...(start.redrives ? { redrives: start.redrives } : {}) };
   switch (outcome.type) {
     case "task-failed":
-      throw outcome.error instanceof Error ? outcome.error : Object.assign(new Error(errorInfo(outcome.error).message));
+      // Named as the user expects `retryOn` to see it (the class name when `name` was left "Error"), with the
+      // stack and fields in the form Lambda's error envelope carries into the `Catch`.
+      throw new ThrownTaskError(errorInfoOf(outcome.error));
     case "branched":
       return { status: "branched", next: outcome.next, entry: outcome.entry };
     case "frontier": {
@@ -482,7 +480,7 @@ export async function advanceRun(
           halt.next!.task,
           `the job's state machine has no ${missing === "wait" ? "Wait" : "SendEvent"} state because synth found no io.${missing} call in the job's file; call it there (not from a helper in another file)`,
         );
-        return { ...base, status: "failed", error: errorInfo(error) };
+        return { ...base, status: "failed", error: errorInfoOf(error) };
       }
       return { ...base, ...halt };
     }
@@ -491,12 +489,12 @@ export async function advanceRun(
     case "done": {
       if (frontierOpen && next) {
         const error = new NonDeterminismError(next.key, "(end of run)", undefined);
-        return { ...base, status: "failed", error: errorInfo(error) };
+        return { ...base, status: "failed", error: errorInfoOf(error) };
       }
       const output = toJson(outcome.output);
       return { ...base, status: "succeeded", output: output === undefined ? null : output };
     }
     case "run-failed":
-      return { ...base, status: "failed", error: errorInfo(outcome.error) };
+      return { ...base, status: "failed", error: errorInfoOf(outcome.error) };
   }
 }

@@ -1,3 +1,5 @@
+import type { JsonValue } from "./types.ts";
+
 /**
  * The stepjobs error hierarchy. Each class sets `name` explicitly because Step Functions matches
  * `Retry`/`Catch` rules on the error name the Lambda reports (`errorType`), and bundlers may rename
@@ -130,15 +132,40 @@ export class EventValidationError extends StepJobsError {
   }
 }
 
-/** The error a finished-and-failed task rethrows on replay, keeping the original `name` and message. */
+/**
+ * A failed step's error as it crosses a state boundary: into the run state's memo (Step Functions' 256 KiB state
+ * quota), the `Cause` of a `Catch` and the execution history (at most 32,768 characters:
+ * https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html), the run store and the API. Each part
+ * is bounded (lib/runtime/error-info.ts `ERROR_BOUNDS`).
+ */
+export interface ErrorInfo {
+  /** What native `Retry` and `retryOn` match: the error's `name`, or its class name when `name` was left "Error". */
+  readonly name: string;
+  readonly message: string;
+  /** The user's stack frames (`at fn (src/jobs/x.ts:12:11)`, source-mapped where the runtime maps), one a line. */
+  readonly stack?: string;
+  /** The error's own enumerable fields (`code`, `orderId`, ...) as JSON. */
+  readonly fields?: Readonly<Record<string, JsonValue>>;
+}
+
+/**
+ * The error a finished-and-failed task rethrows on replay (what `try/catch` around `io.runTask` catches): the
+ * recorded `name`, message and stack, and the recorded fields as its own properties (`error.code`).
+ */
 export class TaskFailedError extends Error {
   readonly taskId: string;
   readonly taskKey: string;
-  constructor(taskId: string, taskKey: string, name: string, message: string) {
-    super(message);
-    this.name = name;
+  /** The task's error as recorded when its last attempt failed (not enumerable: it is not one of the user's fields). */
+  declare readonly recorded: ErrorInfo;
+  constructor(taskId: string, taskKey: string, recorded: ErrorInfo) {
+    super(recorded.message);
+    // The user's fields first: they must not replace the ones below.
+    Object.assign(this, recorded.fields);
+    this.name = recorded.name;
     this.taskId = taskId;
     this.taskKey = taskKey;
+    Object.defineProperty(this, "recorded", { value: recorded, enumerable: false });
+    if (recorded.stack) this.stack = `${recorded.name}: ${recorded.message}\n${recorded.stack.replace(/^/gm, "    ")}`;
   }
 }
 

@@ -48,7 +48,10 @@ export interface RetryOptions {
   readonly maxDelayInMs?: number;
   /** Alias of `maxDelayInMs`, named as in Trigger.dev v2. */
   readonly maxTimeoutInMs?: number;
-  /** Randomize waits (ASL `JitterStrategy: "FULL"`). @default true, or false when only `retryDelayInMs` is set */
+  /**
+   * Randomize waits (ASL `JitterStrategy: "FULL"`: each wait drawn from 0 up to the computed delay).
+   * @default true, or false when a delay is written (`retryDelayInMs`, `retry.minTimeoutInMs`, here or in the client's defaults)
+   */
   readonly randomize?: boolean;
   /** ASL-style jitter switch; `"full"` equals `randomize: true`. */
   readonly jitter?: "full" | "none";

@@ -1,4 +1,5 @@
 import type { RunState } from "../runtime/run-state.ts";
+import type { ErrorInfo } from "../sdk/errors.ts";
 import type { JsonValue } from "../sdk/types.ts";
 
 /**
@@ -20,7 +21,7 @@ export interface AttemptRecord {
   readonly status: "RUNNING" | "FAILED" | "SUCCEEDED";
   readonly startedAt: string;
   readonly endedAt?: string;
-  readonly error: { readonly name: string; readonly message: string } | null;
+  readonly error: ErrorInfo | null;
 }
 
 /** One `io.logger` line of a run. */
@@ -44,7 +45,7 @@ export interface RunRecord {
   readonly startedAt: string;
   readonly completedAt?: string;
   readonly output?: unknown;
-  readonly error?: { readonly name: string; readonly message: string };
+  readonly error?: ErrorInfo;
   readonly state?: RunState;
 }
 
@@ -53,7 +54,7 @@ export interface RunUpdate {
   readonly status?: RunRecordStatus;
   readonly state?: RunState;
   readonly output?: unknown;
-  readonly error?: { readonly name: string; readonly message: string };
+  readonly error?: ErrorInfo;
   readonly completedAt?: string;
   /** Fields to remove: a redriven run is running again, so its end time, error and output are gone. */
   readonly clear?: readonly ("completedAt" | "error" | "output")[];

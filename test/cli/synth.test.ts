@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import aslValidator from "asl-validator";
+import { substitute } from "../../lib/compiler/render-state-machine.ts";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../helpers/load-job.ts";
 
@@ -36,14 +37,17 @@ describe("stepjobs synth", () => {
     expect(result.stderr).toBe("");
     const rel = path.relative(ROOT, out);
     expect(result.stdout.split("\n")).toEqual([
-      `my-first-workflow  on "my.event"  9 states  2 tasks: process-incoming-data (3 attempts, 1 s apart), send-confirmation (3 attempts, 1 s then x2 up to 60 s, jittered)  -> ${rel}/my-first-workflow.asl.json`,
-      `priority-workflow  on "priority.event"  9 states  2 tasks: process-incoming-data (3 attempts, 1 s apart), send-confirmation (3 attempts, 1 s then x2 up to 60 s, jittered)  -> ${rel}/priority-workflow.asl.json`,
+      `my-first-workflow  on "my.event"  9 states  2 tasks: process-incoming-data (3 attempts, 1 s apart), send-confirmation (3 attempts, 1 s then x2 up to 60 s, full jitter (each wait from 0 up to that))  -> ${rel}/my-first-workflow.asl.json`,
+      `priority-workflow  on "priority.event"  9 states  2 tasks: process-incoming-data (3 attempts, 1 s apart), send-confirmation (3 attempts, 1 s then x2 up to 60 s, full jitter (each wait from 0 up to that))  -> ${rel}/priority-workflow.asl.json`,
       "",
     ]);
     expect(fs.readdirSync(out).sort()).toEqual(["my-first-workflow.asl.json", "priority-workflow.asl.json"]);
     for (const file of fs.readdirSync(out)) {
       const asl = JSON.parse(fs.readFileSync(path.join(out, file), "utf8"));
-      expect(aslValidator(asl).errors).toEqual([]);
+      // As deployed: CloudFormation binds the substitution variables before Step Functions validates the definition.
+      expect(
+        aslValidator(substitute(asl, { RunnerFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:r", Partition: "aws" })).errors,
+      ).toEqual([]);
       expect(asl.States["process-incoming-data"].Retry.at(-1)).toEqual({
         ErrorEquals: ["States.ALL"],
         IntervalSeconds: 1,
@@ -74,6 +78,25 @@ describe("stepjobs synth", () => {
       stdout: "",
       stderr: `src/jobs/bad.ts:7:66: options of io.runTask("t") must be an object literal so synth can compile them into the task state's Retry; got \`attempts\`\n`,
     });
+    expect(fs.existsSync(path.join(dir, "out"))).toBe(false);
+  });
+
+  it("a syntax error fails synth with the parser's message at file:line:col, exit 1, nothing written", async () => {
+    const dir = tempProject({
+      "src/trigger.ts": `import { TriggerClient } from "stepjobs";\nexport const client = new TriggerClient({ id: "t" });\n`,
+      "src/jobs/typo.ts": [
+        `import { client } from "../trigger";`,
+        `client.defineJob({`,
+        `  id: "typo", name: "Typo", version: "1.0.0",`,
+        `  trigger: client.on("typo.event", { schema: { type: "object" } }),`,
+        `  run: async (payload, io) => {`,
+        `    await io.runTask("t", async () => { return { ok: true ; }, payload);`,
+        `  },`,
+        `});`,
+      ].join("\n"),
+    });
+    const result = await stepjobs(["synth", "--out", "out"], dir);
+    expect(result).toEqual({ code: 1, stdout: "", stderr: "src/jobs/typo.ts:6:59: ',' expected.\n" });
     expect(fs.existsSync(path.join(dir, "out"))).toBe(false);
   });
 

@@ -59,15 +59,39 @@ describe("compileRetry maps stepjobs/Trigger.dev options to one ASL retrier (ARC
     expect(compiled.maxAttempts).toBe(retrier.MaxAttempts + 1);
   });
 
-  it("task options override client defaults field by field", () => {
+  it("task options override client defaults field by field (a delay the defaults write is not jittered either)", () => {
     expect(compileRetry({ maxAttempts: 5 }, { retryDelayInMs: 10_000, factor: 2, maxDelayInMs: 120_000 }).retrier).toEqual({
       ErrorEquals: ["States.ALL"],
       IntervalSeconds: 10,
       MaxAttempts: 4,
       BackoffRate: 2,
       MaxDelaySeconds: 120,
-      JitterStrategy: "FULL",
     });
+  });
+
+  /**
+   * Step Functions' FULL jitter waits a uniform draw from 0 up to the computed delay, so a jittered "retry after
+   * 2 s" can retry at once. A written delay is a minimum unless the task or the client's defaults ask for jitter.
+   */
+  it.each([
+    ["a delay and a backoff factor", { retryDelayInMs: 2000, factor: 2 }, undefined, false],
+    ["v2's minTimeoutInMs with a factor", { retry: { limit: 3, factor: 2, minTimeoutInMs: 1000 } }, undefined, false],
+    ["a task's delay under client defaults that set only a factor", { retryDelayInMs: 2000 }, { factor: 2 }, false],
+    ["a delay the client's defaults write, none on the task", { maxAttempts: 4 }, { retryDelayInMs: 3000, factor: 2 }, false],
+    ["the task asks for jitter", { retryDelayInMs: 2000, factor: 2, randomize: true }, undefined, true],
+    ["v2's randomize on the task", { retry: { limit: 3, factor: 2, minTimeoutInMs: 1000, randomize: true } }, undefined, true],
+    ["the client's defaults ask for jitter", { retryDelayInMs: 2000 }, { randomize: true }, true],
+    ['the client\'s defaults ask with jitter: "full"', { retryDelayInMs: 2000 }, { jitter: "full" }, true],
+    ["the task turns the defaults' jitter off", { retryDelayInMs: 2000, randomize: false }, { randomize: true }, false],
+    ["no delay written anywhere: the documented default, jittered", { maxAttempts: 4 }, undefined, true],
+  ] as const)("jitter only when asked: %s", (_case, options, defaults, jittered) => {
+    const { retrier } = compileRetry(options as never, defaults as never);
+    expect(retrier.JitterStrategy === "FULL").toBe(jittered);
+    if (jittered) return;
+    // The shortest wait Step Functions can draw (random() = 0) is the delay computed from what was written.
+    for (let retry = 1; retry <= retrier.MaxAttempts!; retry++) {
+      expect(retryDelaySeconds(retrier, retry, () => 0)).toBe(retryDelaySeconds({ ...retrier, JitterStrategy: "NONE" }, retry));
+    }
   });
 
   it.each([
@@ -114,7 +138,8 @@ describe("retryDelaySeconds computes the wait Step Functions would", () => {
 describe("describeRetry", () => {
   it.each([
     [{ maxAttempts: 3, retryDelayInMs: 1000 }, "3 attempts, 1 s apart"],
-    [undefined, "3 attempts, 1 s then x2 up to 60 s, jittered"],
+    [undefined, "3 attempts, 1 s then x2 up to 60 s, full jitter (each wait from 0 up to that)"],
+    [{ retryDelayInMs: 2000, factor: 2 }, "3 attempts, 2 s then x2 up to 60 s"],
     [{ maxAttempts: 1 }, "1 attempt, no retries"],
     [{ maxAttempts: 2, retryOn: ["RateLimitError"], retryDelayInMs: 5000 }, "2 attempts, 5 s apart (on RateLimitError)"],
   ] as const)("%j -> %s", (options, text) => {

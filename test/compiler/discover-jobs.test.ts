@@ -170,6 +170,11 @@ describe("discoverJobs reports job source errors as one line with file:line:col"
       'j.ts:1:24: defineJob "id" must be a non-empty string literal',
     ],
     [
+      "a trigger event name with a control character",
+      `client.defineJob({ id: "j", name: "N", version: "1", trigger: client.on("order\\tpaid", { schema: {} }), run: async () => {} });`,
+      'j.ts:1:63: job "j" trigger event name must be a string of 1 to 128 characters, without control characters',
+    ],
+    [
       "a missing run",
       `client.defineJob({ id: "j", name: "N", version: "1", trigger: client.on("e", { schema: {} }) });`,
       'j.ts:1:18: job "j" has no run function; add run: async (payload, io, ctx) => { ... }',
@@ -182,6 +187,29 @@ describe("discoverJobs reports job source errors as one line with file:line:col"
     expect(errorsOf({ "src/jobs/a.ts": job("same", ""), "src/jobs/b.ts": "\n" + job("same", "") })).toEqual([
       'src/jobs/b.ts:2:1: duplicate job id "same"; it is already defined at src/jobs/a.ts:1:1',
     ]);
+  });
+
+  it("a duplicate job id in a new file is the new file's error: the job already registered keeps its file (dev's reload)", () => {
+    // "a-new.ts" sorts first, so without the owner the running job's file would be the one blamed.
+    const files = [
+      { path: "src/jobs/a-new.ts", text: job("same", "") },
+      { path: "src/jobs/b-running.ts", text: "\n" + job("same", "") },
+    ];
+    const { plans, errors } = discoverJobs(files, { owners: new Map([["same", "src/jobs/b-running.ts"]]) });
+    expect(plans.map((p) => [p.id, p.location.file])).toEqual([["same", "src/jobs/b-running.ts"]]);
+    expect(errors.map((e) => e.message)).toEqual([
+      'src/jobs/a-new.ts:1:1: duplicate job id "same"; it is already defined at src/jobs/b-running.ts:2:1',
+    ]);
+  });
+
+  it("a syntax error is an error at its file:line:col with the compiler's message, and the file yields no job", () => {
+    const broken = header + job("j", `    const options = {;\n    await io.runTask("t", async () => 1);`);
+    const { plans, errors } = discoverJobs([
+      { path: "src/jobs/broken.ts", text: broken },
+      { path: "src/jobs/good.ts", text: job("good", "") },
+    ]);
+    expect(plans.map((p) => p.id)).toEqual(["good"]);
+    expect(errors.map((e) => e.message)).toEqual(["src/jobs/broken.ts:8:22: Property assignment expected."]);
   });
 
   it("one bad job does not hide the good ones", () => {

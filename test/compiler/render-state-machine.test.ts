@@ -59,7 +59,8 @@ const TUTORIAL_ASL = {
     },
     "send-confirmation": {
       Type: "Task",
-      Comment: 'io.runTask("send-confirmation") at src/jobs/my-first-workflow.ts:51: 3 attempts, 1 s then x2 up to 60 s, jittered',
+      Comment:
+        'io.runTask("send-confirmation") at src/jobs/my-first-workflow.ts:51: 3 attempts, 1 s then x2 up to 60 s, full jitter (each wait from 0 up to that)',
       ...invoke("task"),
       Retry: [
         NON_RETRIABLE,

@@ -20,9 +20,9 @@ describe("discovery of waits, sent events and parallel tasks", () => {
   it("finds each call site with its literal key (and literal seconds); a job without them has no steps", () => {
     expect(project.errors).toEqual([]);
     expect(job("fulfil-order").plan.steps).toEqual({
-      wait: [{ key: "cool-off", location: { file: FILE, line: 64, column: 11 } }],
-      sendEvent: [{ key: "notify", location: { file: FILE, line: 65, column: 24 } }],
-      parallel: [{ location: { file: FILE, line: 38, column: 33 } }],
+      wait: [{ key: "cool-off", location: { file: FILE, line: 83, column: 11 } }],
+      sendEvent: [{ key: "notify", location: { file: FILE, line: 84, column: 24 } }],
+      parallel: [{ location: { file: FILE, line: 57, column: 33 } }],
     });
     expect(job("send-receipt").plan.steps).toBeUndefined();
     expect(job("express-ping").plan).toMatchObject({
@@ -82,13 +82,13 @@ describe("the states they compile to", () => {
   it("io.wait: native Wait states back to Plan; with only literal seconds, Sleep alone", () => {
     expect(states("fulfil-order").Sleep).toEqual({
       Type: "Wait",
-      Comment: `io.wait("cool-off") at ${FILE}:64: waits { seconds }, no Lambda runs meanwhile`,
+      Comment: `io.wait("cool-off") at ${FILE}:83: waits { seconds }, no Lambda runs meanwhile`,
       SecondsPath: "$.next.seconds",
       Next: "Plan",
     });
     expect(states("fulfil-order").SleepUntil).toEqual({
       Type: "Wait",
-      Comment: `io.wait("cool-off") at ${FILE}:64: waits { until }, no Lambda runs meanwhile`,
+      Comment: `io.wait("cool-off") at ${FILE}:83: waits { until }, no Lambda runs meanwhile`,
       TimestampPath: "$.next.wakeAt",
       Next: "Plan",
     });
@@ -109,7 +109,7 @@ describe("the states they compile to", () => {
   it("io.sendEvent: the optimized PutEvents integration on the substituted bus, retried, caught back into the job", () => {
     expect(states("fulfil-order").SendEvent).toEqual({
       Type: "Task",
-      Comment: `io.sendEvent("notify") at ${FILE}:65: PutEvents on the app's bus; ingest validates it and starts the jobs it triggers`,
+      Comment: `io.sendEvent("notify") at ${FILE}:84: PutEvents on the app's bus; ingest validates it and starts the jobs it triggers`,
       Resource: "arn:${Partition}:states:::events:putEvents",
       Parameters: {
         Entries: [
@@ -133,7 +133,7 @@ describe("the states they compile to", () => {
     const { ItemProcessor, ...map } = states("fulfil-order").Parallel;
     expect(map).toEqual({
       Type: "Map",
-      Comment: `Promise.all at ${FILE}:38: the tasks reached together run concurrently, each with its own Retry`,
+      Comment: `Promise.all at ${FILE}:57: the tasks reached together run concurrently, each with its own Retry`,
       ItemsPath: "$.batch",
       ItemSelector: {
         "runId.$": "$.runId",

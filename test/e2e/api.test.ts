@@ -44,6 +44,25 @@ describe("bad input: each gets its status and error code, never a stack trace", 
       () => post(JSON.stringify({ name: "my.event", payload: { message: "x".repeat(256 * 1024 - 63), shouldFail: false } })),
     ],
     ["malformed JSON", 400, "MALFORMED_JSON", () => post('{"name": "my.event", ')],
+    [
+      "a payload nested 5,000 levels deep (bad input that resending cannot fix, not a 503)",
+      400,
+      "INVALID_EVENT",
+      () => post(`{"name":"my.event","payload":${'{"a":'.repeat(5000)}1${"}".repeat(5000)}}`),
+    ],
+    [
+      "an event name with an escape sequence",
+      400,
+      "INVALID_EVENT",
+      () => post(JSON.stringify({ name: "my.event\u001b[2J", payload: TUTORIAL })),
+    ],
+    [
+      "an event name with a line break",
+      400,
+      "INVALID_EVENT",
+      () => post(JSON.stringify({ name: "my.event\r\nforged", payload: TUTORIAL })),
+    ],
+    ["an event name over 128 characters", 400, "INVALID_EVENT", () => post(JSON.stringify({ name: "e".repeat(129), payload: TUTORIAL }))],
     ["a JSON array", 400, "INVALID_EVENT", () => post("[1]")],
     ["no name", 400, "MISSING_NAME", () => post(JSON.stringify({ payload: TUTORIAL }))],
     ["a name that is not a string", 400, "MISSING_NAME", () => post(JSON.stringify({ name: 5, payload: TUTORIAL }))],
@@ -134,7 +153,7 @@ describe("jobs and app", () => {
           stateName: "send-confirmation",
           maxAttempts: 3,
           retry: compiled.plan.tasks[1].retry,
-          retryDescription: "3 attempts, 1 s then x2 up to 60 s, jittered",
+          retryDescription: "3 attempts, 1 s then x2 up to 60 s, full jitter (each wait from 0 up to that)",
         },
       ],
       asl: compiled.definition,
@@ -184,5 +203,42 @@ describe("live updates", () => {
     }
     controller.abort();
     expect(wanted.filter((w) => text.includes(w))).toEqual(wanted);
+  });
+});
+
+describe("input hygiene", () => {
+  it("the deep payload's 400 names the problem, and the terminal has no internal error", () => {
+    expect(dev.output).not.toContain("internal error");
+  });
+
+  it("an event id reused with another name or payload answers the original run (200) and says the body differed", async () => {
+    const first = await dev.send("my.event", { message: "first", shouldFail: false }, "reused-id");
+    expect(first.status).toBe(202);
+    const again = await dev.send("priority.event", { message: "second", shouldFail: false }, "reused-id");
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual({
+      id: "reused-id",
+      runs: first.body.runs,
+      warning: {
+        code: "DUPLICATE_ID_DIFFERENT_BODY",
+        message:
+          'event id "reused-id" was already received with a different name and payload; this request was ignored and the runs are the first event\'s: send a new id for a new event',
+        differs: ["name", "payload"],
+      },
+    });
+    // The same body again is a plain duplicate: no warning.
+    expect((await dev.send("my.event", { message: "first", shouldFail: false }, "reused-id")).body).toEqual(first.body);
+  });
+
+  it("control characters from a payload are escaped in the terminal (a log line that prints the payload's message)", async () => {
+    const message = "evil\u001b[2J\u001b[31mred\r\nforged line\u009b";
+    const sent = await dev.send("my.event", { message, shouldFail: false }, "escapes-1");
+    await dev.waitForRun(sent.body.runs[0].id);
+    await dev.waitForOutput(/Processing data: evil/);
+    const escaped = "evil\\u001b[2J\\u001b[31mred\\r\\nforged line\\u009b";
+    // As the log's message, and inside the payload the job logs as data (JSON escapes C0 only; C1 is escaped too).
+    expect(dev.output).toContain(`Processing data: ${escaped}`);
+    expect(dev.output).toContain(`payload {"message":"${escaped}","shouldFail":false}`);
+    expect([dev.output.includes("\u001b"), dev.output.includes("\u009b")]).toEqual([false, false]);
   });
 });

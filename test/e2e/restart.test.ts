@@ -29,7 +29,15 @@ describe("a run in flight when the process dies", () => {
         "flaky",
         "SUCCEEDED",
         [
-          [1, "FAILED", { name: "Error", message: "the first attempt always fails" }],
+          [
+            1,
+            "FAILED",
+            {
+              name: "Error",
+              message: "the first attempt always fails",
+              stack: "at io.runTask.maxAttempts (src/jobs/restart-safe.ts:28:45)\nat async Object.run (src/jobs/restart-safe.ts:24:5)",
+            },
+          ],
           [2, "SUCCEEDED", null],
         ],
       ],

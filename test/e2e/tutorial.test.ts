@@ -9,14 +9,21 @@ const dev = devServerForThisFile();
 const attemptsOf = (run: any) =>
   run.tasks.map((t: any) => [t.id, t.stateName, t.status, t.attempts.map((a: any) => [a.number, a.status, a.error])]);
 const logsOf = (run: any) => run.logs.map((l: any) => [l.level, l.message, l.taskId, l.attempt]);
-const SIMULATED = { name: "Error", message: "Simulated transient error during processing!" };
+/** The tutorial's simulated failure as recorded: its message and the job's frames where it was thrown (source-mapped). */
+const simulated = (file: string, thrownAt: string, runAt: string) => ({
+  name: "Error",
+  message: "Simulated transient error during processing!",
+  stack: `at io.runTask.maxAttempts (src/jobs/${file}:${thrownAt})\nat async Object.run (src/jobs/${file}:${runAt})`,
+});
+const SIMULATED = simulated("my-first-workflow.ts", "34:17", "24:5");
+const SIMULATED_PRIORITY = simulated("priority-workflow.ts", "31:17", "23:5");
 
 describe("stepjobs dev starts like the tutorial says", () => {
   it("writes .env with fresh keys, prints one line per job, never the key", () => {
     expect(dev.apiKey).toMatch(/^tr_dev_[A-Za-z0-9_-]{43}$/);
     expect(dev.output).toContain(`wrote TRIGGER_API_KEY and TRIGGER_PUBLIC_KEY to ${dev.root}/.env`);
     expect(dev.output).toContain(
-      'job my-first-workflow v1.0.0  on "my.event"  tasks: process-incoming-data (3 attempts, 1 s apart), send-confirmation (3 attempts, 1 s then x2 up to 60 s, jittered)  src/jobs/my-first-workflow.ts',
+      'job my-first-workflow v1.0.0  on "my.event"  tasks: process-incoming-data (3 attempts, 1 s apart), send-confirmation (3 attempts, 1 s then x2 up to 60 s, full jitter (each wait from 0 up to that))  src/jobs/my-first-workflow.ts',
     );
     expect(dev.output).toContain('job priority-workflow v1.0.0  on "priority.event"');
     expect(dev.output).not.toContain(dev.apiKey);
@@ -74,7 +81,7 @@ describe("the tutorial's curl command", () => {
       `${prefix}] info  Received 'my.event' payload {"message":"Hello via curl!","shouldFail":true}`,
       `${prefix} process-incoming-data#1] info  Processing data: Hello via curl!`,
       `${prefix} process-incoming-data#1] warn  Simulating a temporary failure for attempt 1...`,
-      `${prefix} process-incoming-data#1] attempt 1 failed in N ms: Error: Simulated transient error during processing! — retrying in 1 s`,
+      `${prefix} process-incoming-data#1] attempt 1 failed in N ms: Error: Simulated transient error during processing! at src/jobs/my-first-workflow.ts:34:17 — retrying in 1 s`,
       `${prefix} process-incoming-data#2] info  Processing data: Hello via curl!`,
       `${prefix} process-incoming-data#2] info  Data processed successfully!`,
       `${prefix} process-incoming-data#2] attempt 2 succeeded in N ms`,
@@ -98,6 +105,8 @@ describe("the tutorial's curl command", () => {
       `  T  info   Received 'my.event' payload {"message":"Hello via curl!","shouldFail":true}`,
       "  task process-incoming-data  SUCCEEDED  (2 attempts)",
       "    attempt 1  FAILED     T -> T (N ms)  Error: Simulated transient error during processing!",
+      "        at io.runTask.maxAttempts (src/jobs/my-first-workflow.ts:34:17)",
+      "        at async Object.run (src/jobs/my-first-workflow.ts:24:5)",
       "      T  info   Processing data: Hello via curl!",
       "      T  warn   Simulating a temporary failure for attempt 1...",
       expect.stringMatching(/^ {4}waited 1\.\d s before attempt 2$/),
@@ -133,8 +142,8 @@ describe("the mini-challenge job", () => {
         "process-incoming-data",
         "SUCCEEDED",
         [
-          [1, "FAILED", SIMULATED],
-          [2, "FAILED", SIMULATED],
+          [1, "FAILED", SIMULATED_PRIORITY],
+          [2, "FAILED", SIMULATED_PRIORITY],
           [3, "SUCCEEDED", null],
         ],
       ],
@@ -159,10 +168,13 @@ describe("a task that fails for good", () => {
     const answer = await dev.send("card.charge", { card: "4242" });
     const run = await dev.waitForRun(answer.body.runs[0].id);
     expect(run.status).toBe("FAILED");
-    expect(run.error).toEqual({ name: "NonRetriableError", message: "card 4242 was declined" });
-    expect(attemptsOf(run)).toEqual([
-      ["charge", "charge", "FAILED", [[1, "FAILED", { name: "NonRetriableError", message: "card 4242 was declined" }]]],
-    ]);
+    const declined = {
+      name: "NonRetriableError",
+      message: "card 4242 was declined",
+      stack: "at io.runTask.maxAttempts (src/jobs/charge-card.ts:14:15)\nat async Object.run (src/jobs/charge-card.ts:11:5)",
+    };
+    expect(run.error).toEqual(declined);
+    expect(attemptsOf(run)).toEqual([["charge", "charge", "FAILED", [[1, "FAILED", declined]]]]);
     const cli = await runCli(["run", run.id], { TRIGGER_API_URL: dev.url }, dev.root);
     expect(cli.code).toBe(1);
     expect(cli.stdout).toContain("  error NonRetriableError: card 4242 was declined\n");

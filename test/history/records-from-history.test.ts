@@ -30,7 +30,8 @@ describe("recordsFromHistory: a cloud run reads like a local one", () => {
             status: "FAILED",
             startedAt: "2026-11-25T10:00:02.082Z",
             endedAt: "2026-11-25T10:00:02.122Z",
-            error: { name: "Error", message: "Simulated transient error during processing!" },
+            // The Lambda's trace (here, a bundle without source maps) is the stack.
+            error: { name: "Error", message: "Simulated transient error during processing!", stack: "at /var/task/index.mjs:1:2041" },
           },
           { number: 2, status: "SUCCEEDED", startedAt: "2026-11-25T10:00:03.082Z", endedAt: "2026-11-25T10:00:03.122Z", error: null },
         ],

@@ -16,6 +16,13 @@ const validators = compileValidators(jobs);
 
 const NOW = new Date("2026-11-25T03:00:00.000Z");
 
+/** `{ "a": { "a": ... 1 } }`, `depth` objects deep, built without recursion. */
+function nested(depth: number): unknown {
+  let value: unknown = 1;
+  for (let i = 0; i < depth; i++) value = { a: value };
+  return value;
+}
+
 /** The EventStore port in memory: first write per id wins, as the DynamoDB conditional put does. */
 class MemoryEventStore implements EventStore {
   readonly records = new Map<string, EventRecord>();
@@ -88,6 +95,13 @@ describe("normalizeEvent", () => {
       "event id must be a string of 1 to 256 characters, without control characters",
     ],
     [{ name: "e", source: "", payload: {} }, "event source must be a non-empty string"],
+    [{ name: "x".repeat(129), payload: {} }, "event name must be a string of 1 to 128 characters, without control characters"],
+    [{ name: "order\u001b[2Jpaid", payload: {} }, "event name must be a string of 1 to 128 characters, without control characters"],
+    [{ name: "order.paid\n", payload: {} }, "event name must be a string of 1 to 128 characters, without control characters"],
+    [
+      { name: "e", payload: nested(513) },
+      "event payload nests 513 levels deep; at most 512 are accepted (EventBridge processes JSON up to 1,000 levels, and deeper data never fits a run)",
+    ],
     [{ name: "e", timestamp: "yesterday", payload: {} }, "event timestamp must be an ISO-8601 date-time"],
   ])("rejects %j", (incoming, message) => {
     const call = () => normalizeEvent(incoming as unknown as IncomingEvent, NOW);
@@ -201,11 +215,24 @@ describe("ingestEvent", () => {
     const { events, starter, deps } = setup();
     const first = await ingestEvent({ ...tutorialEvent, id: "client-1" }, deps);
     const again = await ingestEvent({ ...tutorialEvent, id: "client-1", payload: { message: "changed", shouldFail: false } }, deps);
-    expect(again).toEqual({ record: first.record, duplicate: true });
+    expect(again).toEqual({ record: first.record, duplicate: true, differs: ["payload"] });
     expect(events.records.size).toBe(1);
     expect([...starter.started.keys()]).toEqual(["my-first-workflow--client-1", "audit--client-1"]);
     // The duplicate re-sent the stored input (identical, so StartExecution would answer success/exists).
     expect(starter.calls.slice(2)).toEqual(starter.calls.slice(0, 2));
+  });
+
+  it("a duplicate says which parts of its body differ from the recorded event's (key order aside)", async () => {
+    const { deps } = setup();
+    await ingestEvent({ name: "other.event", id: "client-2", payload: { a: 1, b: [1, 2] } }, deps);
+    expect((await ingestEvent({ name: "other.event", id: "client-2", payload: { b: [1, 2], a: 1 } }, deps)).differs).toEqual([]);
+    expect((await ingestEvent({ name: "my.event", id: "client-2", payload: { a: 1, b: [1, 2] } }, deps)).differs).toEqual(["name"]);
+    expect((await ingestEvent({ name: "my.event", id: "client-2", payload: { a: 2 } }, deps)).differs).toEqual(["name", "payload"]);
+  });
+
+  it("accepts a payload nested 512 levels deep, the most it takes", async () => {
+    const { record } = await ingestEvent({ name: "other.event", payload: nested(512) }, setup().deps);
+    expect(record.status).toBe("ACCEPTED");
   });
 
   it("completes the starts on retry after a partial failure", async () => {

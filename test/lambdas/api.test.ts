@@ -103,6 +103,20 @@ describe("API handler (Function URL)", () => {
       "request body is 262207 bytes; the limit is 262144",
     ],
     [
+      "a payload nested 5,000 levels deep (bad input, not a retryable failure)",
+      `{"name":"my.event","payload":${'{"a":'.repeat(5000)}1${"}".repeat(5000)}}`,
+      400,
+      "INVALID_EVENT",
+      "event payload nests 5000 levels deep; at most 512 are accepted (EventBridge processes JSON up to 1,000 levels, and deeper data never fits a run)",
+    ],
+    [
+      "an event name with a control character",
+      JSON.stringify({ name: "my.event\u001b[2J", payload: {} }),
+      400,
+      "INVALID_EVENT",
+      "event name must be a string of 1 to 128 characters, without control characters",
+    ],
+    [
       "a payload violating the schema",
       JSON.stringify({ name: "my.event", payload: { message: "hi" } }),
       400,

@@ -9,7 +9,7 @@ import {
   type RunObserver,
   runnerStateNames,
 } from "../../lib/local/executor.ts";
-import { decideRetry, remainingRetriers } from "../../lib/local/native-retry.ts";
+import { attemptStop, decideRetry, remainingRetriers } from "../../lib/local/native-retry.ts";
 import type { RunInput, RunState } from "../../lib/runtime/run-state.ts";
 import { registeredJobs } from "../../lib/sdk/client.ts";
 import type { LogLine } from "../../lib/sdk/types.ts";
@@ -20,7 +20,7 @@ import { TUTORIAL_RETRY_LOGS } from "../helpers/tutorial-expectations.ts";
 /** The real compiled ASL of each job, on aws-local-stepfunctions, with zero retry and Wait durations. */
 const machines = new Map<string, JobMachine>();
 beforeAll(async () => {
-  for (const jobsDir of ["src/jobs", "test/fixtures/jobs"]) {
+  for (const jobsDir of ["src/jobs", "test/fixtures/jobs", "test/fixtures/errors"]) {
     const project = compileProject({ root: ROOT, jobsDir });
     for (const compiled of project.jobs) {
       await import(compiled.entry);
@@ -42,6 +42,10 @@ async function execute(jobId: string, input: RunInput | RunState, resume?: Resum
   const outcome: ExecutionOutcome = await machines.get(jobId)!.execute(input, { observer, resume });
   return { outcome, attempts, logs, steps };
 }
+
+/** Where test/fixtures/jobs/always-fails.ts throws, as the error records it: the task function, then `run`. */
+const ALWAYS_FAILS_STACK =
+  "at io.runTask.maxAttempts (test/fixtures/jobs/always-fails.ts:14:23)\nat Object.run (test/fixtures/jobs/always-fails.ts:10:5)";
 
 const attemptRows = (attempts: readonly AttemptEnd[]) =>
   attempts.map((a) => [a.taskId, a.stateName, a.number, a.status, a.error ? `${a.error.name}: ${a.error.message}` : null, a.retry]);
@@ -149,16 +153,16 @@ describe("a task that always fails", () => {
   it("gets exactly maxAttempts (4) attempts, then the run fails with the task's error name and message", async () => {
     const { outcome, attempts, steps } = await execute("always-fails", runInput("always.fails", {}));
     expect(outcome.status).toBe("FAILED");
-    expect(outcome.status === "FAILED" && outcome.error).toEqual({ name: "UpstreamError", message: "upstream returned 503 on attempt 4" });
-    // factor 2 without `randomize: false` keeps the default full jitter.
-    const retry = { waitSeconds: 0, jitter: true };
+    // The stack of the task's error reaches the run's error through the Catch, the memo and RunFailed, as in AWS.
+    const error = { name: "UpstreamError", message: "upstream returned 503 on attempt 4", stack: ALWAYS_FAILS_STACK };
+    expect(outcome.status === "FAILED" && outcome.error).toEqual(error);
+    // A written delay (2 s, x2) is not jittered unless the task asks: each wait is at least the computed delay.
+    const retry = { waitSeconds: 0, jitter: false };
     expect(attemptRows(attempts)).toEqual([failed(1, retry), failed(2, retry), failed(3, retry), failed(4, null)]);
     expect(outcome.retries.map((r) => r.stateName)).toEqual(["flaky-api", "flaky-api", "flaky-api"]);
     // After the Catch, Plan records the failure in the memo; the run then fails through RunFailed.
     expect(steps).toEqual(["Plan", "Plan"]);
-    expect(outcome.final.memo).toEqual([
-      { key: "flaky-api#0", id: "flaky-api", ok: false, error: { name: "UpstreamError", message: "upstream returned 503 on attempt 4" } },
-    ]);
+    expect(outcome.final.memo).toEqual([{ key: "flaky-api#0", id: "flaky-api", ok: false, error }]);
   });
 
   it("resumed after 2 attempts: attempts continue at 3 and stop at 4, the policy's total", async () => {
@@ -172,7 +176,7 @@ describe("a task that always fails", () => {
     };
     const { outcome, attempts } = await execute("always-fails", saved, { stateName: "flaky-api", priorAttempts: 2, used });
     expect(outcome.status).toBe("FAILED");
-    expect(attemptRows(attempts)).toEqual([failed(3, { waitSeconds: 0, jitter: true }), failed(4, null)]);
+    expect(attemptRows(attempts)).toEqual([failed(3, { waitSeconds: 0, jitter: false }), failed(4, null)]);
   });
 });
 
@@ -188,6 +192,67 @@ function stoppedInTask1RetryWait(message: string): { saved: RunState; resume: Re
   const used = decideRetry(machine.retriersOf("process-incoming-data"), ["Error"]).used;
   return { saved, resume: { stateName: "process-incoming-data", priorAttempts: 1, used } };
 }
+
+describe("errors users write (test/fixtures/errors/custom-errors.ts)", () => {
+  it("retryOn matches a class that sets no name by its class name; the run fails with the next error's stack and fields", async () => {
+    const { outcome, attempts } = await execute("custom-errors", runInput("custom.errors", { orderId: "o-42" }));
+    expect(attempts.map((a) => [a.number, a.error?.name, a.retry])).toEqual([
+      [1, "PlainCustomError", { waitSeconds: 0, jitter: false }],
+      [2, "PaymentError", null],
+    ]);
+    const error = {
+      name: "PaymentError",
+      message: "card declined",
+      stack:
+        "at io.runTask.maxAttempts (test/fixtures/errors/custom-errors.ts:31:15)\nat Object.run (test/fixtures/errors/custom-errors.ts:27:5)",
+      fields: { code: "CARD_DECLINED", orderId: "o-42" },
+    };
+    // The attempt as recorded, the memo entry the Catch leads to, and the run's error: the same, whole.
+    expect(attempts[1].error).toEqual(error);
+    expect(outcome.final.memo).toEqual([{ key: "charge#0", id: "charge", ok: false, error }]);
+    expect(outcome.status === "FAILED" && outcome.error).toEqual(error);
+  });
+});
+
+describe("why a failed attempt is its task's last (what the terminal says instead of always 'no retries left')", () => {
+  const stops = (attempts: readonly AttemptEnd[]) =>
+    attempts.map((a) => [a.taskId, a.number, a.status, a.retry ? "retry" : (a.stop ?? null)]);
+
+  it("used up, not in retryOn, never retried, and a dynamic task whose retries the runner decides", async () => {
+    expect(stops((await execute("always-fails", runInput("always.fails", {}))).attempts).at(-1)).toEqual([
+      "flaky-api",
+      4,
+      "FAILED",
+      "exhausted",
+    ]);
+    expect(stops((await execute("custom-errors", runInput("custom.errors", {}))).attempts)).toEqual([
+      ["charge", 1, "FAILED", "retry"],
+      ["charge", 2, "FAILED", "not-in-retryOn"],
+    ]);
+    expect(stops((await execute("try-catch", runInput("try.catch", {}))).attempts)[0]).toEqual([
+      "charge-card",
+      1,
+      "FAILED",
+      "non-retriable",
+    ]);
+    const dynamic = stops((await execute("dynamic-ids", runInput("dynamic.ids", { items: [] }, "evt-dyn-stop"))).attempts);
+    delete calls["compute-total#0"]; // the fixture's call counter, which another test reads
+    expect(dynamic).toEqual([
+      ["compute-total", 1, "FAILED", "runner-decides"],
+      ["compute-total", 2, "FAILED", "runner-decides"],
+      ["compute-total", 3, "SUCCEEDED", null],
+    ]);
+  });
+
+  it("a task allowing one attempt, and a policy used up on a resumed visit, are told apart by the compiled retriers", () => {
+    const single = [{ ErrorEquals: ["States.ALL"], MaxAttempts: 0 }];
+    expect(attemptStop(single, decideRetry(single, ["Error"]), false)).toBe("single-attempt");
+    const three = [{ ErrorEquals: ["States.ALL"], MaxAttempts: 2 }];
+    // After a restart the visit runs on retriers reduced to what is left (0), yet the policy had retries.
+    const reduced = remainingRetriers(three, [2]);
+    expect(attemptStop(three, decideRetry(reduced, ["Error"]), false)).toBe("exhausted");
+  });
+});
 
 describe("resuming the tutorial job after a restart during its retry wait", () => {
   it("re-enters task 1 at attempt 2; later task states get their full policy again", async () => {
@@ -245,8 +310,11 @@ describe("the Retry field as a pure function", () => {
     [["Error"], { retry: true, retrierIndex: 1, waitSeconds: 2, jitter: false, used: [0, 1] }],
     [["Error", "Error"], { retry: true, retrierIndex: 1, waitSeconds: 4, jitter: false, used: [0, 2] }],
     [["Error", "Error", "Error"], { retry: true, retrierIndex: 1, waitSeconds: 5, jitter: false, used: [0, 3] }],
-    [["Error", "Error", "Error", "Error"], { retry: false, retrierIndex: 1, waitSeconds: 0, jitter: false, used: [0, 3] }],
-    [["NonRetriableError"], { retry: false, retrierIndex: 0, waitSeconds: 0, jitter: false, used: [0, 0] }],
+    [
+      ["Error", "Error", "Error", "Error"],
+      { retry: false, retrierIndex: 1, waitSeconds: 0, jitter: false, used: [0, 3], stop: "exhausted" },
+    ],
+    [["NonRetriableError"], { retry: false, retrierIndex: 0, waitSeconds: 0, jitter: false, used: [0, 0], stop: "none-allowed" }],
   ])("after failures %j", (errors, expected) => {
     expect(decideRetry(tutorial, errors)).toEqual(expected);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { JobPlan } from "../../lib/compiler/job-plan.ts";
-import { planResume } from "../../lib/local/resume.ts";
-import type { RunState } from "../../lib/runtime/run-state.ts";
+import { INTERRUPTED_ERROR, planResume } from "../../lib/local/resume.ts";
+import { normalizeCaughtError, type RunState } from "../../lib/runtime/run-state.ts";
 import type { AttemptRecord, RunRecord } from "../../lib/store/types.ts";
 
 /** How a run left RUNNING by a stopped `stepjobs dev` continues: a table of saved states and attempts. */
@@ -87,18 +87,66 @@ describe("planResume", () => {
 
   it("every allowed attempt failed before the Catch ran: replay the Catch so Plan records the failure", () => {
     const attempts = [failed(1, "2026-11-25T00:00:00.000Z"), failed(2, "2026-11-25T00:00:01.000Z"), failed(3, "2026-11-25T00:00:02.000Z")];
-    expect(planResume(run(waiting), attempts, job, options)).toEqual({
+    const plan = planResume(run(waiting), attempts, job, options);
+    expect(plan).toEqual({ kind: "execute", input: { ...waiting, caught: { Error: "Error", Cause: expect.any(String) } }, waitMs: 0 });
+    // The Cause is a Lambda error envelope, so Plan records the attempt's error whole (stack and fields included).
+    expect(plan.kind === "execute" && normalizeCaughtError(plan.input.caught)).toEqual({ name: "Error", message: "m3" });
+  });
+
+  /**
+   * A kill of `stepjobs dev` is not the task's failure: the first interruption of a task does not use one of its
+   * attempts; a second one does, so a task that takes the process down on every attempt still ends FAILED.
+   */
+  const interrupted = (number: number, endedAt: string) => ({ ...failed(number, endedAt), error: { ...INTERRUPTED_ERROR } });
+  const single = {
+    plan,
+    retriersOf: (name: string) =>
+      name === "flaky"
+        ? [
+            { ErrorEquals: ["NonRetriableError"], MaxAttempts: 0 },
+            { ...retry, MaxAttempts: 0 },
+          ]
+        : [],
+  };
+
+  it("maxAttempts: 1 and its only attempt interrupted: the task runs again at once, as attempt 2, its policy unused", () => {
+    expect(planResume(run(waiting), [interrupted(1, "2026-11-25T00:00:09.000Z")], single, options)).toEqual({
       kind: "execute",
-      input: { ...waiting, caught: { Error: "Error", Cause: "m3" } },
+      input: waiting,
+      resume: { stateName: "flaky", priorAttempts: 1, used: [0, 0] },
       waitMs: 0,
     });
   });
 
-  it("a NonRetriableError failure is not retried after a restart either", () => {
-    expect(planResume(run(waiting), [failed(1, "2026-11-25T00:00:00.000Z", "NonRetriableError")], job, options)).toEqual({
+  it("maxAttempts: 1 interrupted twice: the second interruption counts, the Catch is replayed with Interrupted", () => {
+    const attempts = [interrupted(1, "2026-11-25T00:00:05.000Z"), interrupted(2, "2026-11-25T00:00:09.000Z")];
+    const plan = planResume(run(waiting), attempts, single, options);
+    expect(plan.kind === "execute" && plan.input.caught?.Error).toBe("Interrupted");
+    expect(plan.kind === "execute" && normalizeCaughtError(plan.input.caught)).toEqual(INTERRUPTED_ERROR);
+  });
+
+  it("a failure, then an interruption: the interrupted attempt is free, the retry after the failure runs at once", () => {
+    const attempts = [failed(1, "2026-11-25T00:00:00.000Z"), interrupted(2, "2026-11-25T00:00:09.000Z")];
+    expect(planResume(run(waiting), attempts, job, options)).toEqual({
       kind: "execute",
-      input: { ...waiting, caught: { Error: "NonRetriableError", Cause: "m1" } },
+      input: waiting,
+      resume: { stateName: "flaky", priorAttempts: 2, used: [0, 1] },
       waitMs: 0,
     });
+  });
+
+  it("a failure after a free interruption goes on with the policy as if the interrupted attempt had not happened", () => {
+    const attempts = [interrupted(1, "2026-11-25T00:00:00.000Z"), failed(2, "2026-11-25T00:00:07.000Z")];
+    expect(planResume(run(waiting), attempts, job, options)).toEqual({
+      kind: "execute",
+      input: waiting,
+      resume: { stateName: "flaky", priorAttempts: 2, used: [0, 1] },
+      waitMs: 1000,
+    });
+  });
+
+  it("a NonRetriableError failure is not retried after a restart either", () => {
+    const plan = planResume(run(waiting), [failed(1, "2026-11-25T00:00:00.000Z", "NonRetriableError")], job, options);
+    expect(plan.kind === "execute" && normalizeCaughtError(plan.input.caught)).toEqual({ name: "NonRetriableError", message: "m1" });
   });
 });

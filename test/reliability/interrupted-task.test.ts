@@ -5,10 +5,11 @@ import { INTERRUPTED_ERROR } from "../../lib/local/resume.ts";
 import { devServerForThisFile, linesOf, ROOT, sleep } from "../e2e/helpers.ts";
 
 /**
- * An attempt `stepjobs dev` dies during counts as a failed attempt, as a Lambda timeout does in AWS: a task that
- * hangs or takes the process down on every attempt ends the run FAILED after its maxAttempts, instead of
- * crash-looping the process on every start. A stop (Ctrl+C, SIGTERM) first lets the task in flight finish, so it
- * does not use an attempt; a second signal stops at once.
+ * An attempt `stepjobs dev` dies during is recorded FAILED (Interrupted). The first interruption of a task does not
+ * use up one of its attempts (a kill is not the task's failure: with `maxAttempts: 1` the task runs again); a second
+ * one does, as a Lambda timeout does in AWS, so a task that hangs or takes the process down on every attempt ends
+ * the run FAILED after `maxAttempts + 1` runs instead of crash-looping the process on every start. A stop (Ctrl+C,
+ * SIGTERM) first lets the task in flight finish, so it is not interrupted at all; a second signal stops at once.
  */
 const dev = devServerForThisFile(path.join(ROOT, "test/fixtures/reliability"));
 
@@ -21,8 +22,27 @@ async function waitForLines(file: string, count: number): Promise<string[]> {
   throw new Error(`${file} did not reach ${count} lines:\n${dev.output}`);
 }
 
-describe("a task interrupted on each of its attempts", () => {
-  it("the run FAILS with Interrupted after 3 attempts, each cut by its own kill; the next start runs nothing", async () => {
+describe("a task interrupted by kill -9", () => {
+  it("maxAttempts: 1, killed during its only attempt: the next start runs it again (attempt 2) and the run succeeds", async () => {
+    const file = path.join(dev.root, "one-attempt.log");
+    const sent = await dev.send("one.attempt", { file });
+    const runId = sent.body.runs[0].id;
+    expect(await waitForLines(file, 1)).toEqual(["attempt 1"]);
+    await dev.kill("SIGKILL");
+    await dev.start();
+    const run = await dev.waitForRun(runId);
+    expect([run.status, run.output]).toEqual(["SUCCEEDED", { charged: true }]);
+    expect(run.tasks[0].attempts.map((a: any) => [a.number, a.status, a.error])).toEqual([
+      [1, "FAILED", INTERRUPTED_ERROR],
+      [2, "SUCCEEDED", null],
+    ]);
+    expect(fs.readFileSync(file, "utf8")).toBe("attempt 1\nattempt 2\n");
+    expect(dev.output).toContain(
+      "charge#1] attempt 1 was cut short when stepjobs dev stopped: it does not use up one of the task's attempts (the first interruption of a task; a second would)",
+    );
+  }, 60_000);
+
+  it("maxAttempts: 2, killed on every attempt: FAILED with Interrupted after 3 runs (one free interruption); the next start runs nothing", async () => {
     const file = path.join(dev.root, "process-down.log");
     const sent = await dev.send("process.down", { file });
     expect(sent.status).toBe(202);
@@ -69,7 +89,7 @@ describe("a stop (SIGTERM, Ctrl+C) while a task runs", () => {
     expect(fs.readFileSync(file, "utf8")).toBe([1, 2, 3, 4, 5].map((n) => `start task-${n}\nend task-${n}\n`).join(""));
   }, 60_000);
 
-  it("a second signal stops at once: the task's attempt counts as interrupted and the next attempt runs", async () => {
+  it("a second signal stops at once: the task's attempt is recorded Interrupted and the task runs again", async () => {
     const file = path.join(dev.root, "twice.log");
     const sent = await dev.send("process.down", { file });
     const runId = sent.body.runs[0].id;

@@ -132,7 +132,11 @@ describe("failures", () => {
     const done = await stepRun(broken, planned, "task");
     expect(runs).toBe(1);
     expect(done.status).toBe("failed");
-    expect(done.error).toEqual({ name: "TypeError", message: "cannot read properties of undefined" });
+    expect(done.error).toEqual({
+      name: "TypeError",
+      message: "cannot read properties of undefined",
+      stack: expect.stringMatching(/^at Object\.run \(test\/runtime\/step-run\.test\.ts:\d+:\d+\)$/),
+    });
     expect(done.memo).toEqual([{ key: "once#0", id: "once", ok: true, result: 1 }]);
   });
 
@@ -179,6 +183,8 @@ describe("limits", () => {
       name: "TooManyTasksError",
       message:
         "the run called more than 3000 tasks; one Step Functions execution keeps at most 25,000 history events (about 7 per task), so batch items inside a task or start child runs",
+      fields: { code: "TOO_MANY_TASKS", limit: 3000 },
+      stack: expect.stringMatching(/^at Object\.run \(test\/runtime\/step-run\.test\.ts:\d+:\d+\)$/),
     });
   });
 });

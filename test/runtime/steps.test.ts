@@ -15,6 +15,9 @@ const input = (payload: unknown = {}): RunInput => ({
 const define = (id: string, run: Job<any>["run"]): Job<any> =>
   client.defineJob({ id, name: id, version: "1.0.0", trigger: client.on("test", { schema: { type: "object" } }), run });
 
+/** The stack of an error raised at the job's own call (its `run`, in this file), as the error records it. */
+const atRun = expect.stringMatching(/^at Object\.run \(test\/runtime\/steps\.test\.ts:\d+:\d+\)$/);
+
 describe("io.wait", () => {
   const waiter = define("waiter", async (payload: { wait: unknown }, io) => {
     io.logger.info("before");
@@ -64,7 +67,7 @@ describe("io.wait", () => {
   ])("wait %j fails the run with InvalidStepError naming the problem", async (wait, message) => {
     const state = await stepRun(waiter, input({ wait }), "plan", 0, { now });
     expect(state.status).toBe("failed");
-    expect(state.error).toEqual({ name: "InvalidStepError", message });
+    expect(state.error).toEqual({ name: "InvalidStepError", message, fields: { code: "INVALID_STEP", stepKey: "pause" }, stack: atRun });
   });
 
   it("without a Sleep state in the machine (no io.wait in the job's file), the run fails saying where to call it", async () => {
@@ -73,6 +76,9 @@ describe("io.wait", () => {
       name: "InvalidStepError",
       message:
         "io.wait(\"pause\"): the job's state machine has no Wait state because synth found no io.wait call in the job's file; call it there (not from a helper in another file)",
+      fields: { code: "INVALID_STEP", stepKey: "pause" },
+      // Raised by the runtime after the job stopped: the only caller left outside stepjobs is this test.
+      stack: expect.stringMatching(/^at test\/runtime\/steps\.test\.ts:\d+:\d+$/),
     });
   });
 
@@ -141,7 +147,7 @@ describe("io.sendEvent", () => {
     ],
   ])("a bad event fails the run naming what is wrong: %s", async (message, event) => {
     const state = await stepRun(sender, input({ event }), "plan", 0, { now });
-    expect(state.error).toEqual({ name: "InvalidStepError", message });
+    expect(state.error).toEqual({ name: "InvalidStepError", message, fields: { code: "INVALID_STEP", stepKey: "notify" }, stack: atRun });
   });
 });
 

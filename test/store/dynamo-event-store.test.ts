@@ -101,7 +101,7 @@ describe("DynamoEventStore on dynalite", () => {
     const deps = { jobs, validators: compileValidators(jobs), events, starter, now: () => new Date("2026-11-25T03:00:00.000Z") };
     const first = await ingestEvent({ id: "client-1", name: "my.event", payload: {} }, deps);
     const again = await ingestEvent({ id: "client-1", name: "my.event", payload: { changed: true } }, deps);
-    expect(again).toEqual({ record: first.record, duplicate: true });
+    expect(again).toEqual({ record: first.record, duplicate: true, differs: ["payload"] });
     expect(started).toEqual(["my-first-workflow--client-1"]);
   });
 });

@@ -5,6 +5,7 @@ import { displayStatus, elapsedMs, formatDateTime, formatDuration } from "../vie
 import { controlRun } from "./api.ts";
 import { useCatalog, useJob } from "./catalog.tsx";
 import { Card, CopyButton, Empty, JsonBlock, LoadError, PageHeader, StatusBadge } from "./components.tsx";
+import { ErrorDetail } from "./error-detail.tsx";
 import { useNow, useResource, useTitle } from "./hooks.ts";
 import { useLive } from "./live.tsx";
 import { Link } from "./router.tsx";
@@ -91,8 +92,7 @@ export function RunPage(props: { readonly id: string }): JSX.Element {
       <LoadError message={run.error} />
       {data.error && (
         <div class="run-error" role="alert">
-          <span class="error-name">{data.error.name}</span>
-          <span class="error-message">{data.error.message}</span>
+          <ErrorDetail error={data.error} />
         </div>
       )}
       <Card title="Timeline">

@@ -3,6 +3,7 @@ import type { Job, LogLine, Run } from "../view/api-types.ts";
 import { formatClock, formatDuration } from "../view/format.ts";
 import { type AttemptBar, layoutTimeline, type TimelineRow } from "../view/timeline-layout.ts";
 import { StatusBadge } from "./components.tsx";
+import { ErrorDetail } from "./error-detail.tsx";
 
 /**
  * The run's execution timeline: one row per task with a bar per attempt on the axis shared by every
@@ -125,8 +126,7 @@ function Attempt(props: { readonly bar: AttemptBar }): JSX.Element {
       </div>
       {bar.error && (
         <p class="attempt-error" data-testid="attempt-error">
-          <span class="error-name">{bar.error.name}</span>
-          <span class="error-message">{bar.error.message}</span>
+          <ErrorDetail error={bar.error} />
         </p>
       )}
       {bar.logs.length > 0 && <Logs lines={bar.logs} label={`Logs of attempt ${bar.number}`} />}

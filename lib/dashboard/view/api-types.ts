@@ -1,5 +1,5 @@
 import type { EventRecord as IngestEventRecord, RunRef } from "../../ingest/types.ts";
-import type { ValidationIssue } from "../../sdk/errors.ts";
+import type { ErrorInfo, ValidationIssue } from "../../sdk/errors.ts";
 
 /**
  * The `/api/v1` response shapes the dashboard reads. The dashboard talks to the HTTP API only, never to
@@ -94,11 +94,8 @@ export type RunStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "ABORTED";
 /** Task status as the API reports it. */
 export type TaskStatus = "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED";
 
-/** An error crossing a state boundary. */
-export interface ErrorInfo {
-  readonly name: string;
-  readonly message: string;
-}
+/** An error crossing a state boundary: name, message, the user's stack frames and the error's own fields. */
+export type { ErrorInfo };
 
 /** One attempt of one task. `endedAt` is absent while it runs. */
 export interface Attempt {
