@@ -11,9 +11,10 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { IngestResult } from "../ingest/ingest-event.ts";
 import type { IncomingEvent } from "../ingest/types.ts";
-import { createDashboardHandler } from "../dashboard/serve.ts";
+import { LOGIN_PATH, renderLoginHtml, safeNextPath } from "../dashboard/login-page.ts";
+import { CONTENT_SECURITY_POLICY, createDashboardHandler } from "../dashboard/serve.ts";
 import { eventView, jobView, runDetailView, runSummaryView } from "./api-views.ts";
-import type { ApiAuth } from "./auth.ts";
+import { type ApiAuth, isLoopbackAddress } from "./auth.ts";
 import type { ChangeFeed } from "./change-feed.ts";
 import type { JobRegistry } from "./job-registry.ts";
 import { RunActionError } from "./local-runtime.ts";
@@ -257,6 +258,40 @@ async function loadDashboard(): Promise<DashboardHandler | undefined> {
   return createDashboardHandler();
 }
 
+/** Largest login form accepted: a key and a path, with room to spare. */
+const MAX_LOGIN_BYTES = 8 * 1024;
+
+/** Writes the login page (the dashboard's CSP applies: the form posts only to this server). */
+function sendLoginPage(res: ServerResponse, auth: ApiAuth, status: number, next: string): void {
+  const html = renderLoginHtml({ next, keyHint: auth.keyHint, refused: status === 401 });
+  res.writeHead(status, {
+    "content-type": "text/html; charset=utf-8",
+    "content-length": Buffer.byteLength(html),
+    "cache-control": "no-store",
+    "content-security-policy": CONTENT_SECURITY_POLICY,
+    "referrer-policy": "no-referrer",
+    "x-content-type-options": "nosniff",
+  });
+  res.end(html);
+}
+
+/**
+ * `POST /login` (the login form): the right key gets the session cookie and a 303 back to the page asked for; a
+ * wrong one gets the form again with a 401.
+ */
+async function login(req: IncomingMessage, res: ServerResponse, auth: ApiAuth): Promise<void> {
+  if (!/^application\/x-www-form-urlencoded\b/i.test(req.headers["content-type"] ?? ""))
+    throw new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "the login form is sent as application/x-www-form-urlencoded");
+  const form = new URLSearchParams(await readBody(req, MAX_LOGIN_BYTES));
+  const next = safeNextPath(form.get("next"));
+  if (!auth.acceptsKey(form.get("key") ?? "")) {
+    sendLoginPage(res, auth, 401, next);
+    return;
+  }
+  res.writeHead(303, { location: next, "set-cookie": auth.sessionCookie(), "cache-control": "no-store", "content-length": 0 });
+  res.end();
+}
+
 /** The request listener: API routes behind auth, everything else to the dashboard. */
 export async function createRequestListener(deps: ApiDeps): Promise<(req: IncomingMessage, res: ServerResponse) => void> {
   const handlers = createHandlers(deps);
@@ -285,10 +320,16 @@ export async function createRequestListener(deps: ApiDeps): Promise<(req: Incomi
       await handlers[hit.route.handler](req, res, url, decodeURIComponent(hit.match![1] ?? ""));
       return;
     }
+    if (url.pathname === LOGIN_PATH && req.method === "POST") return login(req, res, deps.auth);
     if (req.method !== "GET" && req.method !== "HEAD")
       throw new ApiError(405, "METHOD_NOT_ALLOWED", `${req.method} is not supported on ${url.pathname}`);
-    // Pages (not assets) carry the session cookie, so the dashboard's fetches are authorized without the key.
-    if (!/\.[a-z0-9]+$/i.test(url.pathname)) res.setHeader("set-cookie", deps.auth.sessionCookie());
+    // Pages (not assets, which hold no data) carry the session cookie, so the dashboard's fetches are authorized
+    // without the key: on loopback at once, from elsewhere after the login form.
+    if (!/\.[a-z0-9]+$/i.test(url.pathname)) {
+      if (deps.auth.opensWithoutKey(req)) res.setHeader("set-cookie", deps.auth.sessionCookie());
+      else if (!deps.auth.hasSession(req))
+        return sendLoginPage(res, deps.auth, 200, url.pathname === LOGIN_PATH ? "/" : url.pathname + url.search);
+    }
     if (dashboard && (await dashboard(req, res))) return;
     if (url.pathname === "/") {
       res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
@@ -326,11 +367,24 @@ async function controlRun(deps: ApiDeps, action: "redrive" | "cancel", id: strin
   }
 }
 
+/** What a server bound beyond loopback prints: who can reach it, and what the dashboard asks them for. */
+export function beyondLoopbackWarning(host: string, key: string): string {
+  return `listening on ${host}, beyond this machine: other machines can reach the dashboard and API; the dashboard asks them for ${key}`;
+}
+
+/** A listening server. */
+export interface StartedServer {
+  readonly server: http.Server;
+  readonly url: string;
+  /**
+   * Bound to an address other machines can reach (a wildcard such as 0.0.0.0, or a network interface): their
+   * browsers get the login form (the caller should say so).
+   */
+  readonly beyondLoopback: boolean;
+}
+
 /** Starts the server; resolves with the bound address once listening. */
-export async function startServer(
-  deps: ApiDeps,
-  options: { readonly host: string; readonly port: number },
-): Promise<{ server: http.Server; url: string }> {
+export async function startServer(deps: ApiDeps, options: { readonly host: string; readonly port: number }): Promise<StartedServer> {
   const server = http.createServer(await createRequestListener(deps));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -338,5 +392,5 @@ export async function startServer(
   });
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  return { server, url: `http://${host}:${address.port}` };
+  return { server, url: `http://${host}:${address.port}`, beyondLoopback: !isLoopbackAddress(address.address) };
 }
