@@ -19,7 +19,8 @@ import type { ChangeFeed } from "./change-feed.ts";
 import type { JobRegistry } from "./job-registry.ts";
 import { RunActionError } from "./local-runtime.ts";
 import type { LocalStores } from "./stores.ts";
-import type { RunRecord } from "../store/types.ts";
+import { InvalidCursorError } from "../store/errors.ts";
+import type { Page, RunRecord } from "../store/types.ts";
 
 /**
  * The local HTTP API (`/api/v1/...`, same shapes as the cloud API) and the dashboard, on node:http.
@@ -57,7 +58,10 @@ export interface ApiDeps {
   readonly onError?: (error: unknown) => void;
 }
 
-/** Runs read from somewhere else than the local store, already in the API's views. */
+/**
+ * Runs read from somewhere else than the local store, already in the API's views. Their list is one page (no
+ * `nextCursor`): what the source answers at once.
+ */
 export interface RunSource {
   /** What to use instead of a write (shown in the 405). */
   readonly readOnlyHint: string;
@@ -173,8 +177,8 @@ function createHandlers(deps: ApiDeps): Handlers {
     },
     async listEvents(_req, res, url) {
       const name = url.searchParams.get("name") ?? undefined;
-      const events = await stores.events.listEvents({ name, limit: limitOf(url) });
-      sendJson(res, 200, { events: events.map(eventView) });
+      const page = await pageOf(() => stores.events.listEventsPage({ name, limit: limitOf(url), cursor: cursorOf(url) }));
+      sendJson(res, 200, { events: page.items.map(eventView), nextCursor: page.cursor ?? null });
     },
     async getEvent(_req, res, _url, id) {
       const record = await stores.events.getEvent(id);
@@ -187,11 +191,14 @@ function createHandlers(deps: ApiDeps): Handlers {
       if (status && !RUN_STATUSES.has(status))
         throw new ApiError(400, "INVALID_QUERY", `status must be one of ${[...RUN_STATUSES].join(", ")}`);
       if (deps.runSource) {
-        sendJson(res, 200, { runs: await deps.runSource.listRuns({ jobId, status }) });
+        if (cursorOf(url) !== undefined) throw new ApiError(400, "INVALID_QUERY", new InvalidCursorError("runs").message);
+        sendJson(res, 200, { runs: await deps.runSource.listRuns({ jobId, status }), nextCursor: null });
         return;
       }
-      const runs = await stores.runs.listRuns({ jobId, status: status as never, limit: limitOf(url) });
-      sendJson(res, 200, { runs: runs.map(runSummaryView) });
+      const page = await pageOf(() =>
+        stores.runs.listRunsPage({ jobId, status: status as never, limit: limitOf(url), cursor: cursorOf(url) }),
+      );
+      sendJson(res, 200, { runs: page.items.map(runSummaryView), nextCursor: page.cursor ?? null });
     },
     async getRun(_req, res, _url, id) {
       if (deps.runSource) {
@@ -239,6 +246,21 @@ function createHandlers(deps: ApiDeps): Handlers {
       });
     },
   };
+}
+
+/** The `cursor` query parameter: the `nextCursor` of the page before. */
+function cursorOf(url: URL): string | undefined {
+  return url.searchParams.get("cursor") ?? undefined;
+}
+
+/** Reads a page; a cursor the store does not recognise is the client's mistake (400), not the server's. */
+async function pageOf<T>(read: () => Promise<Page<T>>): Promise<Page<T>> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof InvalidCursorError) throw new ApiError(400, "INVALID_QUERY", error.message);
+    throw error;
+  }
 }
 
 function limitOf(url: URL): number | undefined {

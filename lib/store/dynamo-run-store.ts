@@ -4,7 +4,7 @@ import { TaskOutputTooLargeError } from "../sdk/errors.ts";
 import type { JsonValue } from "../sdk/types.ts";
 import { DynamoTable, KEY, isConditionalCheckFailed, listLimit, type DynamoStoreOptions, type Item } from "./dynamo-table.ts";
 import { AttemptNotFoundError, RunNotFoundError } from "./errors.ts";
-import type { AttemptRecord, AttemptUpdate, LogRecord, MemoStore, RunQuery, RunRecord, RunStore, RunUpdate } from "./types.ts";
+import type { AttemptRecord, AttemptUpdate, LogRecord, MemoStore, Page, RunQuery, RunRecord, RunStore, RunUpdate } from "./types.ts";
 
 /**
  * RunStore and MemoStore on DynamoDB (dynalite in `stepjobs dev`; the cloud runner uses the memo part).
@@ -64,8 +64,14 @@ export class DynamoRunStore implements RunStore, MemoStore {
 
   /** Newest first by `startedAt`; `limit` defaults to 50. */
   async listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
-    const items = await this.#table.queryNewest(RUN_KIND, { jobId: query.jobId, status: query.status }, listLimit(query.limit));
-    return items.map(runOf);
+    return (await this.listRunsPage(query)).items;
+  }
+
+  /** One page, newest first by `startedAt`, after `query.cursor`; `limit` defaults to 50. */
+  async listRunsPage(query: RunQuery = {}): Promise<Page<RunRecord>> {
+    const filter = { jobId: query.jobId, status: query.status };
+    const page = await this.#table.queryNewestPage(RUN_KIND, filter, listLimit(query.limit), query.cursor, "runs");
+    return { ...page, items: page.items.map(runOf) };
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { EventRecord } from "../ingest/types.ts";
 import type { RunState } from "../runtime/run-state.ts";
 import type { JsonValue } from "../sdk/types.ts";
 
@@ -66,12 +67,38 @@ export interface AttemptUpdate {
   readonly error?: AttemptRecord["error"];
 }
 
-/** Filter of {@link RunStore.listRuns}. */
+/**
+ * One page of a list, newest first. `cursor` is set when more items may follow: pass it back to get the next page.
+ * It is opaque to callers (the list-index key of the page's last item, as the ExclusiveStartKey a Query resumes
+ * from: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.Pagination.html).
+ */
+export interface Page<T> {
+  readonly items: T[];
+  readonly cursor?: string;
+}
+
+/** Filter and page of {@link RunStore.listRuns}. */
 export interface RunQuery {
   readonly jobId?: string;
   readonly status?: RunRecordStatus;
   /** @default 50 */
   readonly limit?: number;
+  /** Where the page starts: the `cursor` of the page before. @default the newest run */
+  readonly cursor?: string;
+}
+
+/** Filter and page of {@link EventPages.listEventsPage}. */
+export interface EventQuery {
+  readonly name?: string;
+  /** @default 50 */
+  readonly limit?: number;
+  /** Where the page starts: the `cursor` of the page before. @default the newest event */
+  readonly cursor?: string;
+}
+
+/** Events listed a page at a time (the local API and `dashboard --aws`; ingest needs only the EventStore port). */
+export interface EventPages {
+  listEventsPage(query?: EventQuery): Promise<Page<EventRecord>>;
 }
 
 /**
@@ -86,6 +113,8 @@ export interface RunStore {
   getRun(id: string): Promise<RunRecord | undefined>;
   /** Newest first (by `startedAt`). */
   listRuns(query?: RunQuery): Promise<RunRecord[]>;
+  /** One page of {@link listRuns} after `query.cursor`; its `cursor` is set when more runs follow. */
+  listRunsPage(query?: RunQuery): Promise<Page<RunRecord>>;
   /** Every run still `RUNNING`, newest first: what `dev` resumes from its memo after a restart. */
   listUnfinishedRuns(): Promise<RunRecord[]>;
   /** Records an attempt unless the same (run, task key, number) exists. */

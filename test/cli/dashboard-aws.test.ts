@@ -117,6 +117,7 @@ describe("stepjobs dashboard --aws", () => {
             completedAt: "2026-11-25T10:00:03.200Z",
           },
         ],
+        nextCursor: null,
       },
     });
     expect(aws.calls.find((c) => c.command === "ListExecutionsCommand")?.input).toEqual({
@@ -136,7 +137,7 @@ describe("stepjobs dashboard --aws", () => {
   });
 
   it("events come from the stack's table; jobs from the project's sources", async () => {
-    expect(await get("/api/v1/events")).toEqual({ status: 200, body: { events: [] } });
+    expect(await get("/api/v1/events")).toEqual({ status: 200, body: { events: [], nextCursor: null } });
     expect(aws.calls.find((c) => c.command === "QueryCommand")?.input).toMatchObject({ TableName: "stepjobs-table" });
     expect((await get("/api/v1/jobs")).body.jobs.map((j: any) => j.id)).toEqual(["my-first-workflow", "priority-workflow"]);
   });

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { RunState } from "../../lib/runtime/run-state.ts";
 import { TaskOutputTooLargeError } from "../../lib/sdk/errors.ts";
 import { DynamoRunStore, MAX_ITEM_BYTES } from "../../lib/store/dynamo-run-store.ts";
-import { AttemptNotFoundError, RunNotFoundError } from "../../lib/store/errors.ts";
+import { AttemptNotFoundError, InvalidCursorError, RunNotFoundError } from "../../lib/store/errors.ts";
 import type { AttemptRecord, LogRecord, RunRecord } from "../../lib/store/types.ts";
 import { useDynalite } from "./dynalite-fixture.ts";
 
@@ -100,6 +100,60 @@ describe("DynamoRunStore runs on dynalite", () => {
       await runs.putRun(run(`r${String(i).padStart(3, "0")}`, at, { status: i % 50 === 7 ? "RUNNING" : "SUCCEEDED" }));
     }
     expect((await runs.listUnfinishedRuns()).map((r) => r.id)).toEqual(["r107", "r057", "r007"]);
+  });
+});
+
+describe("DynamoRunStore run pages on dynalite", () => {
+  /** Every page of a query, following the cursor until there is none. */
+  async function allPages(runs: DynamoRunStore, query: Parameters<DynamoRunStore["listRunsPage"]>[0]) {
+    const pages: string[][] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await runs.listRunsPage({ ...query, cursor });
+      pages.push(page.items.map((r) => r.id));
+      cursor = page.cursor;
+    } while (cursor);
+    return pages;
+  }
+
+  it("pages newest first with an opaque cursor, across query pages and through a filter, each run once", async () => {
+    const runs = await store();
+    const ids: string[] = [];
+    for (let i = 0; i < 130; i++) {
+      const id = `r${String(i).padStart(3, "0")}`;
+      ids.push(id);
+      await runs.putRun(run(id, `2026-11-25T03:00:00.${String(i).padStart(3, "0")}Z`, { status: i % 3 === 0 ? "FAILED" : "SUCCEEDED" }));
+    }
+    const newest = [...ids].reverse();
+    const pages = await allPages(runs, { limit: 50 });
+    expect(pages.map((p) => p.length)).toEqual([50, 50, 30]);
+    expect(pages.flat()).toEqual(newest);
+    const failed = await allPages(runs, { status: "FAILED", limit: 20 });
+    expect(failed.map((p) => p.length)).toEqual([20, 20, 4]);
+    expect(failed.flat()).toEqual(newest.filter((id) => Number(id.slice(1)) % 3 === 0));
+  });
+
+  it("says there is no next page when the last one is exactly full", async () => {
+    const runs = await store();
+    for (const id of ["a", "b", "c", "d"]) await runs.putRun(run(id, `2026-11-25T03:00:0${"abcd".indexOf(id)}.000Z`));
+    const first = await runs.listRunsPage({ limit: 2 });
+    expect(first.items.map((r) => r.id)).toEqual(["d", "c"]);
+    expect(first.cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(await runs.listRunsPage({ limit: 2, cursor: first.cursor })).toEqual({
+      items: [run("b", "2026-11-25T03:00:01.000Z"), run("a", "2026-11-25T03:00:00.000Z")],
+    });
+  });
+
+  it.each([
+    ["not base64 JSON", "%%%"],
+    ["JSON that is not a key", Buffer.from(JSON.stringify({ pk: 1 })).toString("base64url")],
+    [
+      "an event's cursor",
+      Buffer.from(JSON.stringify({ pk: "EVENT#e", sk: "EVENT", gsi1pk: "EVENT", gsi1sk: "x#e" })).toString("base64url"),
+    ],
+  ])("refuses a cursor that is %s", async (_name, cursor) => {
+    const runs = await store();
+    await expect(runs.listRunsPage({ cursor })).rejects.toThrow(new InvalidCursorError("runs"));
   });
 });
 
