@@ -196,8 +196,8 @@ export async function awsRunDetail(clients: AwsClients, stack: StackResources, i
     nextToken = page.nextToken;
   } while (nextToken);
   const jobId = [...stack.jobs].find(([, arn]) => described.stateMachineArn?.startsWith(arn))?.[0] ?? "";
-  const { run, attempts } = recordsFromHistory(events, { jobId, jobVersion: "" });
-  return runDetailView({ ...run, id: described.name ?? run.id }, attempts, [], undefined) as RunDetail;
+  const { run, attempts, steps } = recordsFromHistory(events, { jobId, jobVersion: "" });
+  return runDetailView({ ...run, id: described.name ?? run.id }, attempts, [], undefined, steps) as RunDetail;
 }
 
 /** `redrive --aws`: RedriveExecution. */

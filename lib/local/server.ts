@@ -209,8 +209,12 @@ function createHandlers(deps: ApiDeps): Handlers {
       }
       const run = await stores.runs.getRun(id);
       if (!run) throw new ApiError(404, "NOT_FOUND", `no run with id "${id}"`);
-      const [attempts, logs] = await Promise.all([stores.runs.listAttempts(id), stores.runs.listLogs(id)]);
-      sendJson(res, 200, runDetailView(run, attempts, logs, registry.get(run.jobId)?.compiled.plan));
+      const [attempts, logs, steps] = await Promise.all([
+        stores.runs.listAttempts(id),
+        stores.runs.listLogs(id),
+        stores.runs.listSteps(id),
+      ]);
+      sendJson(res, 200, runDetailView(run, attempts, logs, registry.get(run.jobId)?.compiled.plan, steps));
     },
     async redriveRun(_req, res, _url, id) {
       sendJson(res, 202, runSummaryView(await controlRun(deps, "redrive", id)));

@@ -14,6 +14,7 @@ import type { Page } from "./types.ts";
  * | attempt | `RUN#<runId>` | `ATTEMPT#<taskKey>#<number>`   | -                          |
  * | log     | `RUN#<runId>` | `LOG#<at>#<sequence>`          | -                          |
  * | memo    | `RUN#<runId>` | `MEMO#<taskKey>`               | -                          |
+ * | step    | `RUN#<runId>` | `STEP#<stepKey>`               | -                          |
  */
 
 /** An item as the DocumentClient reads and writes it. */

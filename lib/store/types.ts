@@ -22,6 +22,22 @@ export interface AttemptRecord {
   readonly startedAt: string;
   readonly endedAt?: string;
   readonly error: { readonly name: string; readonly message: string } | null;
+  /** The ASL state that ran it (a task state, its copy inside `Parallel`, or `DynamicTask`); absent in older records. */
+  readonly stateName?: string;
+}
+
+/**
+ * An `io.wait` or `io.sendEvent` of a run: the native state that ran it (`Sleep`, `SleepUntil`, `SendEvent`) and
+ * when. It has no attempts: a Wait state cannot fail, and PutEvents retries are the state's own.
+ */
+export interface StepRecord {
+  readonly runId: string;
+  /** Memo key: `wait:<id>#<occurrence>` or `event:<id>#<occurrence>`. */
+  readonly key: string;
+  readonly stateName: string;
+  readonly startedAt: string;
+  /** Absent while the state runs (a wait not over yet). */
+  readonly endedAt?: string;
 }
 
 /** One `io.logger` line of a run. */
@@ -47,12 +63,18 @@ export interface RunRecord {
   readonly output?: unknown;
   readonly error?: { readonly name: string; readonly message: string };
   readonly state?: RunState;
+  /**
+   * Every ASL state the run entered, each once, in the order first entered (those inside `Parallel` included): what
+   * the dashboard's graph highlights. Bounded by the machine's size. Absent in records written before it was kept.
+   */
+  readonly statesEntered?: readonly string[];
 }
 
 /** The fields of a run that change after it starts; absent fields are left as they are. */
 export interface RunUpdate {
   readonly status?: RunRecordStatus;
   readonly state?: RunState;
+  readonly statesEntered?: readonly string[];
   readonly output?: unknown;
   readonly error?: { readonly name: string; readonly message: string };
   readonly completedAt?: string;
@@ -123,6 +145,12 @@ export interface RunStore {
   updateAttempt(runId: string, taskKey: string, number: number, update: AttemptUpdate): Promise<AttemptRecord>;
   /** In start order. */
   listAttempts(runId: string): Promise<AttemptRecord[]>;
+  /** Records that a step's state started, unless it is recorded (a state re-entered keeps its first start). */
+  putStep(step: StepRecord): Promise<void>;
+  /** Records when a step's state ended; nothing when its start was never recorded. */
+  endStep(runId: string, key: string, endedAt: string): Promise<void>;
+  /** In start order. */
+  listSteps(runId: string): Promise<StepRecord[]>;
   appendLog(log: LogRecord): Promise<void>;
   /** In the order written. */
   listLogs(runId: string): Promise<LogRecord[]>;

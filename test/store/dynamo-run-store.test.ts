@@ -237,6 +237,41 @@ describe("DynamoRunStore attempts and logs on dynalite", () => {
   });
 });
 
+describe("DynamoRunStore steps and states entered on dynalite", () => {
+  it("keeps a step's first start, ends it, and lists steps in start order; ending an unrecorded step does nothing", async () => {
+    const runs = await store();
+    const wait = { runId: "r1", key: "wait:cool-off#0", stateName: "Sleep", startedAt: "2026-11-25T03:00:01.000Z" };
+    const send = { runId: "r1", key: "event:notify#0", stateName: "SendEvent", startedAt: "2026-11-25T03:00:31.000Z" };
+    await runs.putStep(send);
+    await runs.putStep(wait);
+    await runs.putStep({ ...wait, startedAt: "2026-11-25T03:00:09.000Z" });
+    await runs.endStep("r1", wait.key, "2026-11-25T03:00:31.000Z");
+    await runs.endStep("r1", "wait:never#0", "2026-11-25T03:00:40.000Z");
+    expect(await runs.listSteps("r1")).toEqual([{ ...wait, endedAt: "2026-11-25T03:00:31.000Z" }, send]);
+    expect(await runs.listSteps("r2")).toEqual([]);
+  });
+
+  it("keeps the states a run entered and the state each attempt ran in", async () => {
+    const runs = await store();
+    await runs.putRun(run("r1", "2026-11-25T03:00:00.000Z", { statesEntered: ["Plan"] }));
+    const updated = await runs.updateRun("r1", { statesEntered: ["Plan", "Route", "Parallel"] });
+    expect(updated.statesEntered).toEqual(["Plan", "Route", "Parallel"]);
+    expect((await runs.getRun("r1"))?.statesEntered).toEqual(["Plan", "Route", "Parallel"]);
+    const attempt: AttemptRecord = {
+      runId: "r1",
+      taskKey: "charge-card#0",
+      taskId: "charge-card",
+      number: 1,
+      status: "RUNNING",
+      startedAt: "2026-11-25T03:00:00.100Z",
+      error: null,
+      stateName: "charge-card (parallel)",
+    };
+    await runs.putAttempt(attempt);
+    expect(await runs.listAttempts("r1")).toEqual([attempt]);
+  });
+});
+
 describe("DynamoRunStore memo overflow on dynalite", () => {
   it("stores and reads back task results", async () => {
     const runs = await store();
