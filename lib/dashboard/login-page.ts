@@ -1,3 +1,5 @@
+import { renderHead } from "./serve.ts";
+
 /**
  * The page a client that is not on loopback gets instead of the dashboard until it has a session: a plain HTML
  * form (no script, so the strict CSP holds) that posts the API key to `/login` once; the server answers with the
@@ -26,16 +28,7 @@ function escapeHtml(text: string): string {
 export function renderLoginHtml(options: LoginPageOptions): string {
   const hint = escapeHtml(options.keyHint);
   const problem = options.refused ? `<p class="login-problem" role="alert">That is not the key. Enter ${hint}.</p>\n` : "";
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<title>Sign in · stepjobs</title>
-<link rel="icon" href="/favicon.svg" type="image/svg+xml">
-<link rel="stylesheet" href="/app.css">
-</head>
+  return `${renderHead({ title: "Sign in · stepjobs", stylesheet: "/app.css" })}
 <body class="login-body">
 <main class="login card">
 <h1 class="login-title">stepjobs</h1>

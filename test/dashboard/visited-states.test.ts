@@ -4,6 +4,7 @@ import type { AslDocument, Job, RunTask } from "../../lib/dashboard/view/api-typ
 import { layoutStateMachine } from "../../lib/dashboard/view/asl-graph.ts";
 import { edgeTaken, stateForTask, topLevelState, visitedStates } from "../../lib/dashboard/view/visited-states.ts";
 import { ROOT } from "../helpers/load-job.ts";
+import { FULFIL_ORDER_STATES_ENTERED } from "../helpers/steps-expectations.ts";
 
 const job: Pick<Job, "tasks" | "asl"> = {
   tasks: [
@@ -104,17 +105,7 @@ describe("the states a run entered, as it recorded them", () => {
     status: "SUCCEEDED",
     attempts: [{ number: 1, status: "SUCCEEDED", startedAt: "2026-12-04T10:00:00.000Z" }],
   });
-  const entered = [
-    "Plan",
-    "Route",
-    "Parallel",
-    "Parallel Route",
-    "reserve-stock (parallel)",
-    "charge-card (parallel)",
-    "Sleep",
-    "SendEvent",
-    "Succeeded",
-  ];
+  const entered = [...FULFIL_ORDER_STATES_ENTERED];
 
   it("a state inside Parallel counts for Parallel; the top-level task states a Map ran are not visited", () => {
     expect(topLevelState(job.asl, "charge-card (parallel)")).toBe("Parallel");

@@ -4,6 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatDuration } from "../../lib/local/terminal.ts";
 import { devServerForThisFile, ROOT, runCli } from "./helpers.ts";
+import { FULFIL_ORDER_STATES_ENTERED } from "../helpers/steps-expectations.ts";
 
 /**
  * `stepjobs dev` with the step fixtures: a real Wait (1 s), a real Map over two tasks, and io.sendEvent going
@@ -63,17 +64,7 @@ describe("io.wait, io.sendEvent and Promise.all through stepjobs dev", () => {
     expect(Date.parse(sendEvent.startedAt)).toBeGreaterThanOrEqual(Date.parse(wait.endedAt));
     expect(Date.parse(sendEvent.endedAt)).toBeGreaterThanOrEqual(Date.parse(sendEvent.startedAt));
     // The states the execution entered, each once, in the order first entered: the Map and its inner states included.
-    expect(run.statesEntered).toEqual([
-      "Plan",
-      "Route",
-      "Parallel",
-      "Parallel Route",
-      "reserve-stock (parallel)",
-      "charge-card (parallel)",
-      "Sleep",
-      "SendEvent",
-      "Succeeded",
-    ]);
+    expect(run.statesEntered).toEqual([...FULFIL_ORDER_STATES_ENTERED]);
 
     // `stepjobs run` shows every step with its start and end, in the order they ran.
     const shown = await runCli(["run", run.id], { TRIGGER_API_URL: dev.url }, dev.root);
@@ -125,15 +116,7 @@ describe("io.wait, io.sendEvent and Promise.all through stepjobs dev", () => {
         error: null,
       },
     ]);
-    expect(waiting.statesEntered).toEqual([
-      "Plan",
-      "Route",
-      "Parallel",
-      "Parallel Route",
-      "reserve-stock (parallel)",
-      "charge-card (parallel)",
-      "Sleep",
-    ]);
+    expect(waiting.statesEntered).toEqual(FULFIL_ORDER_STATES_ENTERED.slice(0, 7));
     // The runner computed it after the POST: 30 s after that, rounded up to the second (RFC 3339 for TimestampPath).
     expect(Date.parse(waiting.steps[0].wakeAt)).toBeGreaterThanOrEqual(postedAt + 30_000);
   });

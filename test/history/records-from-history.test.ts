@@ -4,6 +4,7 @@ import { recordsFromHistory } from "../../lib/history/records-from-history.ts";
 import { runDetailView } from "../../lib/local/api-views.ts";
 import alwaysFails from "../fixtures/histories/always-fails.json" with { type: "json" };
 import tutorial from "../fixtures/histories/tutorial-retried.json" with { type: "json" };
+import { FULFIL_ORDER_STATES_ENTERED } from "../helpers/steps-expectations.ts";
 
 // Fixtures follow the HistoryEvent shapes of https://docs.aws.amazon.com/step-functions/latest/apireference/API_HistoryEvent.html
 // for this project's compiled machines: timestamps in epoch seconds (raw API JSON), Lambda causes as JSON strings.
@@ -96,17 +97,7 @@ describe("recordsFromHistory: a cloud run reads like a local one", () => {
       { runId: RUN_ID, key: "wait:cool-off#0", stateName: "Sleep", startedAt: at(27), endedAt: at(28) },
       { runId: RUN_ID, key: "event:notify#0", stateName: "SendEvent", startedAt: at(33), endedAt: at(36) },
     ]);
-    expect(run.statesEntered).toEqual([
-      "Plan",
-      "Route",
-      "Parallel",
-      "Parallel Route",
-      "reserve-stock (parallel)",
-      "charge-card (parallel)",
-      "Sleep",
-      "SendEvent",
-      "Succeeded",
-    ]);
+    expect(run.statesEntered).toEqual([...FULFIL_ORDER_STATES_ENTERED]);
     const view = runDetailView(run, attempts, [], undefined, steps);
     // The PutEvents state is a step, not a task.
     expect(view.tasks.map((t) => t.id)).toEqual(["reserve-stock", "charge-card"]);

@@ -1,4 +1,4 @@
-import { Fragment, type JSX } from "preact";
+import { type ComponentChildren, Fragment, type JSX } from "preact";
 import type { Job, LogLine, Run } from "../view/api-types.ts";
 import { formatClock, formatDuration } from "../view/format.ts";
 import { type AttemptBar, layoutTimeline, type StepRow, type TimelineRow } from "../view/timeline-layout.ts";
@@ -94,18 +94,27 @@ function StepLine(props: { readonly step: StepRow; readonly ticks: readonly numb
             </span>
           </span>
         </div>
-        <div class="tl-track tl-lane" aria-hidden="true">
-          {props.ticks.map((at) => (
-            <span key={at} class="tl-gridline" style={{ left: `${at}%` }} />
-          ))}
+        <Lane ticks={props.ticks}>
           <span
             class={step.kind === "wait" ? `tl-wait ${step.open ? "open" : ""}` : `tl-bar tl-bar-event ${step.open ? "open" : ""}`}
             style={{ left: `${step.startPct}%`, width: `${step.widthPct}%` }}
             title={`${label} ${step.id}: ${formatDuration(step.durationMs)}`}
           />
-        </div>
+        </Lane>
       </div>
     </section>
+  );
+}
+
+/** A row's track on the shared axis: the tick gridlines under what the row draws. */
+function Lane(props: { readonly ticks: readonly number[]; readonly children: ComponentChildren }): JSX.Element {
+  return (
+    <div class="tl-track tl-lane" aria-hidden="true">
+      {props.ticks.map((at) => (
+        <span key={at} class="tl-gridline" style={{ left: `${at}%` }} />
+      ))}
+      {props.children}
+    </div>
   );
 }
 
@@ -127,10 +136,7 @@ function TaskRow(props: { readonly row: TimelineRow; readonly retry: string | un
             )}
           </span>
         </div>
-        <div class="tl-track tl-lane" aria-hidden="true">
-          {props.ticks.map((at) => (
-            <span key={at} class="tl-gridline" style={{ left: `${at}%` }} />
-          ))}
+        <Lane ticks={props.ticks}>
           {row.waits.map((wait) => (
             <span
               key={`w${wait.afterAttempt}`}
@@ -147,7 +153,7 @@ function TaskRow(props: { readonly row: TimelineRow; readonly retry: string | un
               title={`Attempt ${bar.number}: ${bar.status.toLowerCase()} in ${formatDuration(bar.durationMs)}`}
             />
           ))}
-        </div>
+        </Lane>
       </div>
       <ol class="attempts">
         {row.attempts.map((bar) => {
