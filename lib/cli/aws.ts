@@ -161,75 +161,7 @@ export function executionArnOf(stack: StackResources, id: string): string {
   return `${stack.jobs.get(jobId)!.replace(":stateMachine:", ":execution:")}:${id}`;
 }
 
-/** Step Functions execution status to the run status the CLI shows (TIMED_OUT is a failure). */
-function runStatus(status: string | undefined): string {
-  if (status === "TIMED_OUT") return "FAILED";
-  if (status === "PENDING_REDRIVE") return "RUNNING";
-  return status ?? "RUNNING";
-}
-
-/** One line per run: `runs --aws`. */
-export interface AwsRunSummary {
-  readonly id: string;
-  readonly jobId: string;
-  readonly status: string;
-  readonly startedAt: string;
-  readonly completedAt: string | null;
-}
-
-/** The newest runs of each job (ListExecutions, 20 per job), newest first. */
-export async function listAwsRuns(
-  clients: AwsClients,
-  stack: StackResources,
-  query: { jobId?: string; status?: string },
-): Promise<AwsRunSummary[]> {
-  const { sfn } = await commands();
-  if (query.jobId && !stack.jobs.has(query.jobId)) throw new AwsCliError(`stack ${stack.stackName} has no job "${query.jobId}"`);
-  const jobs = query.jobId ? [[query.jobId, stack.jobs.get(query.jobId)!] as const] : [...stack.jobs];
-  const runs: AwsRunSummary[] = [];
-  const express = jobs.filter(([jobId]) => stack.expressJobs.has(jobId)).map(([jobId]) => jobId);
-  if (express.length > 0 && (!query.status || query.status === EXPRESS_STATUS)) runs.push(...(await expressRuns(clients, stack, express)));
-  for (const [jobId, arn] of jobs) {
-    if (stack.expressJobs.has(jobId)) continue; // ListExecutions is not supported for Express state machines
-    const answer = await clients.sfn.send(
-      new sfn.ListExecutionsCommand({
-        stateMachineArn: arn,
-        maxResults: 20,
-        ...(query.status ? { statusFilter: query.status as never } : {}),
-      }),
-    );
-    for (const e of answer.executions ?? []) {
-      runs.push({
-        id: e.name,
-        jobId,
-        status: runStatus(e.status),
-        startedAt: new Date(e.startDate).toISOString(),
-        completedAt: e.stopDate ? new Date(e.stopDate).toISOString() : null,
-      });
-    }
-  }
-  return runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
-}
-
-/**
- * What `runs --aws` says of an Express run: it started (ingest recorded it); its outcome is in the state machine's
- * log group, since Express workflows keep no execution history for ListExecutions or DescribeExecution
- * (https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html).
- */
-export const EXPRESS_STATUS = "STARTED";
-
-/** Runs of Express jobs, from the event records ingest keeps in the stack's table (newest 50 events). */
-async function expressRuns(clients: AwsClients, stack: StackResources, jobIds: readonly string[]): Promise<AwsRunSummary[]> {
-  if (!stack.tableName) throw new AwsCliError(`stack ${stack.stackName} has no ${OUTPUT_KEYS.table} output`);
-  const { DynamoEventStore } = await import("../store/dynamo-event-store.ts");
-  const events = new DynamoEventStore({ client: clients.dynamodb as never, tableName: stack.tableName });
-  const wanted = new Set(jobIds);
-  return (await events.listEvents()).flatMap((event) =>
-    event.runs
-      .filter((run) => wanted.has(run.jobId))
-      .map((run) => ({ id: run.id, jobId: run.jobId, status: EXPRESS_STATUS, startedAt: event.receivedAt, completedAt: null })),
-  );
-}
+export { type AwsRunSummary, EXPRESS_STATUS, listAwsRuns } from "./aws-runs.ts";
 
 /** A run's timeline from its execution history: the same records and view as a local run (`run --aws`). */
 export async function awsRunDetail(clients: AwsClients, stack: StackResources, id: string): Promise<RunDetail> {
@@ -246,8 +178,8 @@ export async function awsRunDetail(clients: AwsClients, stack: StackResources, i
     nextToken = page.nextToken;
   } while (nextToken);
   const jobId = [...stack.jobs].find(([, arn]) => described.stateMachineArn?.startsWith(arn))?.[0] ?? "";
-  const { run, attempts } = recordsFromHistory(events, { jobId, jobVersion: "" });
-  return runDetailView({ ...run, id: described.name ?? run.id }, attempts, [], undefined) as RunDetail;
+  const { run, attempts, steps } = recordsFromHistory(events, { jobId, jobVersion: "" });
+  return runDetailView({ ...run, id: described.name ?? run.id }, attempts, [], undefined, steps) as RunDetail;
 }
 
 /** `redrive --aws`: RedriveExecution. */

@@ -1,4 +1,3 @@
-import type http from "node:http";
 import path from "node:path";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { CompiledJob } from "../compiler/compile-project.ts";
@@ -6,7 +5,7 @@ import { generateKey } from "../local/env-file.ts";
 import { ApiAuth } from "../local/auth.ts";
 import { ChangeFeed } from "../local/change-feed.ts";
 import type { LoadedJob } from "../local/job-registry.ts";
-import { ApiError, startServer } from "../local/server.ts";
+import { ApiError, beyondLoopbackWarning, type StartedServer, startServer } from "../local/server.ts";
 import { DynamoEventStore } from "../store/dynamo-event-store.ts";
 import { compileProject } from "../compiler/compile-project.ts";
 import {
@@ -29,7 +28,9 @@ import { UsageError } from "./usage-error.ts";
  * `stepjobs dashboard --aws`: the dashboard, read-only, over a deployed stack. The same UI and the same API routes
  * as `stepjobs dev`; runs come from Step Functions (ListExecutions, GetExecutionHistory through the shared timeline
  * model), events from the stack's table, jobs from the project's compiled sources; Send Event posts to the stack's
- * HTTP API with the key from Secrets Manager. Other writes answer 405 with the CLI command to use. Bound to 127.0.0.1 by default; the page's session cookie authorizes its fetches.
+ * HTTP API with the key from Secrets Manager. Other writes answer 405 with the CLI command to use. Bound to 127.0.0.1 by
+ * default; the page's session cookie authorizes its fetches. Its own key is made at start: bound beyond loopback,
+ * the command prints it, since other machines' browsers are asked for it.
  */
 
 /** How often open pages refetch runs and events from AWS. */
@@ -46,8 +47,14 @@ export interface AwsDashboardOptions {
   readonly port: number;
 }
 
+/** A running `dashboard --aws`. */
+export interface AwsDashboard extends StartedServer {
+  /** The key its login form asks for (a client that is not on loopback). */
+  readonly key: string;
+}
+
 /** Starts the read-only dashboard; resolves once it listens. */
-export async function startAwsDashboard(options: AwsDashboardOptions): Promise<{ url: string; server: http.Server }> {
+export async function startAwsDashboard(options: AwsDashboardOptions): Promise<AwsDashboard> {
   const { clients, stack } = options;
   if (!stack.tableName) throw new AwsCliError(`stack ${stack.stackName} has no TableName output; deploy it with this version of stepjobs`);
   const loaded = new Map(
@@ -64,9 +71,10 @@ export async function startAwsDashboard(options: AwsDashboardOptions): Promise<{
   const changes = new ChangeFeed();
   const refresh = setInterval(() => changes.emit({ type: "event", id: "*" }), AWS_REFRESH_MS);
   refresh.unref();
+  const key = generateKey("tr_dash_");
   const started = await startServer(
     {
-      auth: new ApiAuth(generateKey("tr_dash_")),
+      auth: new ApiAuth(key, "the key `stepjobs dashboard --aws` printed when it started"),
       appId: stack.stackName,
       registry: { list: () => [...loaded.values()], get: (id: string) => loaded.get(id) },
       // Never read: runSource answers every run route, and the writes that would touch runs answer 405 first.
@@ -104,7 +112,7 @@ export async function startAwsDashboard(options: AwsDashboardOptions): Promise<{
     { host: options.host, port: options.port },
   );
   started.server.once("close", () => clearInterval(refresh));
-  return started;
+  return { ...started, key };
 }
 
 /** `stepjobs dashboard --aws [--stack name] [--port 8081] [--host 127.0.0.1] [--jobs src/jobs]`. */
@@ -131,8 +139,12 @@ export const dashboardCommand: Command = {
       const stack = await readStack(clients, stackNameFrom(values.stack));
       const root = process.cwd();
       const project = compileProject({ root, jobsDir: values.jobs! });
-      const { url } = await startAwsDashboard({ clients, stack, jobs: project.jobs, root, host: values.host!, port });
-      process.stdout.write(`stepjobs dashboard: ${stack.stackName} (read-only) on ${url}  (Ctrl-C to stop)\n`);
+      const dashboard = await startAwsDashboard({ clients, stack, jobs: project.jobs, root, host: values.host!, port });
+      process.stdout.write(`stepjobs dashboard: ${stack.stackName} (read-only) on ${dashboard.url}  (Ctrl-C to stop)\n`);
+      if (dashboard.beyondLoopback)
+        process.stdout.write(
+          `stepjobs dashboard: ${beyondLoopbackWarning(values.host!, `this key, made for this run: ${dashboard.key}`)}\n`,
+        );
       await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
       return 0;
     });

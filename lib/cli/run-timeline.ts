@@ -2,9 +2,9 @@ import { errorLine, escapeControls, formatDuration, stackLines } from "../local/
 import type { ErrorInfo } from "../sdk/errors.ts";
 
 /**
- * `stepjobs run <id>` as text: the run's tasks in order, each attempt with its time, error and the log lines
- * it wrote, the wait between attempts, and the run's own log lines where they happened. Pure: takes the
- * `GET /api/v1/runs/:id` body.
+ * `stepjobs run <id>` as text: the run's steps in the order they ran (tasks with each attempt's time, error and the
+ * log lines it wrote and the wait between attempts; `io.wait` and `io.sendEvent` with their start and end), and the
+ * run's own log lines where they happened. Pure: takes the `GET /api/v1/runs/:id` body.
  */
 
 /** The parts of the run detail body the timeline reads. */
@@ -28,6 +28,17 @@ export interface RunDetail {
       readonly error: ErrorInfo | null;
     }[];
   }[];
+  /** `io.wait` and `io.sendEvent` (absent in answers of servers from before they were listed). */
+  readonly steps?: readonly {
+    readonly kind: "wait" | "event";
+    readonly id: string;
+    readonly status: string;
+    readonly startedAt?: string | null;
+    readonly endedAt?: string | null;
+    readonly wakeAt: string | null;
+    readonly eventId: string | null;
+    readonly error: { readonly name: string; readonly message: string } | null;
+  }[];
   readonly logs: readonly {
     readonly level: string;
     readonly message: string;
@@ -43,6 +54,19 @@ const time = (iso: string) => iso.slice(11, 23);
 function logLine(indent: string, log: RunDetail["logs"][number]): string {
   const data = log.data === null || log.data === undefined ? "" : ` ${JSON.stringify(log.data)}`;
   return `${indent}${time(log.at)}  ${log.level.padEnd(5)}  ${escapeControls(log.message + data)}`;
+}
+
+/** One `io.wait` or `io.sendEvent`: status, start and end (or what it waits for), the event it sent, its error. */
+function stepLine(step: NonNullable<RunDetail["steps"]>[number]): string {
+  const start = step.startedAt ? `  ${time(step.startedAt)}` : "";
+  const end =
+    step.startedAt && step.endedAt
+      ? ` -> ${time(step.endedAt)} (${formatDuration(Date.parse(step.endedAt) - Date.parse(step.startedAt))})`
+      : "";
+  const until = !step.endedAt && step.wakeAt ? `  until ${step.wakeAt}` : "";
+  const sent = step.eventId ? `  sent ${step.eventId}` : "";
+  const error = step.error ? `  ${step.error.name}: ${step.error.message}` : "";
+  return `  ${step.kind} ${step.id}  ${step.status}${start}${end}${until}${sent}${error}`;
 }
 
 /** The header line: id, job, status and duration. */
@@ -73,6 +97,8 @@ export function runTimelineLines(run: RunDetail): string[] {
     });
     items.push({ at: task.attempts[0]?.startedAt ?? run.startedAt, lines });
   }
+  // A step whose times were not recorded (an older run) goes after the rest, in call order.
+  for (const step of run.steps ?? []) items.push({ at: step.startedAt ?? "\uffff", lines: [stepLine(step)] });
   // Stable sort: a task and a log at the same millisecond keep their order.
   items.sort((x, y) => x.at.localeCompare(y.at));
   const lines = items.flatMap((i) => i.lines);

@@ -48,19 +48,27 @@ export const CONTENT_SECURITY_POLICY = [
 
 const UI_DIR = fileURLToPath(new URL("./ui/", import.meta.url));
 
-/** The HTML shell: a root element, the stylesheet and the module script; nothing user-controlled. */
-export function renderIndexHtml(assets: { readonly js: string; readonly css: string }): string {
+/** The start of every page up to `</head>`: title, icon, the dashboard's stylesheet and any extra tags (trusted text). */
+export function renderHead(options: { readonly title: string; readonly stylesheet: string; readonly extra?: string }): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
-<title>stepjobs</title>
+<title>${options.title}</title>
 <link rel="icon" href="/favicon.svg" type="image/svg+xml">
-<link rel="stylesheet" href="/app.css?v=${assets.css}">
-<script type="module" src="/app.js?v=${assets.js}"></script>
-</head>
+<link rel="stylesheet" href="${options.stylesheet}">
+${options.extra ?? ""}</head>`;
+}
+
+/** The HTML shell: a root element, the stylesheet and the module script; nothing user-controlled. */
+export function renderIndexHtml(assets: { readonly js: string; readonly css: string }): string {
+  return `${renderHead({
+    title: "stepjobs",
+    stylesheet: `/app.css?v=${assets.css}`,
+    extra: `<script type="module" src="/app.js?v=${assets.js}"></script>\n`,
+  })}
 <body>
 <div id="app"></div>
 <noscript>The stepjobs dashboard needs JavaScript.</noscript>

@@ -1,7 +1,8 @@
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
 import { LAMBDA_SERVICE_RETRIER } from "../compiler/render-state-machine.ts";
 import { normalizeCaughtError, type RunInput, type RunState } from "../runtime/run-state.ts";
-import type { AttemptRecord, RunRecord } from "../store/types.ts";
+import type { AttemptRecord, RunRecord, StepRecord } from "../store/types.ts";
+import { stepKeyOf } from "./step-states.ts";
 
 /**
  * One timeline model, two sources: turns a Step Functions execution history (GetExecutionHistory,
@@ -20,6 +21,19 @@ export interface HistoryRunMeta {
 export interface HistoryRecords {
   readonly run: RunRecord;
   readonly attempts: readonly AttemptRecord[];
+  /** The Wait and PutEvents states that ran `io.wait` and `io.sendEvent`, with their times. */
+  readonly steps: readonly StepRecord[];
+}
+
+/** A task state's visit: it owns the task attempts in its chain of events. */
+interface TaskVisit {
+  readonly stateName: string;
+  readonly key: string;
+  readonly taskId: string;
+  /** The number of the next attempt. */
+  next: number;
+  /** When the attempt in progress was scheduled. */
+  open?: string;
 }
 
 /** States that invoke the runner without executing a task (replay, retry decisions, the run's failure). */
@@ -48,9 +62,10 @@ function parse<T>(text: string | undefined): T | undefined {
 }
 
 /**
- * Builds the run and its task attempts from the history events, oldest first. A task state entered with
- * `next = { key, task }` owns every `TaskScheduled`..`TaskSucceeded|TaskFailed|TaskTimedOut` until it exits;
- * each is one attempt, numbered from `next.attempt ?? 1`, except failures with Lambda service errors.
+ * Builds the run, its task attempts and its step states from the history events, oldest first. A task state entered
+ * with `next = { key, task }` owns the `TaskScheduled`..`TaskSucceeded|TaskFailed|TaskTimedOut` events that follow
+ * it through `previousEventId` until it exits (so the interleaved iterations of a `Parallel` Map each keep their
+ * own); each is one attempt, numbered from `next.attempt ?? 1`, except failures with Lambda service errors.
  */
 export function recordsFromHistory(events: readonly HistoryEvent[], meta: HistoryRunMeta): HistoryRecords {
   let input: RunInput | undefined;
@@ -58,9 +73,13 @@ export function recordsFromHistory(events: readonly HistoryEvent[], meta: Histor
   let startedAt = "";
   let ended: Pick<RunRecord, "status" | "completedAt" | "output" | "error"> = { status: "RUNNING" };
   const attempts: AttemptRecord[] = [];
-  let visit: { stateName: string; key: string; taskId: string; next: number; open?: string } | undefined;
+  const statesEntered = new Set<string>();
+  const steps: StepRecord[] = [];
+  /** The task visit each event belongs to, by event id. */
+  const visits = new Map<number, TaskVisit>();
+  let lastVisit: TaskVisit | undefined;
 
-  const close = (at: string, status: "SUCCEEDED" | "FAILED", error: AttemptRecord["error"]) => {
+  const close = (visit: TaskVisit | undefined, at: string, status: "SUCCEEDED" | "FAILED", error: AttemptRecord["error"]) => {
     if (!visit?.open) return;
     attempts.push({
       runId: input?.runId ?? "",
@@ -71,6 +90,7 @@ export function recordsFromHistory(events: readonly HistoryEvent[], meta: Histor
       startedAt: visit.open,
       endedAt: at,
       error,
+      stateName: visit.stateName,
     });
     visit.next += 1;
     visit.open = undefined;
@@ -78,25 +98,39 @@ export function recordsFromHistory(events: readonly HistoryEvent[], meta: Histor
 
   for (const event of events) {
     const at = iso(event.timestamp as Date | number | string | undefined);
+    // The visit this event continues: its previous event's (a history without ids: the latest one).
+    const visit = event.previousEventId === undefined ? lastVisit : visits.get(event.previousEventId);
+    if (visit && event.type !== "TaskStateExited" && event.id !== undefined) visits.set(event.id, visit);
+    const name = event.stateEnteredEventDetails?.name;
+    if (event.type?.endsWith("StateEntered") && name !== undefined) {
+      statesEntered.add(name);
+      const entered = parse<RunState>(event.stateEnteredEventDetails?.input);
+      const stepKey = stepKeyOf(name, entered);
+      if (stepKey !== undefined) steps.push({ runId: input?.runId ?? "", key: stepKey, stateName: name, startedAt: at });
+    }
+    if (event.type?.endsWith("StateExited")) {
+      const step = steps.find((s) => s.stateName === event.stateExitedEventDetails?.name && s.endedAt === undefined);
+      if (step) steps[steps.indexOf(step)] = { ...step, endedAt: at };
+    }
     switch (event.type) {
       case "ExecutionStarted":
         input = parse<RunInput>(event.executionStartedEventDetails?.input);
         startedAt = at;
         break;
       case "TaskStateEntered": {
-        const name = event.stateEnteredEventDetails?.name ?? "";
         const entered = parse<RunState>(event.stateEnteredEventDetails?.input);
-        visit =
-          !NON_TASK_RUNNER_STATES.has(name) && entered?.next
-            ? { stateName: name, key: entered.next.key, taskId: entered.next.task, next: entered.next.attempt ?? 1 }
-            : undefined;
+        const taskName = name ?? "";
+        if (!NON_TASK_RUNNER_STATES.has(taskName) && entered?.next && stepKeyOf(taskName, entered) === undefined) {
+          lastVisit = { stateName: taskName, key: entered.next.key, taskId: entered.next.task, next: entered.next.attempt ?? 1 };
+          visits.set(event.id ?? 0, lastVisit);
+        }
         break;
       }
       case "TaskScheduled":
         if (visit) visit.open = at;
         break;
       case "TaskSucceeded":
-        close(at, "SUCCEEDED", null);
+        close(visit, at, "SUCCEEDED", null);
         break;
       case "TaskFailed": {
         const details = event.taskFailedEventDetails;
@@ -104,19 +138,22 @@ export function recordsFromHistory(events: readonly HistoryEvent[], meta: Histor
           if (visit) visit.open = undefined;
           break;
         }
-        close(at, "FAILED", normalizeCaughtError({ Error: details?.error, Cause: details?.cause }));
+        close(visit, at, "FAILED", normalizeCaughtError({ Error: details?.error, Cause: details?.cause }));
         break;
       }
       case "TaskTimedOut":
-        close(at, "FAILED", {
+        close(visit, at, "FAILED", {
           name: event.taskTimedOutEventDetails?.error ?? "States.Timeout",
           message: event.taskTimedOutEventDetails?.cause ?? "",
         });
         break;
-      case "TaskStateExited":
-        state = parse<RunState>(event.stateExitedEventDetails?.output) ?? state;
-        visit = undefined;
+      case "TaskStateExited": {
+        // The run's state after a runner step; a Parallel item's exit carries the item's outcome, which has no memo.
+        const output = parse<RunState>(event.stateExitedEventDetails?.output);
+        if (Array.isArray(output?.memo)) state = output;
+        if (visit === lastVisit) lastVisit = undefined;
         break;
+      }
       case "ExecutionSucceeded":
         ended = { status: "SUCCEEDED", completedAt: at, output: parse(event.executionSucceededEventDetails?.output) ?? null };
         break;
@@ -152,6 +189,7 @@ export function recordsFromHistory(events: readonly HistoryEvent[], meta: Histor
     startedAt,
     ...ended,
     state: state ?? { ...input, status: "running", memo: [] },
+    statesEntered: [...statesEntered],
   };
-  return { run, attempts };
+  return { run, attempts, steps };
 }

@@ -3,7 +3,9 @@ import { stringMatches } from "../compiler/string-matches.ts";
 import type { JobPlan } from "../compiler/job-plan.ts";
 import type { AslDefinition } from "../compiler/render-state-machine.ts";
 import type { EventRecord } from "../ingest/types.ts";
-import type { AttemptRecord, LogRecord, RunRecord } from "../store/types.ts";
+import { pendingStepKey } from "../history/step-states.ts";
+import type { NextTask } from "../runtime/run-state.ts";
+import type { AttemptRecord, LogRecord, RunRecord, StepRecord } from "../store/types.ts";
 
 /**
  * The `/api/v1` response bodies, built from store records by pure functions (the server only routes and
@@ -49,8 +51,17 @@ export function stateNameForTask(plan: JobPlan | undefined, taskId: string): str
   return task?.stateName ?? "DynamicTask";
 }
 
-/** `GET /api/v1/runs/:id`: the run, its tasks with every attempt (in the order they ran) and its logs. */
-export function runDetailView(run: RunRecord, attempts: readonly AttemptRecord[], logs: readonly LogRecord[], plan: JobPlan | undefined) {
+/**
+ * `GET /api/v1/runs/:id`: the run, its tasks with every attempt (in the order they ran), its waits and sent events
+ * with their times, the states it entered, and its logs.
+ */
+export function runDetailView(
+  run: RunRecord,
+  attempts: readonly AttemptRecord[],
+  logs: readonly LogRecord[],
+  plan: JobPlan | undefined,
+  steps: readonly StepRecord[] = [],
+) {
   const memo = new Map((run.state?.memo ?? []).map((entry) => [entry.key, entry]));
   const byKey = new Map<string, AttemptRecord[]>();
   const ordered = [...attempts].sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.number - b.number);
@@ -73,7 +84,7 @@ export function runDetailView(run: RunRecord, attempts: readonly AttemptRecord[]
     return {
       id: last.taskId,
       key,
-      stateName: stateNameForTask(plan, last.taskId),
+      stateName: last.stateName ?? stateNameForTask(plan, last.taskId),
       status,
       attempts: list.map((a) => ({
         number: a.number,
@@ -89,7 +100,8 @@ export function runDetailView(run: RunRecord, attempts: readonly AttemptRecord[]
     ...runSummaryView(run),
     payload: run.state?.event.payload ?? null,
     tasks,
-    steps: stepViews(run),
+    steps: stepViews(run, steps),
+    statesEntered: run.statesEntered ?? null,
     logs: logs.map((l) => ({
       level: l.level,
       message: l.message,
@@ -105,12 +117,22 @@ export function runDetailView(run: RunRecord, attempts: readonly AttemptRecord[]
 export type StepStatusView = "WAITING" | "SENDING" | "SUCCEEDED" | "FAILED";
 
 /**
- * The run's waits and sent events, in call order: the finished ones from the memo, then the one the run is
- * in (`sleeping` until `wakeAt`, or `sending`). They are native states, so they have no attempts.
+ * The run's waits and sent events, in call order: the finished ones from the memo, then the one the run is in
+ * (`sleeping` until `wakeAt`, or `sending`), each with the state that ran it and its start and end from `records`
+ * (null when not recorded: runs from before they were kept). They are native states, so they have no attempts.
  */
-export function stepViews(run: RunRecord) {
+export function stepViews(run: RunRecord, records: readonly StepRecord[] = []) {
   const state = run.state;
   if (!state) return [];
+  const recorded = new Map(records.map((r) => [r.key, r]));
+  // Without a record, a finished wait's state is unknown (Sleep or SleepUntil); the pending one's is in `next`.
+  const timed = (key: string, kind: "wait" | "event", next?: NextTask) => ({
+    stateName:
+      recorded.get(key)?.stateName ??
+      (kind === "event" ? "SendEvent" : next ? (next.seconds !== undefined ? "Sleep" : "SleepUntil") : null),
+    startedAt: recorded.get(key)?.startedAt ?? null,
+    endedAt: recorded.get(key)?.endedAt ?? null,
+  });
   const done = state.memo
     .map((entry, index) => ({ entry, index }))
     .filter(({ entry }) => entry.kind !== undefined)
@@ -119,6 +141,7 @@ export function stepViews(run: RunRecord) {
       id: entry.id,
       key: entry.key,
       index,
+      ...timed(entry.key, entry.kind!),
       status: (entry.ok ? "SUCCEEDED" : "FAILED") as StepStatusView,
       wakeAt: null as string | null,
       eventId: entry.ok && entry.kind === "event" ? ((entry.result as { id?: string } | undefined)?.id ?? null) : null,
@@ -126,13 +149,14 @@ export function stepViews(run: RunRecord) {
     }));
   const next = state.next;
   const pending =
-    next && ((state.status === "sleeping" && next.kind === "wait") || (state.status === "sending" && next.kind === "event"))
+    next && pendingStepKey(state) !== undefined
       ? [
           {
-            kind: next.kind,
+            kind: next.kind as "wait" | "event",
             id: next.task,
             key: next.key,
             index: next.index,
+            ...timed(next.key, next.kind as "wait" | "event", next),
             status: (next.kind === "wait" ? "WAITING" : "SENDING") as StepStatusView,
             wakeAt: next.wakeAt ?? null,
             eventId: next.event?.detail.id ?? null,

@@ -16,7 +16,7 @@ import type { WaitMode } from "./executor.ts";
 import { JobRegistry, type LoadReport } from "./job-registry.ts";
 import { LocalRuntime } from "./local-runtime.ts";
 import { LocalScheduler } from "./scheduler.ts";
-import { startServer } from "./server.ts";
+import { beyondLoopbackWarning, startServer } from "./server.ts";
 import type { LocalStores } from "./stores.ts";
 import { TerminalFormat } from "./terminal.ts";
 import { ValidatedAslCache } from "./validated-asl-cache.ts";
@@ -124,6 +124,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   if (resumed > 0) print(`resuming ${resumed} unfinished run${resumed === 1 ? "" : "s"}`);
 
   const appId = registry.list()[0]?.job.client.id ?? path.basename(root);
+  const host = options.host ?? "127.0.0.1";
   const started = await startServer(
     {
       auth: new ApiAuth(apiKey),
@@ -136,7 +137,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       nextFire: (jobId) => scheduler.next(jobId),
       runControl: runtime,
     },
-    { host: options.host ?? "127.0.0.1", port: options.port ?? 8080 },
+    { host, port: options.port ?? 8080 },
   ).catch(async (error: unknown) => {
     // Port taken: stop what already runs, so the process can exit with the message.
     scheduler.stop();
@@ -148,6 +149,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   print(
     `stepjobs dev: API and dashboard on ${url}  (data in ${path.relative(root, dataDir) || dataDir}, jobs in ${path.relative(root, registry.directory)})`,
   );
+  if (started.beyondLoopback) print(`stepjobs dev: ${beyondLoopbackWarning(host, "the API key (TRIGGER_API_KEY in .env)")}`);
 
   // Reloads run one at a time: an edit during a reload triggers another after it.
   let reloading: Promise<void> = Promise.resolve();

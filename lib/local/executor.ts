@@ -75,6 +75,21 @@ export interface RunObserver {
    * once every item is done, so this is what lets a restart (or a redrive after a cancel) keep the finished items.
    */
   branchFinished?(runId: string, outcome: BranchOutcome, state: RunState): Promise<void> | void;
+  /**
+   * A state was entered or exited, read from the engine's event log as it happens (states inside `Parallel`
+   * included). Not awaited: the log is read beside the execution, which does not wait for it.
+   */
+  stateChanged?(runId: string, change: StateChange): void;
+}
+
+/** A state entered or exited, as the engine's event log reports it. */
+export interface StateChange {
+  readonly phase: "entered" | "exited";
+  readonly stateName: string;
+  /** ISO-8601, from the engine's clock. */
+  readonly at: string;
+  /** The state's input: for stepjobs' states, the run state. */
+  readonly input: unknown;
 }
 
 /** A retry the library actually performed, read from its `eventLogs` (`StateFailed` then `StateRetried`). */
@@ -514,7 +529,7 @@ export class JobMachine {
     options.suspend?.addEventListener("abort", onSuspend, { once: true });
     // A signal aborted before this line does not fire its listeners: an execution started during a shutdown stops now.
     if (suspended()) onSuspend();
-    const log = readExecutionLog(execution.eventLogs);
+    const log = readExecutionLog(execution.eventLogs, (change) => observer.stateChanged?.(runId, change));
     try {
       const output = (await execution.result) as JsonValue;
       if (options.signal?.aborted) return { status: "ABORTED", final, ...(await log) };
@@ -584,15 +599,23 @@ export function withDoneBranches(state: RunState, done: readonly BranchOutcome[]
   return { ...state, batch, branches };
 }
 
-/** Reads the library's event log to the end, pairing each `StateFailed` with the `StateRetried` after its wait. */
+/**
+ * Reads the library's event log to the end, pairing each `StateFailed` with the `StateRetried` after its wait and
+ * passing each state's entry and exit to `onState` as it is read.
+ */
 async function readExecutionLog(
-  events: AsyncGenerator<{ type: string; timestamp: number; state?: { name: string } }>,
+  events: AsyncGenerator<{ type: string; timestamp: number; state?: { name: string; input?: unknown } }>,
+  onState: (change: StateChange) => void,
 ): Promise<ExecutionLog> {
   const retries: ObservedRetry[] = [];
   const statesEntered: string[] = [];
   const failedAt = new Map<string, number>();
   for await (const event of events) {
     if (event.type === "StateEntered" && event.state) statesEntered.push(event.state.name);
+    if ((event.type === "StateEntered" || event.type === "StateExited") && event.state) {
+      const phase = event.type === "StateEntered" ? "entered" : "exited";
+      onState({ phase, stateName: event.state.name, at: new Date(event.timestamp).toISOString(), input: event.state.input });
+    }
     if (event.type === "StateFailed" && event.state) failedAt.set(event.state.name, event.timestamp);
     if (event.type === "StateRetried" && event.state) {
       retries.push({ stateName: event.state.name, waitedMs: event.timestamp - (failedAt.get(event.state.name) ?? event.timestamp) });

@@ -7,6 +7,7 @@ import type { AttemptRecord, RunRecord } from "../store/types.ts";
 import type { ChangeFeed } from "./change-feed.ts";
 import type { ExecuteOptions, ExecutionOutcome, PublishEvent, RunObserver, WaitMode } from "./executor.ts";
 import type { JobRegistry, LoadedJob } from "./job-registry.ts";
+import { pendingStepKey, stepKeyOf } from "../history/step-states.ts";
 import { countedAttempts, INTERRUPTED_ERROR, planResume, splitDoneBranches } from "./resume.ts";
 import type { LocalStores } from "./stores.ts";
 import type { TerminalFormat } from "./terminal.ts";
@@ -283,10 +284,15 @@ export class LocalRuntime implements Starter {
       await this.options.publish(input.next.event);
       start = { ...input, sent: { eventId: input.next.event.detail.id } };
     }
+    // A wait (or a send) the run was in when it stopped ends here, not in a Sleep state: the execution starts at Plan.
+    const unfinishedStep = pendingStepKey(input);
+    if (unfinishedStep !== undefined && !controller.signal.aborted && !this.suspension.signal.aborted)
+      await this.options.stores.runs.endStep(run.id, unfinishedStep, this.now().toISOString());
+    const entered = new Set(run.statesEntered ?? []);
     const outcome: ExecutionOutcome = controller.signal.aborted
       ? { status: "ABORTED", final: start, retries: [], statesEntered: [] }
       : await loaded.machine.execute(start, {
-          observer: this.observerFor(loaded.id),
+          observer: this.observerFor(loaded.id, entered),
           resume: how.resume,
           publish: this.options.publish,
           redriveCount: how.redriveCount,
@@ -296,17 +302,20 @@ export class LocalRuntime implements Starter {
           attemptOffsets: how.attemptOffsets,
         });
     this.controllers.delete(run.id);
+    // The step records of the last states are written before the run ends (and before a stop closes the store).
+    await this.writeChains.get(run.id)?.catch(() => {});
     // Shutting down: the run stays RUNNING with its last saved state; the next start resumes it.
     if (outcome.status === "SUSPENDED") return;
+    const statesEntered = [...entered];
     await this.finish(
       loaded.id,
       run.id,
       Date.parse(run.startedAt),
       outcome.status === "SUCCEEDED"
-        ? { status: "SUCCEEDED", output: outcome.output, state: outcome.final }
+        ? { status: "SUCCEEDED", output: outcome.output, state: outcome.final, statesEntered }
         : outcome.status === "FAILED"
-          ? { status: "FAILED", error: outcome.error, state: outcome.final }
-          : { status: "ABORTED", state: outcome.final },
+          ? { status: "FAILED", error: outcome.error, state: outcome.final, statesEntered }
+          : { status: "ABORTED", state: outcome.final, statesEntered },
     );
   }
 
@@ -314,10 +323,11 @@ export class LocalRuntime implements Starter {
     jobId: string,
     runId: string,
     startedMs: number,
-    end:
+    end: (
       | { status: "SUCCEEDED"; output: unknown; state?: RunState }
       | { status: "FAILED"; error: { name: string; message: string }; state?: RunState }
-      | { status: "ABORTED"; state?: RunState },
+      | { status: "ABORTED"; state?: RunState }
+    ) & { statesEntered?: readonly string[] },
   ): Promise<void> {
     const completedAt = this.now();
     await this.options.stores.runs.updateRun(runId, { ...end, completedAt: completedAt.toISOString() });
@@ -339,8 +349,11 @@ export class LocalRuntime implements Starter {
     return next;
   }
 
-  /** Writes what an execution does to the run store, the terminal and the change feed, in order. */
-  private observerFor(jobId: string): RunObserver {
+  /**
+   * Writes what an execution does to the run store, the terminal and the change feed, in order. `entered` collects
+   * the states entered (seeded with the run's earlier ones); every write of the run's state carries it.
+   */
+  private observerFor(jobId: string, entered: Set<string>): RunObserver {
     const { stores, print, format, changes } = this.options;
     return {
       attemptStarted: async (a) => {
@@ -352,6 +365,7 @@ export class LocalRuntime implements Starter {
           status: "RUNNING",
           startedAt: a.startedAt,
           error: null,
+          stateName: a.stateName,
         });
         changes.emit({ type: "run", id: a.runId });
       },
@@ -365,12 +379,31 @@ export class LocalRuntime implements Starter {
         await stores.runs.appendLog({ runId, ...line });
       },
       stepped: async (runId, state) => {
-        await stores.runs.updateRun(runId, { state });
+        await stores.runs.updateRun(runId, { state, statesEntered: [...entered] });
         changes.emit({ type: "run", id: runId });
       },
       // The saved state is the batch's (status `parallel`); each finished item is added to its `branches`, one
       // write at a time per run, so a restart runs only the items that had not finished.
-      branchFinished: (runId, _outcome, state) => this.serialized(runId, () => stores.runs.updateRun(runId, { state }).then(() => {})),
+      branchFinished: (runId, _outcome, state) =>
+        this.serialized(runId, () => stores.runs.updateRun(runId, { state, statesEntered: [...entered] }).then(() => {})),
+      // A Wait or SendEvent state has no runner step to carry its record: its start and end are written as they
+      // happen (a wait can be long: its start and the states entered are kept while it lasts).
+      stateChanged: (runId, change) => {
+        if (change.phase === "entered") entered.add(change.stateName);
+        const key = stepKeyOf(change.stateName, change.input);
+        if (key === undefined) return;
+        const write =
+          change.phase === "entered"
+            ? async () => {
+                await stores.runs.putStep({ runId, key, stateName: change.stateName, startedAt: change.at });
+                await stores.runs.updateRun(runId, { statesEntered: [...entered] });
+              }
+            : () => stores.runs.endStep(runId, key, change.at);
+        this.serialized(runId, write).then(
+          () => changes.emit({ type: "run", id: runId }),
+          (error: unknown) => this.options.onError?.(error),
+        );
+      },
     };
   }
 }

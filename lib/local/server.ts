@@ -12,14 +12,16 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { IngestResult } from "../ingest/ingest-event.ts";
 import type { IncomingEvent } from "../ingest/types.ts";
-import { createDashboardHandler } from "../dashboard/serve.ts";
+import { LOGIN_PATH, renderLoginHtml, safeNextPath } from "../dashboard/login-page.ts";
+import { CONTENT_SECURITY_POLICY, createDashboardHandler } from "../dashboard/serve.ts";
 import { eventView, jobView, runDetailView, runSummaryView } from "./api-views.ts";
-import type { ApiAuth } from "./auth.ts";
+import { type ApiAuth, isLoopbackAddress } from "./auth.ts";
 import type { ChangeFeed } from "./change-feed.ts";
 import type { JobRegistry } from "./job-registry.ts";
 import { RunActionError } from "./local-runtime.ts";
 import type { LocalStores } from "./stores.ts";
-import type { RunRecord } from "../store/types.ts";
+import { InvalidCursorError } from "../store/errors.ts";
+import type { Page, RunRecord } from "../store/types.ts";
 
 /**
  * The local HTTP API (`/api/v1/...`, same shapes as the cloud API) and the dashboard, on node:http.
@@ -57,11 +59,16 @@ export interface ApiDeps {
   readonly onError?: (error: unknown) => void;
 }
 
-/** Runs read from somewhere else than the local store, already in the API's views. */
+/** Runs read from somewhere else than the local store (a deployed stack), already in the API's views, paged by the source's own cursor. */
 export interface RunSource {
   /** What to use instead of a write (shown in the 405). */
   readonly readOnlyHint: string;
-  listRuns(query: { readonly jobId?: string; readonly status?: string }): Promise<readonly unknown[]>;
+  listRuns(query: {
+    readonly jobId?: string;
+    readonly status?: string;
+    readonly limit?: number;
+    readonly cursor?: string;
+  }): Promise<{ readonly runs: readonly unknown[]; readonly nextCursor: string | null }>;
   /** The run detail view, or undefined when there is no such run. */
   getRun(id: string): Promise<unknown | undefined>;
   /** Sends an event somewhere else (the stack's HTTP API); its answer is passed through. Without it POSTs are 405. */
@@ -174,8 +181,8 @@ function createHandlers(deps: ApiDeps): Handlers {
     },
     async listEvents(_req, res, url) {
       const name = url.searchParams.get("name") ?? undefined;
-      const events = await stores.events.listEvents({ name, limit: limitOf(url) });
-      sendJson(res, 200, { events: events.map(eventView) });
+      const page = await pageOf(() => stores.events.listEventsPage({ name, limit: limitOf(url), cursor: cursorOf(url) }));
+      sendJson(res, 200, { events: page.items.map(eventView), nextCursor: page.cursor ?? null });
     },
     async getEvent(_req, res, _url, id) {
       const record = await stores.events.getEvent(id);
@@ -188,11 +195,18 @@ function createHandlers(deps: ApiDeps): Handlers {
       if (status && !RUN_STATUSES.has(status))
         throw new ApiError(400, "INVALID_QUERY", `status must be one of ${[...RUN_STATUSES].join(", ")}`);
       if (deps.runSource) {
-        sendJson(res, 200, { runs: await deps.runSource.listRuns({ jobId, status }) });
+        const source = deps.runSource;
+        const page = await pageOf(async () => {
+          const { runs, nextCursor } = await source.listRuns({ jobId, status, limit: limitOf(url), cursor: cursorOf(url) });
+          return { items: [...runs], ...(nextCursor ? { cursor: nextCursor } : {}) };
+        });
+        sendJson(res, 200, { runs: page.items, nextCursor: page.cursor ?? null });
         return;
       }
-      const runs = await stores.runs.listRuns({ jobId, status: status as never, limit: limitOf(url) });
-      sendJson(res, 200, { runs: runs.map(runSummaryView) });
+      const page = await pageOf(() =>
+        stores.runs.listRunsPage({ jobId, status: status as never, limit: limitOf(url), cursor: cursorOf(url) }),
+      );
+      sendJson(res, 200, { runs: page.items.map(runSummaryView), nextCursor: page.cursor ?? null });
     },
     async getRun(_req, res, _url, id) {
       if (deps.runSource) {
@@ -203,8 +217,12 @@ function createHandlers(deps: ApiDeps): Handlers {
       }
       const run = await stores.runs.getRun(id);
       if (!run) throw new ApiError(404, "NOT_FOUND", `no run with id "${id}"`);
-      const [attempts, logs] = await Promise.all([stores.runs.listAttempts(id), stores.runs.listLogs(id)]);
-      sendJson(res, 200, runDetailView(run, attempts, logs, registry.get(run.jobId)?.compiled.plan));
+      const [attempts, logs, steps] = await Promise.all([
+        stores.runs.listAttempts(id),
+        stores.runs.listLogs(id),
+        stores.runs.listSteps(id),
+      ]);
+      sendJson(res, 200, runDetailView(run, attempts, logs, registry.get(run.jobId)?.compiled.plan, steps));
     },
     async redriveRun(_req, res, _url, id) {
       sendJson(res, 202, runSummaryView(await controlRun(deps, "redrive", id)));
@@ -242,6 +260,21 @@ function createHandlers(deps: ApiDeps): Handlers {
   };
 }
 
+/** The `cursor` query parameter: the `nextCursor` of the page before. */
+function cursorOf(url: URL): string | undefined {
+  return url.searchParams.get("cursor") ?? undefined;
+}
+
+/** Reads a page; a cursor the store does not recognise is the client's mistake (400), not the server's. */
+async function pageOf<T>(read: () => Promise<Page<T>>): Promise<Page<T>> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof InvalidCursorError) throw new ApiError(400, "INVALID_QUERY", error.message);
+    throw error;
+  }
+}
+
 function limitOf(url: URL): number | undefined {
   const raw = url.searchParams.get("limit");
   if (raw === null) return undefined;
@@ -257,6 +290,40 @@ const PLACEHOLDER_HTML = `<!doctype html><html lang="en"><head><meta charset="ut
 /** The dashboard's request handler (its bundle is built or loaded once per process). */
 async function loadDashboard(): Promise<DashboardHandler | undefined> {
   return createDashboardHandler();
+}
+
+/** Largest login form accepted: a key and a path, with room to spare. */
+const MAX_LOGIN_BYTES = 8 * 1024;
+
+/** Writes the login page (the dashboard's CSP applies: the form posts only to this server). */
+function sendLoginPage(res: ServerResponse, auth: ApiAuth, status: number, next: string): void {
+  const html = renderLoginHtml({ next, keyHint: auth.keyHint, refused: status === 401 });
+  res.writeHead(status, {
+    "content-type": "text/html; charset=utf-8",
+    "content-length": Buffer.byteLength(html),
+    "cache-control": "no-store",
+    "content-security-policy": CONTENT_SECURITY_POLICY,
+    "referrer-policy": "no-referrer",
+    "x-content-type-options": "nosniff",
+  });
+  res.end(html);
+}
+
+/**
+ * `POST /login` (the login form): the right key gets the session cookie and a 303 back to the page asked for; a
+ * wrong one gets the form again with a 401.
+ */
+async function login(req: IncomingMessage, res: ServerResponse, auth: ApiAuth): Promise<void> {
+  if (!/^application\/x-www-form-urlencoded\b/i.test(req.headers["content-type"] ?? ""))
+    throw new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "the login form is sent as application/x-www-form-urlencoded");
+  const form = new URLSearchParams(await readBody(req, MAX_LOGIN_BYTES));
+  const next = safeNextPath(form.get("next"));
+  if (!auth.acceptsKey(form.get("key") ?? "")) {
+    sendLoginPage(res, auth, 401, next);
+    return;
+  }
+  res.writeHead(303, { location: next, "set-cookie": auth.sessionCookie(), "cache-control": "no-store", "content-length": 0 });
+  res.end();
 }
 
 /** The request listener: API routes behind auth, everything else to the dashboard. */
@@ -287,10 +354,16 @@ export async function createRequestListener(deps: ApiDeps): Promise<(req: Incomi
       await handlers[hit.route.handler](req, res, url, decodeURIComponent(hit.match![1] ?? ""));
       return;
     }
+    if (url.pathname === LOGIN_PATH && req.method === "POST") return login(req, res, deps.auth);
     if (req.method !== "GET" && req.method !== "HEAD")
       throw new ApiError(405, "METHOD_NOT_ALLOWED", `${req.method} is not supported on ${url.pathname}`);
-    // Pages (not assets) carry the session cookie, so the dashboard's fetches are authorized without the key.
-    if (!/\.[a-z0-9]+$/i.test(url.pathname)) res.setHeader("set-cookie", deps.auth.sessionCookie());
+    // Pages (not assets, which hold no data) carry the session cookie, so the dashboard's fetches are authorized
+    // without the key: on loopback at once, from elsewhere after the login form.
+    if (!/\.[a-z0-9]+$/i.test(url.pathname)) {
+      if (deps.auth.opensWithoutKey(req)) res.setHeader("set-cookie", deps.auth.sessionCookie());
+      else if (!deps.auth.hasSession(req))
+        return sendLoginPage(res, deps.auth, 200, url.pathname === LOGIN_PATH ? "/" : url.pathname + url.search);
+    }
     if (dashboard && (await dashboard(req, res))) return;
     if (url.pathname === "/") {
       res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
@@ -328,11 +401,24 @@ async function controlRun(deps: ApiDeps, action: "redrive" | "cancel", id: strin
   }
 }
 
+/** What a server bound beyond loopback prints: who can reach it, and what the dashboard asks them for. */
+export function beyondLoopbackWarning(host: string, key: string): string {
+  return `listening on ${host}, beyond this machine: other machines can reach the dashboard and API; the dashboard asks them for ${key}`;
+}
+
+/** A listening server. */
+export interface StartedServer {
+  readonly server: http.Server;
+  readonly url: string;
+  /**
+   * Bound to an address other machines can reach (a wildcard such as 0.0.0.0, or a network interface): their
+   * browsers get the login form (the caller should say so).
+   */
+  readonly beyondLoopback: boolean;
+}
+
 /** Starts the server; resolves with the bound address once listening. */
-export async function startServer(
-  deps: ApiDeps,
-  options: { readonly host: string; readonly port: number },
-): Promise<{ server: http.Server; url: string }> {
+export async function startServer(deps: ApiDeps, options: { readonly host: string; readonly port: number }): Promise<StartedServer> {
   const server = http.createServer(await createRequestListener(deps));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -340,5 +426,5 @@ export async function startServer(
   });
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  return { server, url: `http://${host}:${address.port}` };
+  return { server, url: `http://${host}:${address.port}`, beyondLoopback: !isLoopbackAddress(address.address) };
 }

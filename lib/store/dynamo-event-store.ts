@@ -1,5 +1,6 @@
 import type { EventRecord, EventStore } from "../ingest/types.ts";
 import { DynamoTable, KEY, listLimit, type DynamoStoreOptions, type Item } from "./dynamo-table.ts";
+import type { EventPages, EventQuery, Page } from "./types.ts";
 
 /**
  * EventStore on DynamoDB (AWS or dynalite). One item per event id; the first write wins through a
@@ -11,7 +12,7 @@ import { DynamoTable, KEY, listLimit, type DynamoStoreOptions, type Item } from 
 const EVENT_KIND = "EVENT";
 
 /** Event records in the stepjobs table. */
-export class DynamoEventStore implements EventStore {
+export class DynamoEventStore implements EventStore, EventPages {
   readonly #table: DynamoTable;
 
   constructor(options: DynamoStoreOptions) {
@@ -31,8 +32,13 @@ export class DynamoEventStore implements EventStore {
 
   /** Newest first by `receivedAt`; `limit` defaults to 50. */
   async listEvents(query: { readonly name?: string; readonly limit?: number } = {}): Promise<EventRecord[]> {
-    const items = await this.#table.queryNewest(EVENT_KIND, { name: query.name }, listLimit(query.limit));
-    return items.map(recordOf);
+    return (await this.listEventsPage(query)).items;
+  }
+
+  /** One page, newest first by `receivedAt`, after `query.cursor`; `limit` defaults to 50. */
+  async listEventsPage(query: EventQuery = {}): Promise<Page<EventRecord>> {
+    const page = await this.#table.queryNewestPage(EVENT_KIND, { name: query.name }, listLimit(query.limit), query.cursor, "events");
+    return { ...page, items: page.items.map(recordOf) };
   }
 }
 

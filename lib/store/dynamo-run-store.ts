@@ -4,7 +4,18 @@ import { TaskOutputTooLargeError } from "../sdk/errors.ts";
 import type { JsonValue } from "../sdk/types.ts";
 import { DynamoTable, KEY, isConditionalCheckFailed, listLimit, type DynamoStoreOptions, type Item } from "./dynamo-table.ts";
 import { AttemptNotFoundError, RunNotFoundError } from "./errors.ts";
-import type { AttemptRecord, AttemptUpdate, LogRecord, MemoStore, RunQuery, RunRecord, RunStore, RunUpdate } from "./types.ts";
+import type {
+  AttemptRecord,
+  AttemptUpdate,
+  LogRecord,
+  MemoStore,
+  Page,
+  RunQuery,
+  RunRecord,
+  RunStore,
+  RunUpdate,
+  StepRecord,
+} from "./types.ts";
 
 /**
  * RunStore and MemoStore on DynamoDB (dynalite in `stepjobs dev`; the cloud runner uses the memo part).
@@ -45,6 +56,7 @@ export class DynamoRunStore implements RunStore, MemoStore {
       stateJson: jsonOrUndefined(update.state),
       outputJson: update.output === undefined ? undefined : JSON.stringify(update.output),
       errorJson: jsonOrUndefined(update.error),
+      statesEnteredJson: jsonOrUndefined(update.statesEntered),
     };
     const attribute = { completedAt: "completedAt", error: "errorJson", output: "outputJson" } as const;
     const item = await this.#update(
@@ -64,8 +76,14 @@ export class DynamoRunStore implements RunStore, MemoStore {
 
   /** Newest first by `startedAt`; `limit` defaults to 50. */
   async listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
-    const items = await this.#table.queryNewest(RUN_KIND, { jobId: query.jobId, status: query.status }, listLimit(query.limit));
-    return items.map(runOf);
+    return (await this.listRunsPage(query)).items;
+  }
+
+  /** One page, newest first by `startedAt`, after `query.cursor`; `limit` defaults to 50. */
+  async listRunsPage(query: RunQuery = {}): Promise<Page<RunRecord>> {
+    const filter = { jobId: query.jobId, status: query.status };
+    const page = await this.#table.queryNewestPage(RUN_KIND, filter, listLimit(query.limit), query.cursor, "runs");
+    return { ...page, items: page.items.map(runOf) };
   }
 
   /**
@@ -92,6 +110,20 @@ export class DynamoRunStore implements RunStore, MemoStore {
   async listAttempts(runId: string): Promise<AttemptRecord[]> {
     const attempts = (await this.#table.queryPartition(runPk(runId), "ATTEMPT#")).map(attemptOf);
     return attempts.sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : a.number - b.number));
+  }
+
+  async putStep(step: StepRecord): Promise<void> {
+    await this.#table.putIfAbsent({ ...stepItem(step), ...this.#table.expiry() });
+  }
+
+  async endStep(runId: string, key: string, endedAt: string): Promise<void> {
+    await this.#update(runPk(runId), stepSk(key), { endedAt });
+  }
+
+  /** In start order. */
+  async listSteps(runId: string): Promise<StepRecord[]> {
+    const steps = (await this.#table.queryPartition(runPk(runId), "STEP#")).map(stepOf);
+    return steps.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   }
 
   async appendLog(log: LogRecord): Promise<void> {
@@ -191,6 +223,10 @@ function attemptSk(taskKey: string, number: number): string {
   return `ATTEMPT#${taskKey}#${String(number).padStart(8, "0")}`;
 }
 
+function stepSk(key: string): string {
+  return `STEP#${key}`;
+}
+
 function memoSk(taskKey: string): string {
   return `MEMO#${taskKey}`;
 }
@@ -216,6 +252,7 @@ function runItem(run: RunRecord): Item {
     outputJson: run.output === undefined ? undefined : JSON.stringify(run.output),
     errorJson: jsonOrUndefined(run.error),
     stateJson: jsonOrUndefined(run.state),
+    statesEnteredJson: jsonOrUndefined(run.statesEntered),
   };
 }
 
@@ -231,6 +268,7 @@ function runOf(item: Item): RunRecord {
     ...(item.outputJson === undefined ? {} : { output: JSON.parse(item.outputJson as string) }),
     ...(item.errorJson === undefined ? {} : { error: JSON.parse(item.errorJson as string) }),
     ...(item.stateJson === undefined ? {} : { state: JSON.parse(item.stateJson as string) }),
+    ...(item.statesEnteredJson === undefined ? {} : { statesEntered: JSON.parse(item.statesEnteredJson as string) }),
   };
 }
 
@@ -246,6 +284,7 @@ function attemptItem(attempt: AttemptRecord): Item {
     startedAt: attempt.startedAt,
     endedAt: attempt.endedAt,
     errorJson: JSON.stringify(attempt.error),
+    stateName: attempt.stateName,
   };
 }
 
@@ -259,5 +298,28 @@ function attemptOf(item: Item): AttemptRecord {
     startedAt: item.startedAt as string,
     ...(item.endedAt === undefined ? {} : { endedAt: item.endedAt as string }),
     error: JSON.parse((item.errorJson as string | undefined) ?? "null") as AttemptRecord["error"],
+    ...(item.stateName === undefined ? {} : { stateName: item.stateName as string }),
+  };
+}
+
+function stepItem(step: StepRecord): Item {
+  return {
+    [KEY.pk]: runPk(step.runId),
+    [KEY.sk]: stepSk(step.key),
+    runId: step.runId,
+    key: step.key,
+    stateName: step.stateName,
+    startedAt: step.startedAt,
+    endedAt: step.endedAt,
+  };
+}
+
+function stepOf(item: Item): StepRecord {
+  return {
+    runId: item.runId as string,
+    key: item.key as string,
+    stateName: item.stateName as string,
+    startedAt: item.startedAt as string,
+    ...(item.endedAt === undefined ? {} : { endedAt: item.endedAt as string }),
   };
 }

@@ -1,5 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
+import { InvalidCursorError } from "./errors.ts";
 import { STEPJOBS_TABLE } from "./table.ts";
+import type { Page } from "./types.ts";
 
 /**
  * The DynamoDB primitives every store shares: conditional create, consistent get, paged queries (the
@@ -12,6 +14,7 @@ import { STEPJOBS_TABLE } from "./table.ts";
  * | attempt | `RUN#<runId>` | `ATTEMPT#<taskKey>#<number>`   | -                          |
  * | log     | `RUN#<runId>` | `LOG#<at>#<sequence>`          | -                          |
  * | memo    | `RUN#<runId>` | `MEMO#<taskKey>`               | -                          |
+ * | step    | `RUN#<runId>` | `STEP#<stepKey>`               | -                          |
  */
 
 /** An item as the DocumentClient reads and writes it. */
@@ -117,6 +120,29 @@ export class DynamoTable {
    * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.Reading
    */
   async queryNewest(kind: string, filter: Readonly<Record<string, string | undefined>>, limit: number): Promise<Item[]> {
+    return this.#collect(this.#newestInput(kind, filter), limit);
+  }
+
+  /**
+   * One page of {@link queryNewest}: up to `limit` items after `cursor` (a cursor this method returned for the same
+   * kind; anything else is an {@link InvalidCursorError} naming `list`). One item more is read than returned, so the
+   * cursor is set only when another item exists.
+   */
+  async queryNewestPage(
+    kind: string,
+    filter: Readonly<Record<string, string | undefined>>,
+    limit: number,
+    cursor: string | undefined,
+    list: string,
+  ): Promise<Page<Item>> {
+    const start = cursor === undefined ? undefined : decodeCursor(cursor, kind, list);
+    const items = await this.#collect(this.#newestInput(kind, filter), limit + 1, start);
+    if (items.length <= limit) return { items };
+    const page = items.slice(0, limit);
+    return { items: page, cursor: encodeCursor(page[page.length - 1]) };
+  }
+
+  #newestInput(kind: string, filter: Readonly<Record<string, string | undefined>>): QueryCommandInput {
     const names: Record<string, string> = { "#lpk": INDEX.partitionKey.name };
     const values: Record<string, unknown> = { ":kind": kind };
     const conditions: string[] = [];
@@ -127,24 +153,20 @@ export class DynamoTable {
       values[`:f${index}`] = value;
       conditions.push(`#f${index} = :f${index}`);
     }
-    return this.#collect(
-      {
-        TableName: this.tableName,
-        IndexName: INDEX.name,
-        KeyConditionExpression: "#lpk = :kind",
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ...(conditions.length > 0 ? { FilterExpression: conditions.join(" AND ") } : {}),
-        ScanIndexForward: false,
-      },
-      limit,
-    );
+    return {
+      TableName: this.tableName,
+      IndexName: INDEX.name,
+      KeyConditionExpression: "#lpk = :kind",
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ...(conditions.length > 0 ? { FilterExpression: conditions.join(" AND ") } : {}),
+      ScanIndexForward: false,
+    };
   }
 
-  /** Follows LastEvaluatedKey until `limit` items are collected or the query is exhausted. */
-  async #collect(input: QueryCommandInput, limit: number): Promise<Item[]> {
+  /** Follows LastEvaluatedKey (from `start`, when given) until `limit` items are collected or the query is exhausted. */
+  async #collect(input: QueryCommandInput, limit: number, start?: Record<string, unknown>): Promise<Item[]> {
     const items: Item[] = [];
-    let start: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(new QueryCommand({ ...input, Limit: QUERY_PAGE, ExclusiveStartKey: start }));
       items.push(...(page.Items ?? []));
@@ -152,6 +174,33 @@ export class DynamoTable {
     } while (start && items.length < limit);
     return items.slice(0, limit);
   }
+}
+
+/** The attributes of a list-index key: the table's key and the index's, all strings. */
+const CURSOR_ATTRIBUTES = [PK.name, SK.name, INDEX.partitionKey.name, INDEX.sortKey.name] as const;
+
+/** The cursor after `item`: its list-index key as base64url JSON. */
+function encodeCursor(item: Item): string {
+  return Buffer.from(JSON.stringify(Object.fromEntries(CURSOR_ATTRIBUTES.map((name) => [name, item[name]])))).toString("base64url");
+}
+
+/** The ExclusiveStartKey in a cursor of `kind`; a cursor that is not one is an {@link InvalidCursorError}. */
+function decodeCursor(cursor: string, kind: string, list: string): Record<string, string> {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    throw new InvalidCursorError(list);
+  }
+  const record = key as Record<string, unknown> | null;
+  const valid =
+    typeof record === "object" &&
+    record !== null &&
+    Object.keys(record).length === CURSOR_ATTRIBUTES.length &&
+    CURSOR_ATTRIBUTES.every((name) => typeof record[name] === "string") &&
+    record[INDEX.partitionKey.name] === kind;
+  if (!valid) throw new InvalidCursorError(list);
+  return record as Record<string, string>;
 }
 
 /** DynamoDB's answer to a failed `ConditionExpression` (SDK v3 sets the error's `name`). */

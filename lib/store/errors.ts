@@ -23,3 +23,11 @@ export class AttemptNotFoundError extends StepJobsError {
     this.number = number;
   }
 }
+
+/** A list `cursor` that is not the `nextCursor` a list of this kind answered (tampered, truncated, or another list's). */
+export class InvalidCursorError extends StepJobsError {
+  constructor(list: string) {
+    super("INVALID_CURSOR", `cursor is not one this server gave for ${list}: pass the nextCursor of the previous page as it was`);
+    this.name = "InvalidCursorError";
+  }
+}

@@ -1,3 +1,4 @@
+import type { EventRecord } from "../ingest/types.ts";
 import type { RunState } from "../runtime/run-state.ts";
 import type { ErrorInfo } from "../sdk/errors.ts";
 import type { JsonValue } from "../sdk/types.ts";
@@ -22,6 +23,22 @@ export interface AttemptRecord {
   readonly startedAt: string;
   readonly endedAt?: string;
   readonly error: ErrorInfo | null;
+  /** The ASL state that ran it (a task state, its copy inside `Parallel`, or `DynamicTask`); absent in older records. */
+  readonly stateName?: string;
+}
+
+/**
+ * An `io.wait` or `io.sendEvent` of a run: the native state that ran it (`Sleep`, `SleepUntil`, `SendEvent`) and
+ * when. It has no attempts: a Wait state cannot fail, and PutEvents retries are the state's own.
+ */
+export interface StepRecord {
+  readonly runId: string;
+  /** Memo key: `wait:<id>#<occurrence>` or `event:<id>#<occurrence>`. */
+  readonly key: string;
+  readonly stateName: string;
+  readonly startedAt: string;
+  /** Absent while the state runs (a wait not over yet). */
+  readonly endedAt?: string;
 }
 
 /** One `io.logger` line of a run. */
@@ -47,12 +64,18 @@ export interface RunRecord {
   readonly output?: unknown;
   readonly error?: ErrorInfo;
   readonly state?: RunState;
+  /**
+   * Every ASL state the run entered, each once, in the order first entered (those inside `Parallel` included): what
+   * the dashboard's graph highlights. Bounded by the machine's size. Absent in records written before it was kept.
+   */
+  readonly statesEntered?: readonly string[];
 }
 
 /** The fields of a run that change after it starts; absent fields are left as they are. */
 export interface RunUpdate {
   readonly status?: RunRecordStatus;
   readonly state?: RunState;
+  readonly statesEntered?: readonly string[];
   readonly output?: unknown;
   readonly error?: ErrorInfo;
   readonly completedAt?: string;
@@ -67,12 +90,38 @@ export interface AttemptUpdate {
   readonly error?: AttemptRecord["error"];
 }
 
-/** Filter of {@link RunStore.listRuns}. */
+/**
+ * One page of a list, newest first. `cursor` is set when more items may follow: pass it back to get the next page.
+ * It is opaque to callers (the list-index key of the page's last item, as the ExclusiveStartKey a Query resumes
+ * from: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.Pagination.html).
+ */
+export interface Page<T> {
+  readonly items: T[];
+  readonly cursor?: string;
+}
+
+/** Filter and page of {@link RunStore.listRuns}. */
 export interface RunQuery {
   readonly jobId?: string;
   readonly status?: RunRecordStatus;
   /** @default 50 */
   readonly limit?: number;
+  /** Where the page starts: the `cursor` of the page before. @default the newest run */
+  readonly cursor?: string;
+}
+
+/** Filter and page of {@link EventPages.listEventsPage}. */
+export interface EventQuery {
+  readonly name?: string;
+  /** @default 50 */
+  readonly limit?: number;
+  /** Where the page starts: the `cursor` of the page before. @default the newest event */
+  readonly cursor?: string;
+}
+
+/** Events listed a page at a time (the local API and `dashboard --aws`; ingest needs only the EventStore port). */
+export interface EventPages {
+  listEventsPage(query?: EventQuery): Promise<Page<EventRecord>>;
 }
 
 /**
@@ -87,6 +136,8 @@ export interface RunStore {
   getRun(id: string): Promise<RunRecord | undefined>;
   /** Newest first (by `startedAt`). */
   listRuns(query?: RunQuery): Promise<RunRecord[]>;
+  /** One page of {@link listRuns} after `query.cursor`; its `cursor` is set when more runs follow. */
+  listRunsPage(query?: RunQuery): Promise<Page<RunRecord>>;
   /** Every run still `RUNNING`, newest first: what `dev` resumes from its memo after a restart. */
   listUnfinishedRuns(): Promise<RunRecord[]>;
   /** Records an attempt unless the same (run, task key, number) exists. */
@@ -95,6 +146,12 @@ export interface RunStore {
   updateAttempt(runId: string, taskKey: string, number: number, update: AttemptUpdate): Promise<AttemptRecord>;
   /** In start order. */
   listAttempts(runId: string): Promise<AttemptRecord[]>;
+  /** Records that a step's state started, unless it is recorded (a state re-entered keeps its first start). */
+  putStep(step: StepRecord): Promise<void>;
+  /** Records when a step's state ended; nothing when its start was never recorded. */
+  endStep(runId: string, key: string, endedAt: string): Promise<void>;
+  /** In start order. */
+  listSteps(runId: string): Promise<StepRecord[]>;
   appendLog(log: LogRecord): Promise<void>;
   /** In the order written. */
   listLogs(runId: string): Promise<LogRecord[]>;

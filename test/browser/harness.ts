@@ -44,13 +44,17 @@ export interface DevProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `stepjobs dev` on the repository's `src/jobs` (or `jobsDir`) in a fresh temp project; resolves once it listens. */
-export async function startDev(jobsDir = path.join(REPO_ROOT, "src/jobs")): Promise<DevProcess> {
+/**
+ * Starts `stepjobs dev` on the repository's `src/jobs` (or `jobsDir`) in a fresh temp project; resolves once it
+ * listens. `host` is dev's `--host` (default: its own, 127.0.0.1).
+ */
+export async function startDev(jobsDir = path.join(REPO_ROOT, "src/jobs"), options: { readonly host?: string } = {}): Promise<DevProcess> {
   const project = fs.mkdtempSync(path.join(os.tmpdir(), "stepjobs-browser-"));
   const apiKey = `tr_dev_browser_test_${process.pid}`;
+  const host = options.host ? ["--host", options.host] : [];
   const child: ChildProcess = spawn(
     process.execPath,
-    [path.join(REPO_ROOT, "bin/stepjobs.mjs"), "dev", "--port", "0", "--data-dir", path.join(project, "data"), "--jobs", jobsDir],
+    [path.join(REPO_ROOT, "bin/stepjobs.mjs"), "dev", "--port", "0", ...host, "--data-dir", path.join(project, "data"), "--jobs", jobsDir],
     { cwd: project, env: { ...process.env, TRIGGER_API_KEY: apiKey, NO_COLOR: "1", PORT: "" }, stdio: ["ignore", "pipe", "pipe"] },
   );
   let printed = "";

@@ -83,8 +83,8 @@ describe("stepjobs runs --aws", () => {
     expect(calls).toEqual([
       ["DescribeStacksCommand", { StackName: "StepJobs" }],
       ["ListStateMachinesCommand", { maxResults: 1000 }],
-      ["ListExecutionsCommand", { stateMachineArn: SM("my-first-workflow"), maxResults: 20, statusFilter: "FAILED" }],
-      ["ListExecutionsCommand", { stateMachineArn: SM("always-fails"), maxResults: 20, statusFilter: "FAILED" }],
+      ["ListExecutionsCommand", { stateMachineArn: SM("my-first-workflow"), maxResults: 50, statusFilter: "FAILED" }],
+      ["ListExecutionsCommand", { stateMachineArn: SM("always-fails"), maxResults: 50, statusFilter: "FAILED" }],
     ]);
     expect(out).toBe(
       "always-fails--e2  always-fails  FAILED     2026-11-25T10:05:00.000Z  3.5 s\n" +

@@ -9,6 +9,7 @@ import type { StackResources } from "../../lib/cli/aws.ts";
 import { compileProject } from "../../lib/compiler/compile-project.ts";
 import { compileValidators } from "../../lib/ingest/validate.ts";
 import tutorial from "../fixtures/histories/tutorial-retried.json" with { type: "json" };
+import { externalAddress } from "../helpers/external-address.ts";
 import { ROOT } from "../helpers/load-job.ts";
 import { recordingAws } from "../helpers/recording-aws.ts";
 
@@ -117,11 +118,12 @@ describe("stepjobs dashboard --aws", () => {
             completedAt: "2026-11-25T10:00:03.200Z",
           },
         ],
+        nextCursor: null,
       },
     });
     expect(aws.calls.find((c) => c.command === "ListExecutionsCommand")?.input).toEqual({
       stateMachineArn: SM,
-      maxResults: 20,
+      maxResults: 50,
       statusFilter: "SUCCEEDED",
     });
   });
@@ -136,7 +138,7 @@ describe("stepjobs dashboard --aws", () => {
   });
 
   it("events come from the stack's table; jobs from the project's sources", async () => {
-    expect(await get("/api/v1/events")).toEqual({ status: 200, body: { events: [] } });
+    expect(await get("/api/v1/events")).toEqual({ status: 200, body: { events: [], nextCursor: null } });
     expect(aws.calls.find((c) => c.command === "QueryCommand")?.input).toMatchObject({ TableName: "stepjobs-table" });
     expect((await get("/api/v1/jobs")).body.jobs.map((j: any) => j.id)).toEqual(["my-first-workflow", "priority-workflow"]);
   });
@@ -184,6 +186,30 @@ describe("stepjobs dashboard --aws", () => {
       expect(body.error.message).toMatch(new RegExp(`^could not send through ${deadUrl.replace(/[.]/g, "\\.")}: `));
     } finally {
       await new Promise<void>((resolve) => other.server.close(() => resolve()));
+    }
+  });
+
+  it("bound beyond loopback, a browser elsewhere gets the login form and opens it with the key made for this run", async () => {
+    const jobs = compileProject({ root: ROOT, jobsDir: "src/jobs" }).jobs;
+    const shared = await startAwsDashboard({ clients: aws.clients, stack, jobs, root: ROOT, host: "0.0.0.0", port: 0 });
+    try {
+      expect(shared.beyondLoopback).toBe(true);
+      expect(shared.key).toMatch(/^tr_dash_/);
+      const remote = `http://${externalAddress()}:${new URL(shared.url).port}`;
+      const page = await fetch(`${remote}/runs`, { headers: { "x-forwarded-for": "127.0.0.1" } });
+      expect([page.headers.get("set-cookie"), (await page.text()).includes('action="/login"')]).toEqual([null, true]);
+      expect((await fetch(`${remote}/api/v1/runs`)).status).toBe(401);
+      const login = await fetch(`${remote}/login`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ key: shared.key, next: "/runs" }).toString(),
+        redirect: "manual",
+      });
+      expect([login.status, login.headers.get("location")]).toEqual([303, "/runs"]);
+      const runs = await fetch(`${remote}/api/v1/runs`, { headers: { cookie: login.headers.get("set-cookie")!.split(";")[0] } });
+      expect(runs.status).toBe(200);
+    } finally {
+      await new Promise<void>((resolve) => shared.server.close(() => resolve()));
     }
   });
 

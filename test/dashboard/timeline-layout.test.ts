@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Run } from "../../lib/dashboard/view/api-types.ts";
+import type { Run, RunStep } from "../../lib/dashboard/view/api-types.ts";
 import { axisTicks, layoutTimeline, tickStep } from "../../lib/dashboard/view/timeline-layout.ts";
 
 const T0 = Date.parse("2024-01-01T00:00:00.000Z");
@@ -104,6 +104,7 @@ describe("layoutTimeline places every attempt and wait on one shared axis", () =
           waits: [],
         },
       ],
+      steps: [],
       runLogs: [logs[0]],
     });
   });
@@ -157,6 +158,77 @@ describe("layoutTimeline places every attempt and wait on one shared axis", () =
     );
     expect(layout.rows[0].waits).toEqual([]);
     expect(layout.spanMs).toBe(400);
+  });
+});
+
+describe("layoutTimeline draws waits and sent events where they ran", () => {
+  const step = (
+    key: string,
+    kind: "wait" | "event",
+    status: RunStep["status"],
+    startedAt: string | null,
+    endedAt: string | null,
+  ): RunStep => ({
+    kind,
+    id: key.split(":")[1].split("#")[0],
+    key,
+    index: 0,
+    stateName: kind === "wait" ? "Sleep" : "SendEvent",
+    status,
+    startedAt,
+    endedAt,
+    wakeAt: null,
+    eventId: null,
+    error: null,
+  });
+
+  it("a finished wait and event on the shared axis, in start order; a step without recorded times is left out", () => {
+    const layout = layoutTimeline(
+      {
+        startedAt: at(0),
+        completedAt: at(1000),
+        tasks: [{ id: "t", status: "SUCCEEDED", attempts: [{ number: 1, status: "SUCCEEDED", startedAt: at(0), endedAt: at(100) }] }],
+        steps: [
+          step("event:notify#0", "event", "SUCCEEDED", at(900), at(950)),
+          step("wait:cool-off#0", "wait", "SUCCEEDED", at(100), at(900)),
+          step("wait:old#0", "wait", "SUCCEEDED", null, null),
+        ],
+      },
+      T0 + 5000,
+    );
+    expect(layout.steps).toEqual([
+      {
+        key: "wait:cool-off#0",
+        kind: "wait",
+        id: "cool-off",
+        status: "SUCCEEDED",
+        startedAt: at(100),
+        startPct: 10,
+        widthPct: 80,
+        durationMs: 800,
+        open: false,
+      },
+      {
+        key: "event:notify#0",
+        kind: "event",
+        id: "notify",
+        status: "SUCCEEDED",
+        startedAt: at(900),
+        startPct: 90,
+        widthPct: 5,
+        durationMs: 50,
+        open: false,
+      },
+    ]);
+  });
+
+  it("a wait in progress is open up to now, and the axis reaches now", () => {
+    const layout = layoutTimeline(
+      { startedAt: at(0), completedAt: null, tasks: [], steps: [step("wait:cool-off#0", "wait", "WAITING", at(200), null)] },
+      T0 + 2000,
+    );
+    expect(layout.spanMs).toBe(2000);
+    expect(layout.steps[0]).toMatchObject({ startPct: 10, widthPct: 90, durationMs: 1800, open: true });
   });
 });
 

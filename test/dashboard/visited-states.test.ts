@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { Job, RunTask } from "../../lib/dashboard/view/api-types.ts";
-import { edgeTaken, stateForTask, visitedStates } from "../../lib/dashboard/view/visited-states.ts";
+import { compileProject } from "../../lib/compiler/compile-project.ts";
+import type { AslDocument, Job, RunTask } from "../../lib/dashboard/view/api-types.ts";
+import { layoutStateMachine } from "../../lib/dashboard/view/asl-graph.ts";
+import { edgeTaken, stateForTask, topLevelState, visitedStates } from "../../lib/dashboard/view/visited-states.ts";
+import { ROOT } from "../helpers/load-job.ts";
+import { FULFIL_ORDER_STATES_ENTERED } from "../helpers/steps-expectations.ts";
 
 const job: Pick<Job, "tasks" | "asl"> = {
   tasks: [
@@ -16,7 +20,18 @@ const job: Pick<Job, "tasks" | "asl"> = {
   ],
   asl: {
     StartAt: "Plan",
-    States: { Plan: { Type: "Task" }, Route: { Type: "Choice" }, Succeeded: { Type: "Succeed" }, RunFailed: { Type: "Fail" } },
+    States: {
+      Plan: { Type: "Task" },
+      Route: { Type: "Choice" },
+      "process-incoming-data": { Type: "Task" },
+      "Task Plan": { Type: "Task" },
+      "item-*": { Type: "Task" },
+      DynamicTask: { Type: "Task" },
+      DynamicRetry: { Type: "Task" },
+      DynamicWait: { Type: "Wait" },
+      Succeeded: { Type: "Succeed" },
+      RunFailed: { Type: "Fail" },
+    },
   },
 };
 const task = (id: string, status: RunTask["status"], attempts: number): RunTask => ({
@@ -69,5 +84,90 @@ describe("which states a run visited", () => {
       true,
     ]);
     expect(edgeTaken({ from: "Route", to: "RunFailed", kind: "choice" }, ok)).toBe(false);
+  });
+});
+
+describe("the states a run entered, as it recorded them", () => {
+  const fulfil = compileProject({ root: ROOT, jobsDir: "test/fixtures/steps" }).jobs.find((j) => j.plan.id === "fulfil-order")!;
+  const job = {
+    tasks: fulfil.plan.tasks.map((t) => ({
+      id: t.id,
+      stateName: t.stateName,
+      maxAttempts: t.maxAttempts,
+      retry: t.retry,
+      retryDescription: "",
+    })),
+    asl: fulfil.definition as unknown as AslDocument,
+  };
+  const ok = (id: string, stateName: string): RunTask => ({
+    id,
+    stateName,
+    status: "SUCCEEDED",
+    attempts: [{ number: 1, status: "SUCCEEDED", startedAt: "2026-12-04T10:00:00.000Z" }],
+  });
+  const entered = [...FULFIL_ORDER_STATES_ENTERED];
+
+  it("a state inside Parallel counts for Parallel; the top-level task states a Map ran are not visited", () => {
+    expect(topLevelState(job.asl, "charge-card (parallel)")).toBe("Parallel");
+    expect(topLevelState(job.asl, "Sleep")).toBe("Sleep");
+    expect(topLevelState(job.asl, "no-such-state")).toBeUndefined();
+    const states = visitedStates(job, {
+      status: "SUCCEEDED",
+      statesEntered: entered,
+      tasks: [ok("reserve-stock", "reserve-stock (parallel)"), ok("charge-card", "charge-card (parallel)")],
+    });
+    expect(states).toEqual({
+      visited: new Set(["Plan", "Route", "Parallel", "Sleep", "SendEvent", "Succeeded"]),
+      failed: new Set(),
+      active: new Set(),
+    });
+    // The transitions drawn as taken are exactly those the run took.
+    const taken = layoutStateMachine(job.asl)
+      .edges.filter((e) => edgeTaken(e, states))
+      .map((e) => `${e.from}>${e.to}`);
+    expect(taken.sort()).toEqual(
+      [
+        "Plan>Route",
+        "Route>Parallel",
+        "Parallel>Plan",
+        "Route>Sleep",
+        "Sleep>Plan",
+        "Route>SendEvent",
+        "SendEvent>Plan",
+        "Route>Succeeded",
+      ].sort(),
+    );
+  });
+
+  it("what runs now is active (and visited): a Parallel item's task, a wait in progress", () => {
+    const running = visitedStates(job, {
+      status: "RUNNING",
+      statesEntered: ["Plan", "Route"],
+      tasks: [{ ...ok("charge-card", "charge-card (parallel)"), status: "RETRYING" }],
+    });
+    expect([...running.active]).toEqual(["Parallel"]);
+    expect([...running.visited]).toEqual(["Plan", "Route", "Parallel"]);
+    const waiting = visitedStates(job, {
+      status: "RUNNING",
+      statesEntered: entered.slice(0, 7),
+      tasks: [],
+      steps: [
+        {
+          kind: "wait",
+          id: "cool-off",
+          key: "wait:cool-off#0",
+          index: 2,
+          stateName: "Sleep",
+          status: "WAITING",
+          startedAt: "2026-12-04T10:00:01.000Z",
+          endedAt: null,
+          wakeAt: "2026-12-04T10:00:31Z",
+          eventId: null,
+          error: null,
+        },
+      ],
+    });
+    expect([...waiting.active]).toEqual(["Sleep"]);
+    expect([...waiting.visited]).toEqual(["Plan", "Route", "Parallel", "Sleep"]);
   });
 });

@@ -124,7 +124,7 @@ describe("bad input: each gets its status and error code, never a stack trace", 
       },
     ]);
     expect((await dev.request("GET", "/api/v1/events/rejected-1")).body.errors).toHaveLength(3);
-    expect((await dev.request("GET", "/api/v1/runs")).body).toEqual({ runs: [] });
+    expect((await dev.request("GET", "/api/v1/runs")).body).toEqual({ runs: [], nextCursor: null });
   });
 });
 
@@ -164,6 +164,50 @@ describe("jobs and app", () => {
     const jobs = await dev.request("GET", "/api/v1/jobs");
     expect(jobs.body.jobs.map((j: any) => j.id)).toEqual(["charge-card", "my-first-workflow", "priority-workflow", "restart-safe"]);
     expect((await dev.request("GET", "/api/v1/app")).body).toEqual({ id: "my-first-project", env: "dev" });
+  });
+});
+
+describe("run and event lists come a page at a time", () => {
+  /** Follows `nextCursor` from the first page of `path` (with `limit`) to the last. */
+  async function pages(path: string, key: "runs" | "events", limit: number): Promise<string[][]> {
+    const seen: string[][] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = `limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+      const page: { status: number; body: any } = await dev.request("GET", `${path}${path.includes("?") ? "&" : "?"}${query}`);
+      expect(page.status).toBe(200);
+      seen.push(page.body[key].map((item: { id: string }) => item.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    return seen;
+  }
+
+  it("GET /api/v1/runs and /api/v1/events answer nextCursor while more follow, and null on the last page", async () => {
+    for (let i = 0; i < 5; i++)
+      expect((await dev.send("my.event", { message: `page ${i}`, shouldFail: false }, `page-${i}`)).status).toBe(202);
+    for (const [path, key] of [
+      ["/api/v1/runs?jobId=my-first-workflow", "runs"],
+      ["/api/v1/events?name=my.event", "events"],
+    ] as const) {
+      const everything = (await dev.request("GET", `${path}&limit=1000`)).body;
+      expect(everything.nextCursor).toBeNull();
+      const all = everything[key].map((item: { id: string }) => item.id);
+      expect(all.length).toBeGreaterThanOrEqual(5);
+      const paged = await pages(path, key, 2);
+      expect(paged.flat()).toEqual(all);
+      expect(paged.slice(0, -1).map((p) => p.length)).toEqual(Array(paged.length - 1).fill(2));
+    }
+  });
+
+  it("a cursor the server did not give is a 400 naming it", async () => {
+    const answer = await dev.request("GET", "/api/v1/runs?cursor=bm90LWEtY3Vyc29y");
+    expect(answer.status).toBe(400);
+    expect(answer.body).toEqual({
+      error: {
+        code: "INVALID_QUERY",
+        message: "cursor is not one this server gave for runs: pass the nextCursor of the previous page as it was",
+      },
+    });
   });
 });
 

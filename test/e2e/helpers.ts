@@ -58,13 +58,27 @@ export interface Answer<T = any> {
   readonly headers: Headers;
 }
 
+/** Options of {@link DevProcess}. */
+export interface DevOptions {
+  /** `--host`: the address `dev` listens on. @default 127.0.0.1 (dev's own default) */
+  readonly host?: string;
+}
+
 /** A running `stepjobs dev` child process. */
 export class DevProcess {
   private child: ChildProcess | undefined;
   private text = "";
   private port = 0;
 
-  constructor(readonly root: string) {}
+  constructor(
+    readonly root: string,
+    private readonly options: DevOptions = {},
+  ) {}
+
+  /** The server's base URL through another address of this machine (`host` must be a wildcard such as 0.0.0.0). */
+  urlVia(address: string): string {
+    return `http://${address}:${this.port}`;
+  }
 
   /** The server's base URL (the same port across restarts). */
   get url(): string {
@@ -89,11 +103,16 @@ export class DevProcess {
   async start(): Promise<void> {
     this.port ||= await freePort();
     this.text = "";
-    const child = spawn(process.execPath, [CLI, "dev", "--port", String(this.port), "--data-dir", ".stepjobs", "--jobs", "src/jobs"], {
-      cwd: this.root,
-      env: CHILD_ENV,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const host = this.options.host ? ["--host", this.options.host] : [];
+    const child = spawn(
+      process.execPath,
+      [CLI, "dev", "--port", String(this.port), ...host, "--data-dir", ".stepjobs", "--jobs", "src/jobs"],
+      {
+        cwd: this.root,
+        env: CHILD_ENV,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     this.child = child;
     child.stdout!.on("data", (chunk: Buffer) => (this.text += chunk.toString()));
     child.stderr!.on("data", (chunk: Buffer) => (this.text += chunk.toString()));
@@ -175,8 +194,8 @@ export class DevProcess {
  * `stepjobs dev` on a fresh project for the tests of one file: started before them, killed and removed after.
  * Each file gets its own process, port and data dir, so files run in parallel without sharing state.
  */
-export function devServerForThisFile(extraJobsDir?: string): DevProcess {
-  const dev = new DevProcess(makeProject(extraJobsDir));
+export function devServerForThisFile(extraJobsDir?: string, options: DevOptions = {}): DevProcess {
+  const dev = new DevProcess(makeProject(extraJobsDir), options);
   beforeAll(() => dev.start());
   afterAll(async () => {
     await dev.kill();

@@ -2,7 +2,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { formatDuration } from "../../lib/local/terminal.ts";
 import { devServerForThisFile, ROOT, runCli } from "./helpers.ts";
+import { FULFIL_ORDER_STATES_ENTERED } from "../helpers/steps-expectations.ts";
 
 /**
  * `stepjobs dev` with the step fixtures: a real Wait (1 s), a real Map over two tasks, and io.sendEvent going
@@ -20,13 +22,61 @@ describe("io.wait, io.sendEvent and Promise.all through stepjobs dev", () => {
     expect(run.status).toBe("SUCCEEDED");
     const eventId = "fulfil-order--order-9:event:notify#0";
     expect(run.output).toEqual({ stock: { reserved: true }, card: { charged: 42 }, eventId });
-    expect(run.tasks.map((t: any) => [t.id, t.status, t.attempts.length])).toEqual([
-      ["reserve-stock", "SUCCEEDED", 1],
-      ["charge-card", "SUCCEEDED", 1],
+    // Each task with the state that really ran it: the Map's copy, not the top-level state.
+    expect(run.tasks.map((t: any) => [t.id, t.stateName, t.status, t.attempts.length])).toEqual([
+      ["reserve-stock", "reserve-stock (parallel)", "SUCCEEDED", 1],
+      ["charge-card", "charge-card (parallel)", "SUCCEEDED", 1],
     ]);
+    const iso = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(run.steps).toEqual([
-      { kind: "wait", id: "cool-off", key: "wait:cool-off#0", index: 2, status: "SUCCEEDED", wakeAt: null, eventId: null, error: null },
-      { kind: "event", id: "notify", key: "event:notify#0", index: 3, status: "SUCCEEDED", wakeAt: null, eventId, error: null },
+      {
+        kind: "wait",
+        id: "cool-off",
+        key: "wait:cool-off#0",
+        index: 2,
+        stateName: "Sleep",
+        status: "SUCCEEDED",
+        startedAt: iso,
+        endedAt: iso,
+        wakeAt: null,
+        eventId: null,
+        error: null,
+      },
+      {
+        kind: "event",
+        id: "notify",
+        key: "event:notify#0",
+        index: 3,
+        stateName: "SendEvent",
+        status: "SUCCEEDED",
+        startedAt: iso,
+        endedAt: iso,
+        wakeAt: null,
+        eventId,
+        error: null,
+      },
+    ]);
+    // The wait took its second, after both tasks; the event was sent after the wait.
+    const [wait, sendEvent] = run.steps;
+    const lastTaskEnd = Math.max(...run.tasks.map((t: any) => Date.parse(t.attempts[0].endedAt)));
+    expect(Date.parse(wait.startedAt)).toBeGreaterThanOrEqual(lastTaskEnd);
+    expect(Date.parse(wait.endedAt) - Date.parse(wait.startedAt)).toBeGreaterThanOrEqual(1000);
+    expect(Date.parse(sendEvent.startedAt)).toBeGreaterThanOrEqual(Date.parse(wait.endedAt));
+    expect(Date.parse(sendEvent.endedAt)).toBeGreaterThanOrEqual(Date.parse(sendEvent.startedAt));
+    // The states the execution entered, each once, in the order first entered: the Map and its inner states included.
+    expect(run.statesEntered).toEqual([...FULFIL_ORDER_STATES_ENTERED]);
+
+    // `stepjobs run` shows every step with its start and end, in the order they ran.
+    const shown = await runCli(["run", run.id], { TRIGGER_API_URL: dev.url }, dev.root);
+    expect(shown.code).toBe(0);
+    const clock = (at: string) => at.slice(11, 23);
+    const lines = shown.stdout.split("\n");
+    const taskLines = lines.filter((l) => /^ {2}(task|wait|event) /.test(l));
+    expect(taskLines).toEqual([
+      "  task reserve-stock  SUCCEEDED  (1 attempt)",
+      "  task charge-card  SUCCEEDED  (1 attempt)",
+      `  wait cool-off  SUCCEEDED  ${clock(wait.startedAt)} -> ${clock(wait.endedAt)} (${formatDuration(Date.parse(wait.endedAt) - Date.parse(wait.startedAt))})`,
+      `  event notify  SUCCEEDED  ${clock(sendEvent.startedAt)} -> ${clock(sendEvent.endedAt)} (${formatDuration(Date.parse(sendEvent.endedAt) - Date.parse(sendEvent.startedAt))})  sent ${eventId}`,
     ]);
 
     const sent = await dev.request("GET", `/api/v1/events/${encodeURIComponent(eventId)}`);
@@ -49,7 +99,7 @@ describe("io.wait, io.sendEvent and Promise.all through stepjobs dev", () => {
     const postedAt = Date.now();
     const posted = await dev.send("order.placed", { orderId: "o-10", coolOffSeconds: 30 }, "order-10");
     expect(posted.status).toBe(202);
-    const waiting = await dev.waitForRun("fulfil-order--order-10", (r) => r.steps.length > 0);
+    const waiting = await dev.waitForRun("fulfil-order--order-10", (r) => r.steps[0]?.startedAt);
     expect(waiting.status).toBe("RUNNING");
     expect(waiting.steps).toEqual([
       {
@@ -57,12 +107,16 @@ describe("io.wait, io.sendEvent and Promise.all through stepjobs dev", () => {
         id: "cool-off",
         key: "wait:cool-off#0",
         index: 2,
+        stateName: "Sleep",
         status: "WAITING",
+        startedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+        endedAt: null,
         wakeAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
         eventId: null,
         error: null,
       },
     ]);
+    expect(waiting.statesEntered).toEqual(FULFIL_ORDER_STATES_ENTERED.slice(0, 7));
     // The runner computed it after the POST: 30 s after that, rounded up to the second (RFC 3339 for TimestampPath).
     expect(Date.parse(waiting.steps[0].wakeAt)).toBeGreaterThanOrEqual(postedAt + 30_000);
   });
@@ -172,5 +226,20 @@ describe("io.wait, io.sendEvent and Promise.all through stepjobs dev", () => {
     ]);
     const job = await dev.request("GET", "/api/v1/jobs/express-ping");
     expect(job.body.mode).toBe("express");
+  });
+
+  it("a wait across a restart keeps its start from before the stop and ends after the restart, when it was due", async () => {
+    const runId = (await dev.send("order.placed", { orderId: "o-12", coolOffSeconds: 3 }, "order-12")).body.runs[0].id;
+    const before = await dev.waitForRun(runId, (r) => r.steps[0]?.startedAt);
+    await dev.kill("SIGTERM");
+    const restartedAt = Date.now();
+    await dev.start();
+    const run = await dev.waitForRun(runId);
+    expect(run.status).toBe("SUCCEEDED");
+    const [wait] = run.steps;
+    expect([wait.key, wait.status, wait.startedAt]).toEqual(["wait:cool-off#0", "SUCCEEDED", before.steps[0].startedAt]);
+    expect(Date.parse(wait.endedAt)).toBeGreaterThanOrEqual(restartedAt);
+    expect(Date.parse(wait.endedAt) - Date.parse(wait.startedAt)).toBeGreaterThanOrEqual(3000);
+    expect(run.statesEntered).toEqual(expect.arrayContaining(["Sleep", "SendEvent", "Succeeded"]));
   });
 });

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { stringMatches } from "../../lib/local/api-views.ts";
-import { ApiAuth, readCookie } from "../../lib/local/auth.ts";
+import { ApiAuth, isLoopbackAddress, readCookie } from "../../lib/local/auth.ts";
 import { ensureEnvFile, parseEnv } from "../../lib/local/env-file.ts";
 
 const request = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
@@ -24,6 +24,23 @@ describe("ApiAuth", () => {
     ["a forged session cookie", { cookie: "stepjobs_session=abc" }, false],
   ])("%s -> %s", (_name, headers, allowed) => {
     expect(auth.isAuthorized(request(headers as Record<string, string>))).toBe(allowed);
+  });
+
+  it.each([
+    ["127.0.0.1", true],
+    ["127.10.0.254", true],
+    ["::1", true],
+    ["::ffff:127.0.0.1", true],
+    ["192.0.2.2", false],
+    ["10.0.0.1", false],
+    ["::ffff:192.0.2.2", false],
+    ["fd00::2", false],
+    ["0.0.0.0", false],
+    ["::", false],
+    ["128.0.0.1", false],
+    [undefined, false],
+  ])("the socket address %s is loopback: %s", (address, loopback) => {
+    expect(isLoopbackAddress(address)).toBe(loopback);
   });
 
   it("reads one cookie among several", () => {

@@ -103,4 +103,35 @@ describe("the steps fixtures, as deployed", () => {
     expect(fs.readFileSync(`${countFile}.import`, "utf8")).toBe("#1\n#2\n");
     app.expectNoDenials();
   });
+
+  it("`runs --aws` pages across the jobs' state machines: --limit 2 shows the newest two and says there are more; --all lists every run once", async () => {
+    await app.cloud.settled();
+    const first = await cli("runs", "--aws", "--stack", "Steps", "--limit", "2");
+    expect([first.code, first.err]).toEqual([0, "stepjobs runs: these are the newest 2; there are more (--limit N, or --all)\n"]);
+    const all = await cli("runs", "--aws", "--stack", "Steps", "--all");
+    const ids = all.out
+      .trim()
+      .split("\n")
+      .map((line) => line.split("  ")[0]);
+    expect(
+      first.out
+        .trim()
+        .split("\n")
+        .map((line) => line.split("  ")[0]),
+    ).toEqual(ids.slice(0, 2));
+    const standard = [...app.cloud.sfn.executions.values()].filter((e) => e.stateMachine.type === "STANDARD");
+    expect(ids.filter((id) => !id.startsWith("express-ping")).sort()).toEqual(standard.map((e) => e.name).sort());
+    expect(new Set(ids).size).toBe(ids.length);
+    // Page by page (3 at a time, as the dashboard's Load more reads them) gives the same list.
+    let cursor: string | undefined;
+    const paged: string[] = [];
+    do {
+      const { listAwsRuns, readStack, awsClients } = await import("../../lib/cli/aws.ts");
+      const clients = await awsClients();
+      const page = await listAwsRuns(clients, await readStack(clients, "Steps"), { limit: 3, cursor });
+      paged.push(...page.runs.map((r) => r.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(paged).toEqual(ids);
+  });
 });

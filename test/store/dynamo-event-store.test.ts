@@ -78,6 +78,28 @@ describe("DynamoEventStore on dynalite", () => {
     expect(filtered).toHaveLength(150);
   });
 
+  it("pages newest first with an opaque cursor, through a name filter", async () => {
+    const events = await store();
+    const all = Array.from({ length: 120 }, (_, i) =>
+      event(`e${String(i).padStart(3, "0")}`, `2026-11-25T03:00:00.${String(i).padStart(3, "0")}Z`, i % 2 ? { name: "other.event" } : {}),
+    );
+    for (const record of all) await events.putEventIfAbsent(record);
+    const seen: string[][] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await events.listEventsPage({ name: "my.event", limit: 25, cursor });
+      seen.push(page.items.map((e) => e.id));
+      cursor = page.cursor;
+    } while (cursor);
+    expect(seen.map((p) => p.length)).toEqual([25, 25, 10]);
+    expect(seen.flat()).toEqual(
+      all
+        .filter((e) => e.name === "my.event")
+        .map((e) => e.id)
+        .reverse(),
+    );
+  });
+
   it("rejects a limit that is not a positive integer", async () => {
     await expect((await store()).listEvents({ limit: 0 })).rejects.toThrow("limit must be a positive integer, got 0");
   });

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { RunState } from "../../lib/runtime/run-state.ts";
 import { TaskOutputTooLargeError } from "../../lib/sdk/errors.ts";
 import { DynamoRunStore, MAX_ITEM_BYTES } from "../../lib/store/dynamo-run-store.ts";
-import { AttemptNotFoundError, RunNotFoundError } from "../../lib/store/errors.ts";
+import { AttemptNotFoundError, InvalidCursorError, RunNotFoundError } from "../../lib/store/errors.ts";
 import type { AttemptRecord, LogRecord, RunRecord } from "../../lib/store/types.ts";
 import { useDynalite } from "./dynalite-fixture.ts";
 
@@ -103,6 +103,60 @@ describe("DynamoRunStore runs on dynalite", () => {
   });
 });
 
+describe("DynamoRunStore run pages on dynalite", () => {
+  /** Every page of a query, following the cursor until there is none. */
+  async function allPages(runs: DynamoRunStore, query: Parameters<DynamoRunStore["listRunsPage"]>[0]) {
+    const pages: string[][] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await runs.listRunsPage({ ...query, cursor });
+      pages.push(page.items.map((r) => r.id));
+      cursor = page.cursor;
+    } while (cursor);
+    return pages;
+  }
+
+  it("pages newest first with an opaque cursor, across query pages and through a filter, each run once", async () => {
+    const runs = await store();
+    const ids: string[] = [];
+    for (let i = 0; i < 130; i++) {
+      const id = `r${String(i).padStart(3, "0")}`;
+      ids.push(id);
+      await runs.putRun(run(id, `2026-11-25T03:00:00.${String(i).padStart(3, "0")}Z`, { status: i % 3 === 0 ? "FAILED" : "SUCCEEDED" }));
+    }
+    const newest = [...ids].reverse();
+    const pages = await allPages(runs, { limit: 50 });
+    expect(pages.map((p) => p.length)).toEqual([50, 50, 30]);
+    expect(pages.flat()).toEqual(newest);
+    const failed = await allPages(runs, { status: "FAILED", limit: 20 });
+    expect(failed.map((p) => p.length)).toEqual([20, 20, 4]);
+    expect(failed.flat()).toEqual(newest.filter((id) => Number(id.slice(1)) % 3 === 0));
+  });
+
+  it("says there is no next page when the last one is exactly full", async () => {
+    const runs = await store();
+    for (const id of ["a", "b", "c", "d"]) await runs.putRun(run(id, `2026-11-25T03:00:0${"abcd".indexOf(id)}.000Z`));
+    const first = await runs.listRunsPage({ limit: 2 });
+    expect(first.items.map((r) => r.id)).toEqual(["d", "c"]);
+    expect(first.cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(await runs.listRunsPage({ limit: 2, cursor: first.cursor })).toEqual({
+      items: [run("b", "2026-11-25T03:00:01.000Z"), run("a", "2026-11-25T03:00:00.000Z")],
+    });
+  });
+
+  it.each([
+    ["not base64 JSON", "%%%"],
+    ["JSON that is not a key", Buffer.from(JSON.stringify({ pk: 1 })).toString("base64url")],
+    [
+      "an event's cursor",
+      Buffer.from(JSON.stringify({ pk: "EVENT#e", sk: "EVENT", gsi1pk: "EVENT", gsi1sk: "x#e" })).toString("base64url"),
+    ],
+  ])("refuses a cursor that is %s", async (_name, cursor) => {
+    const runs = await store();
+    await expect(runs.listRunsPage({ cursor })).rejects.toThrow(new InvalidCursorError("runs"));
+  });
+});
+
 describe("DynamoRunStore attempts and logs on dynalite", () => {
   const attempt = (number: number, startedAt: string, overrides: Partial<AttemptRecord> = {}): AttemptRecord => ({
     runId: "r1",
@@ -180,6 +234,41 @@ describe("DynamoRunStore attempts and logs on dynalite", () => {
     for (const log of logs) await runs.appendLog(log);
     await runs.appendLog({ runId: "r2", level: "debug", message: "elsewhere", at });
     expect(await runs.listLogs("r1")).toEqual(logs);
+  });
+});
+
+describe("DynamoRunStore steps and states entered on dynalite", () => {
+  it("keeps a step's first start, ends it, and lists steps in start order; ending an unrecorded step does nothing", async () => {
+    const runs = await store();
+    const wait = { runId: "r1", key: "wait:cool-off#0", stateName: "Sleep", startedAt: "2026-11-25T03:00:01.000Z" };
+    const send = { runId: "r1", key: "event:notify#0", stateName: "SendEvent", startedAt: "2026-11-25T03:00:31.000Z" };
+    await runs.putStep(send);
+    await runs.putStep(wait);
+    await runs.putStep({ ...wait, startedAt: "2026-11-25T03:00:09.000Z" });
+    await runs.endStep("r1", wait.key, "2026-11-25T03:00:31.000Z");
+    await runs.endStep("r1", "wait:never#0", "2026-11-25T03:00:40.000Z");
+    expect(await runs.listSteps("r1")).toEqual([{ ...wait, endedAt: "2026-11-25T03:00:31.000Z" }, send]);
+    expect(await runs.listSteps("r2")).toEqual([]);
+  });
+
+  it("keeps the states a run entered and the state each attempt ran in", async () => {
+    const runs = await store();
+    await runs.putRun(run("r1", "2026-11-25T03:00:00.000Z", { statesEntered: ["Plan"] }));
+    const updated = await runs.updateRun("r1", { statesEntered: ["Plan", "Route", "Parallel"] });
+    expect(updated.statesEntered).toEqual(["Plan", "Route", "Parallel"]);
+    expect((await runs.getRun("r1"))?.statesEntered).toEqual(["Plan", "Route", "Parallel"]);
+    const attempt: AttemptRecord = {
+      runId: "r1",
+      taskKey: "charge-card#0",
+      taskId: "charge-card",
+      number: 1,
+      status: "RUNNING",
+      startedAt: "2026-11-25T03:00:00.100Z",
+      error: null,
+      stateName: "charge-card (parallel)",
+    };
+    await runs.putAttempt(attempt);
+    expect(await runs.listAttempts("r1")).toEqual([attempt]);
   });
 });
 

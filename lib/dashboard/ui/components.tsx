@@ -186,14 +186,37 @@ export function FilterSelect(props: {
 export function FilterBar(props: {
   readonly children: ComponentChildren;
   readonly count: number | undefined;
+  /** More items exist than the `count` shown (the list is paged). */
+  readonly more?: boolean;
   readonly noun: string;
 }): JSX.Element {
+  const counted = props.count === undefined ? "" : `${props.count} ${props.noun}${props.count === 1 ? "" : "s"}`;
   return (
     <div class="toolbar" role="group" aria-label="Filters">
       {props.children}
-      <span class="toolbar-count muted small" aria-live="polite">
-        {props.count === undefined ? "" : `${props.count} ${props.noun}${props.count === 1 ? "" : "s"}`}
+      <span class="toolbar-count muted small" aria-live="polite" data-testid="list-count">
+        {props.more ? `newest ${counted}, more below` : counted}
       </span>
+    </div>
+  );
+}
+
+/** Items a list shows at first, and how many more "Load more" adds (the API's default page). */
+export const LIST_PAGE_SIZE = 50;
+
+/** The button under a paged list that shows older items; nothing when the list is complete. */
+export function LoadMore(props: {
+  readonly more: boolean;
+  readonly loading: boolean;
+  readonly onClick: () => void;
+  readonly noun: string;
+}): JSX.Element | null {
+  if (!props.more) return null;
+  return (
+    <div class="load-more">
+      <button type="button" class="button" disabled={props.loading} onClick={props.onClick} data-testid="load-more">
+        Load {LIST_PAGE_SIZE} more {props.noun}
+      </button>
     </div>
   );
 }

@@ -1,10 +1,20 @@
 import type { JSX } from "preact";
 import type { EventRecord } from "../view/api-types.ts";
 import { formatDateTime } from "../view/format.ts";
-import { listOf } from "./api.ts";
 import { useCatalog } from "./catalog.tsx";
-import { Empty, FilterBar, FilterSelect, JsonBlock, LoadError, PageHeader, StatusBadge, TimeAgo } from "./components.tsx";
-import { useNow, useResource, useTitle } from "./hooks.ts";
+import {
+  Empty,
+  FilterBar,
+  FilterSelect,
+  JsonBlock,
+  LIST_PAGE_SIZE,
+  LoadError,
+  LoadMore,
+  PageHeader,
+  StatusBadge,
+  TimeAgo,
+} from "./components.tsx";
+import { useListCount, useNow, usePagedList, useTitle } from "./hooks.ts";
 import { useLive } from "./live.tsx";
 import { Link, setQueryParam, withQuery } from "./router.tsx";
 import { SendEventButton } from "./send-event.tsx";
@@ -20,8 +30,10 @@ export function EventsPage(props: { readonly query: URLSearchParams }): JSX.Elem
   const name = props.query.get("name") ?? "";
   const focused = props.query.get("event") ?? "";
   const apiQuery = new URLSearchParams(name ? { name } : {});
-  const events = useResource<unknown>(withQuery("/api/v1/events", apiQuery), live.events);
-  const list = listOf<EventRecord>(events.data, "events").sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
+  const url = withQuery("/api/v1/events", apiQuery);
+  const [count, setCount] = useListCount(url);
+  const events = usePagedList<EventRecord>(url, "events", count, live.events);
+  const list = [...(events.data?.items ?? [])].sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
   const now = useNow(true, 5000);
   const names = [...new Set([...jobs.map((j) => j.trigger.event), ...list.map((e) => e.name)])].sort();
   const jobName = (id: string): string => jobs.find((j) => j.id === id)?.name ?? id;
@@ -29,7 +41,7 @@ export function EventsPage(props: { readonly query: URLSearchParams }): JSX.Elem
   return (
     <div class="page" aria-busy={events.data === undefined}>
       <PageHeader title="Events" actions={<SendEventButton />} />
-      <FilterBar count={events.data === undefined ? undefined : list.length} noun="event">
+      <FilterBar count={events.data === undefined ? undefined : list.length} more={events.data?.more} noun="event">
         <FilterSelect
           label="Event name"
           value={name}
@@ -106,6 +118,7 @@ export function EventsPage(props: { readonly query: URLSearchParams }): JSX.Elem
           ))}
         </ol>
       )}
+      <LoadMore more={events.data?.more === true} loading={events.loading} onClick={() => setCount(count + LIST_PAGE_SIZE)} noun="events" />
     </div>
   );
 }

@@ -1,5 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { getJson } from "./api.ts";
+import { collectPages } from "../view/collect-pages.ts";
+import { getJson, listOf } from "./api.ts";
+import { LIST_PAGE_SIZE } from "./components.tsx";
 
 /**
  * Data hooks. A resource keeps showing its last data while it refetches, so live updates replace values
@@ -17,17 +19,52 @@ export interface Resource<T> {
 
 /** GETs `url` (skipped when null) and again whenever `version` changes; answers arriving out of order are dropped. */
 export function useResource<T>(url: string | null, version = 0): Resource<T> {
-  const [state, setState] = useState<Resource<T>>({ data: undefined, error: undefined, status: undefined, loading: url !== null });
+  return useLoaded<T>(url, (signal) => getJson<T>(url!, signal), version);
+}
+
+/** A list read a page at a time: the newest `count` items (following `nextCursor`), and whether more exist. */
+export interface PagedList<T> {
+  readonly items: readonly T[];
+  readonly more: boolean;
+}
+
+/**
+ * The newest `count` items of a paged list (`GET url` answering `{ [key]: [...], nextCursor }`), refetched whenever
+ * `version` or `count` changes: "Load more" raises `count`, and live updates reread from the top, so a list never
+ * has a gap where new items pushed older ones to a later page.
+ */
+export function usePagedList<T>(url: string, key: string, count: number, version = 0): Resource<PagedList<T>> {
+  const separator = url.includes("?") ? "&" : "?";
+  return useLoaded<PagedList<T>>(
+    `${url}${separator}count=${count}`,
+    (signal) =>
+      collectPages<T>(async (limit, cursor) => {
+        const body = await getJson<Record<string, unknown>>(
+          `${url}${separator}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+          signal,
+        );
+        return { items: listOf<T>(body, key), nextCursor: typeof body?.nextCursor === "string" ? body.nextCursor : null };
+      }, count),
+    version,
+  );
+}
+
+/**
+ * Runs `load` for `key` (skipped when null) and again whenever `key` or `version` changes; answers arriving out of
+ * order are dropped. The data stays while the same path (the key before `?`) refetches.
+ */
+function useLoaded<T>(key: string | null, load: (signal: AbortSignal) => Promise<T>, version: number): Resource<T> {
+  const [state, setState] = useState<Resource<T>>({ data: undefined, error: undefined, status: undefined, loading: key !== null });
   const sequence = useRef(0);
-  const lastUrl = useRef(url);
+  const lastKey = useRef(key);
   useEffect(() => {
-    if (url === null) return;
+    if (key === null) return;
     const request = ++sequence.current;
-    const samePath = lastUrl.current?.split("?")[0] === url.split("?")[0];
-    lastUrl.current = url;
+    const samePath = lastKey.current?.split("?")[0] === key.split("?")[0];
+    lastKey.current = key;
     const controller = new AbortController();
     setState((s) => ({ ...s, data: samePath ? s.data : undefined, loading: true }));
-    getJson<T>(url, controller.signal).then(
+    load(controller.signal).then(
       (data) => {
         if (request === sequence.current) setState({ data, error: undefined, status: undefined, loading: false });
       },
@@ -38,8 +75,15 @@ export function useResource<T>(url: string | null, version = 0): Resource<T> {
       },
     );
     return () => controller.abort();
-  }, [url, version]);
+  }, [key, version]);
   return state;
+}
+
+/** How many items of the list at `url` to show: starts at one page, and again whenever the filters (the url) change. */
+export function useListCount(url: string): [number, (count: number) => void] {
+  const [shown, setShown] = useState({ url, count: LIST_PAGE_SIZE });
+  const count = shown.url === url ? shown.count : LIST_PAGE_SIZE;
+  return [count, (next) => setShown({ url, count: next })];
 }
 
 /** The current time, ticking every `intervalMs` while `active` (durations of running runs). */

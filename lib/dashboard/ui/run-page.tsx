@@ -1,7 +1,7 @@
 import type { JSX } from "preact";
 import { useState } from "preact/hooks";
 import type { Run, RunStep } from "../view/api-types.ts";
-import { displayStatus, elapsedMs, formatDateTime, formatDuration } from "../view/format.ts";
+import { displayStatus, elapsedMs, formatClock, formatDateTime, formatDuration } from "../view/format.ts";
 import { controlRun } from "./api.ts";
 import { useCatalog, useJob } from "./catalog.tsx";
 import { Card, CopyButton, Empty, JsonBlock, LoadError, PageHeader, StatusBadge } from "./components.tsx";
@@ -100,34 +100,33 @@ export function RunPage(props: { readonly id: string }): JSX.Element {
       </Card>
       {(data.steps ?? []).length > 0 && (
         <Card title="Waits and events">
-          <Steps steps={data.steps ?? []} />
+          <Steps steps={data.steps ?? []} now={now} />
         </Card>
       )}
-      <div class="columns">
-        <Card title="State machine" class="col-graph">
-          {job ? <StateGraph job={job} run={data} /> : <p class="muted">The job {data.jobId} is not registered.</p>}
+      {/* The whole width: a Route with many branches is wide, and the graph scales down only so far. */}
+      <Card title="State machine" class="card-graph">
+        {job ? <StateGraph job={job} run={data} /> : <p class="muted">The job {data.jobId} is not registered.</p>}
+      </Card>
+      <div class="columns columns-even">
+        <Card title="Payload" actions={input !== undefined ? <CopyButton text={JSON.stringify(input, null, 2)} /> : undefined}>
+          {input !== undefined ? (
+            <JsonBlock value={input} label="Run payload" />
+          ) : (
+            <p class="muted small">Open the event to see its payload.</p>
+          )}
         </Card>
-        <div class="col-data">
-          <Card title="Payload" actions={input !== undefined ? <CopyButton text={JSON.stringify(input, null, 2)} /> : undefined}>
-            {input !== undefined ? (
-              <JsonBlock value={input} label="Run payload" />
-            ) : (
-              <p class="muted small">Open the event to see its payload.</p>
-            )}
-          </Card>
-          <Card
-            title="Output"
-            actions={
-              data.output !== undefined && data.output !== null ? <CopyButton text={JSON.stringify(data.output, null, 2)} /> : undefined
-            }
-          >
-            {data.status === "SUCCEEDED" ? (
-              <JsonBlock value={data.output ?? null} label="Run output" />
-            ) : (
-              <p class="muted small">{running ? "Available when the run succeeds." : "The run did not succeed."}</p>
-            )}
-          </Card>
-        </div>
+        <Card
+          title="Output"
+          actions={
+            data.output !== undefined && data.output !== null ? <CopyButton text={JSON.stringify(data.output, null, 2)} /> : undefined
+          }
+        >
+          {data.status === "SUCCEEDED" ? (
+            <JsonBlock value={data.output ?? null} label="Run output" />
+          ) : (
+            <p class="muted small">{running ? "Available when the run succeeds." : "The run did not succeed."}</p>
+          )}
+        </Card>
       </div>
       <Card title="Logs">
         {(data.logs ?? []).length > 0 ? (
@@ -150,14 +149,25 @@ function Crumbs(props: { readonly id: string }): JSX.Element {
   );
 }
 
-/** The run's `io.wait` and `io.sendEvent` steps: native Wait and PutEvents states, so a status and no attempts. */
-function Steps(props: { readonly steps: readonly RunStep[] }): JSX.Element {
+/**
+ * The run's `io.wait` and `io.sendEvent` steps: native Wait and PutEvents states, so a status, the state's start
+ * and end (running on while a wait lasts), and no attempts.
+ */
+function Steps(props: { readonly steps: readonly RunStep[]; readonly now: number }): JSX.Element {
   return (
     <ul class="steps" data-testid="run-steps">
       {props.steps.map((step) => (
         <li key={step.key} data-step-key={step.key} class={`step step-${step.status.toLowerCase()}`}>
           <span class="mono">{step.kind === "wait" ? "io.wait" : "io.sendEvent"}</span> <code>{step.id}</code>{" "}
           <span class="badge">{step.status}</span>
+          {step.startedAt && (
+            <span class="muted small mono" data-testid="step-time" title={step.stateName ? `State ${step.stateName}` : undefined}>
+              {" "}
+              {formatClock(step.startedAt)} → {step.endedAt ? formatClock(step.endedAt) : "…"} (
+              {formatDuration(elapsedMs(step.startedAt, step.endedAt, props.now))}
+              {step.endedAt ? "" : "…"})
+            </span>
+          )}
           {step.wakeAt && <span class="muted small"> until {formatDateTime(step.wakeAt)}</span>}
           {step.eventId && (
             <>

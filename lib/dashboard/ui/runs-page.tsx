@@ -2,10 +2,10 @@ import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { Run } from "../view/api-types.ts";
 import { displayStatus, elapsedMs, formatClock, formatDuration, statusLabel } from "../view/format.ts";
-import { getJson, listOf } from "./api.ts";
+import { getJson } from "./api.ts";
 import { useCatalog } from "./catalog.tsx";
-import { Empty, FilterBar, FilterSelect, LoadError, PageHeader, StatusBadge, TimeAgo } from "./components.tsx";
-import { useNow, useResource, useTitle } from "./hooks.ts";
+import { Empty, FilterBar, FilterSelect, LIST_PAGE_SIZE, LoadError, LoadMore, PageHeader, StatusBadge, TimeAgo } from "./components.tsx";
+import { useListCount, useNow, usePagedList, useTitle } from "./hooks.ts";
 import { useLive } from "./live.tsx";
 import { Link, setQueryParam, withQuery } from "./router.tsx";
 import { SendEventButton } from "./send-event.tsx";
@@ -24,8 +24,9 @@ export function RunsPage(props: { readonly query: URLSearchParams }): JSX.Elemen
   if (jobId) apiQuery.set("jobId", jobId);
   if (status) apiQuery.set("status", status === "RETRYING" ? "RUNNING" : status);
   const url = withQuery("/api/v1/runs", apiQuery);
-  const runs = useResource<unknown>(url, live.runs);
-  const summaries = listOf<Run>(runs.data, "runs");
+  const [count, setCount] = useListCount(url);
+  const runs = usePagedList<Run>(url, "runs", count, live.runs);
+  const summaries = runs.data?.items ?? [];
   const details = useRunningDetails(summaries, live.runs);
   const list = summaries
     .map((r) => (r.status === "RUNNING" && details.get(r.id)?.status === "RUNNING" ? { ...r, tasks: details.get(r.id)?.tasks } : r))
@@ -38,7 +39,7 @@ export function RunsPage(props: { readonly query: URLSearchParams }): JSX.Elemen
   return (
     <div class="page" aria-busy={runs.data === undefined}>
       <PageHeader title="Runs" actions={<SendEventButton />} />
-      <FilterBar count={runs.data === undefined ? undefined : list.length} noun="run">
+      <FilterBar count={runs.data === undefined ? undefined : list.length} more={runs.data?.more} noun="run">
         <FilterSelect
           label="Job"
           value={jobId}
@@ -114,6 +115,7 @@ export function RunsPage(props: { readonly query: URLSearchParams }): JSX.Elemen
           </table>
         </div>
       )}
+      <LoadMore more={runs.data?.more === true} loading={runs.loading} onClick={() => setCount(count + LIST_PAGE_SIZE)} noun="runs" />
     </div>
   );
 }

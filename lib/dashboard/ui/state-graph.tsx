@@ -5,9 +5,14 @@ import { layoutStateMachine } from "../view/asl-graph.ts";
 import { DYNAMIC_STATES, edgeTaken, visitedStates, type VisitedStates } from "../view/visited-states.ts";
 
 /**
+ * How far the graph shrinks to fit its card before it scrolls instead: below this its 12 px labels get hard to read.
+ */
+export const MIN_GRAPH_SCALE = 0.6;
+
+/**
  * The job's state machine drawn from its ASL as inline SVG: Plan -> Route -> task states, back edges in
- * the left lanes. With a run, the states and transitions it took are highlighted and the current task
- * pulses. The internal states for dynamic task ids stay hidden unless the run used them or asked for.
+ * the left lanes, scaled down to fit its card (scrolling past {@link MIN_GRAPH_SCALE}). With a run, the states it
+ * entered (its own record of them) and the transitions between them are highlighted, and what runs now pulses. The internal states for dynamic task ids stay hidden unless the run used them or asked for.
  */
 export function StateGraph(props: { readonly job: Job; readonly run?: Run }): JSX.Element {
   const states = props.run ? visitedStates(props.job, props.run) : undefined;
@@ -23,6 +28,7 @@ export function StateGraph(props: { readonly job: Job; readonly run?: Run }): JS
           class="graph-svg"
           width={layout.width}
           height={layout.height}
+          style={{ minWidth: `${Math.round(layout.width * MIN_GRAPH_SCALE)}px` }}
           viewBox={`0 0 ${layout.width} ${layout.height}`}
           role="img"
           aria-label={`State machine of ${props.job.name}`}

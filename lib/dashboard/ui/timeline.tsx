@@ -1,18 +1,42 @@
-import { Fragment, type JSX } from "preact";
+import { type ComponentChildren, Fragment, type JSX } from "preact";
 import type { Job, LogLine, Run } from "../view/api-types.ts";
 import { formatClock, formatDuration } from "../view/format.ts";
-import { type AttemptBar, layoutTimeline, type TimelineRow } from "../view/timeline-layout.ts";
+import { type AttemptBar, layoutTimeline, type StepRow, type TimelineRow } from "../view/timeline-layout.ts";
 import { StatusBadge } from "./components.tsx";
 import { ErrorDetail } from "./error-detail.tsx";
 
 /**
  * The run's execution timeline: one row per task with a bar per attempt on the axis shared by every
  * row, the retry wait hatched between attempts, and under the row each attempt with its error and the
- * `io.logger` lines it wrote.
+ * `io.logger` lines it wrote; each `io.wait` and `io.sendEvent` as a row of its own where it ran.
  */
 export function Timeline(props: { readonly run: Run; readonly job: Job | undefined; readonly now: number }): JSX.Element {
   const layout = layoutTimeline(props.run, props.now);
   const retryOf = (taskId: string): string | undefined => props.job?.tasks.find((t) => t.id === taskId)?.retryDescription;
+  const ticks = layout.ticks.map((t) => t.atPct);
+  // Tasks stay in call order; what ran outside them (the job's own log lines, waits, sent events) goes before the
+  // first task that started after it, in time order, consecutive log lines in one list.
+  const between = (slot: number): JSX.Element[] => {
+    const items = [
+      ...layout.runLogs.filter((l) => slotOf(l.at, layout.rows) === slot).map((line) => ({ at: line.at, line })),
+      ...layout.steps.filter((s) => slotOf(s.startedAt, layout.rows) === slot).map((step) => ({ at: step.startedAt, step })),
+    ].sort((a, b) => a.at.localeCompare(b.at));
+    const nodes: JSX.Element[] = [];
+    let lines: LogLine[] = [];
+    const flush = () => {
+      if (lines.length > 0) nodes.push(<RunLogs key={`logs${nodes.length}`} lines={lines} />);
+      lines = [];
+    };
+    for (const item of items) {
+      if ("line" in item) lines.push(item.line);
+      else {
+        flush();
+        nodes.push(<StepLine key={item.step.key} step={item.step} ticks={ticks} />);
+      }
+    }
+    flush();
+    return nodes;
+  };
   return (
     <div class="timeline" data-testid="timeline">
       <div class="tl-grid tl-axis" aria-hidden="true">
@@ -25,22 +49,22 @@ export function Timeline(props: { readonly run: Run; readonly job: Job | undefin
           ))}
         </div>
       </div>
-      {layout.rows.length === 0 && <p class="muted tl-empty">No task has started yet.</p>}
+      {layout.rows.length === 0 && layout.steps.length === 0 && <p class="muted tl-empty">No task has started yet.</p>}
       {layout.rows.map((row, i) => (
         <Fragment key={row.taskId}>
-          <RunLogs lines={layout.runLogs.filter((l) => logSlot(l, layout.rows) === i)} />
-          <TaskRow row={row} retry={retryOf(row.taskId)} ticks={layout.ticks.map((t) => t.atPct)} />
+          {between(i)}
+          <TaskRow row={row} retry={retryOf(row.taskId)} ticks={ticks} />
         </Fragment>
       ))}
-      <RunLogs lines={layout.runLogs.filter((l) => logSlot(l, layout.rows) === layout.rows.length)} />
+      {between(layout.rows.length)}
     </div>
   );
 }
 
-/** Where a line the job logged outside any task goes: before the first task that started after it. */
-function logSlot(line: LogLine, rows: readonly TimelineRow[]): number {
-  const at = Date.parse(line.at);
-  const index = rows.findIndex((row) => row.attempts.length > 0 && Date.parse(row.attempts[0].startedAt) > at);
+/** Where something that happened at `at` outside the tasks goes: before the first task that started after it. */
+function slotOf(at: string, rows: readonly TimelineRow[]): number {
+  const ms = Date.parse(at);
+  const index = rows.findIndex((row) => row.attempts.length > 0 && Date.parse(row.attempts[0].startedAt) > ms);
   return index === -1 ? rows.length : index;
 }
 
@@ -50,6 +74,49 @@ function RunLogs(props: { readonly lines: readonly LogLine[] }): JSX.Element | n
       <Logs lines={props.lines} label="Logged by the job outside tasks" />
     </div>
   ) : null;
+}
+
+/** An `io.wait` (hatched, like a retry wait) or an `io.sendEvent` on the axis, with its start and duration. */
+function StepLine(props: { readonly step: StepRow; readonly ticks: readonly number[] }): JSX.Element {
+  const { step } = props;
+  const label = step.kind === "wait" ? "io.wait" : "io.sendEvent";
+  return (
+    <section class="tl-task tl-step" data-step-row={step.key} data-status={step.status} aria-label={`${label} ${step.id}`}>
+      <div class="tl-grid">
+        <div class="tl-label">
+          <span class="tl-name mono" title={`${label} ${step.id}`}>
+            <span class="muted">{label}</span> {step.id}
+          </span>
+          <span class="tl-label-meta">
+            <StatusBadge status={step.status} />
+            <span class="muted small mono">
+              {formatClock(step.startedAt)} · {formatDuration(step.durationMs)}
+              {step.open ? "…" : ""}
+            </span>
+          </span>
+        </div>
+        <Lane ticks={props.ticks}>
+          <span
+            class={step.kind === "wait" ? `tl-wait ${step.open ? "open" : ""}` : `tl-bar tl-bar-event ${step.open ? "open" : ""}`}
+            style={{ left: `${step.startPct}%`, width: `${step.widthPct}%` }}
+            title={`${label} ${step.id}: ${formatDuration(step.durationMs)}`}
+          />
+        </Lane>
+      </div>
+    </section>
+  );
+}
+
+/** A row's track on the shared axis: the tick gridlines under what the row draws. */
+function Lane(props: { readonly ticks: readonly number[]; readonly children: ComponentChildren }): JSX.Element {
+  return (
+    <div class="tl-track tl-lane" aria-hidden="true">
+      {props.ticks.map((at) => (
+        <span key={at} class="tl-gridline" style={{ left: `${at}%` }} />
+      ))}
+      {props.children}
+    </div>
+  );
 }
 
 function TaskRow(props: { readonly row: TimelineRow; readonly retry: string | undefined; readonly ticks: readonly number[] }): JSX.Element {
@@ -70,10 +137,7 @@ function TaskRow(props: { readonly row: TimelineRow; readonly retry: string | un
             )}
           </span>
         </div>
-        <div class="tl-track tl-lane" aria-hidden="true">
-          {props.ticks.map((at) => (
-            <span key={at} class="tl-gridline" style={{ left: `${at}%` }} />
-          ))}
+        <Lane ticks={props.ticks}>
           {row.waits.map((wait) => (
             <span
               key={`w${wait.afterAttempt}`}
@@ -90,7 +154,7 @@ function TaskRow(props: { readonly row: TimelineRow; readonly retry: string | un
               title={`Attempt ${bar.number}: ${bar.status.toLowerCase()} in ${formatDuration(bar.durationMs)}`}
             />
           ))}
-        </div>
+        </Lane>
       </div>
       <ol class="attempts">
         {row.attempts.map((bar) => {

@@ -138,6 +138,8 @@ export interface Run {
   readonly tasks?: readonly RunTask[];
   /** `io.wait` and `io.sendEvent` steps (native states, no attempts). */
   readonly steps?: readonly RunStep[];
+  /** Every state the run entered, once each, in the order first entered; null for runs recorded before it was kept. */
+  readonly statesEntered?: readonly string[] | null;
   readonly logs?: readonly LogLine[];
   readonly payload?: unknown;
   readonly input?: unknown;
@@ -149,7 +151,12 @@ export interface RunStep {
   readonly id: string;
   readonly key: string;
   readonly index: number;
+  /** The native state that ran it (`Sleep`, `SleepUntil`, `SendEvent`); null when not known. */
+  readonly stateName?: string | null;
   readonly status: "WAITING" | "SENDING" | "SUCCEEDED" | "FAILED";
+  /** When its state started and ended; null while running (the end) or when not recorded. */
+  readonly startedAt?: string | null;
+  readonly endedAt?: string | null;
   readonly wakeAt: string | null;
   readonly eventId: string | null;
   readonly error: ErrorInfo | null;

@@ -1,9 +1,10 @@
-import type { Attempt, ErrorInfo, LogLine, Run, RunTask, TaskStatus } from "./api-types.ts";
+import type { Attempt, ErrorInfo, LogLine, Run, RunStep, RunTask, TaskStatus } from "./api-types.ts";
 import { formatDuration } from "./format.ts";
 
 /**
  * The run timeline as plain numbers: one row per task, one bar per attempt and one wait segment between
- * attempts, all placed in percent of a time axis shared by every row. The view only draws what this returns.
+ * attempts, one row per `io.wait`/`io.sendEvent` with its state's bar, all placed in percent of a time axis
+ * shared by every row. The view only draws what this returns.
  */
 
 /** One attempt drawn on the axis; `open` while it is still running (its end is `now`). */
@@ -37,6 +38,19 @@ export interface TimelineRow {
   readonly waits: readonly WaitBar[];
 }
 
+/** An `io.wait` or `io.sendEvent` drawn from its state's start to its end; `open` while it runs (its end is `now`). */
+export interface StepRow {
+  readonly key: string;
+  readonly kind: RunStep["kind"];
+  readonly id: string;
+  readonly status: RunStep["status"];
+  readonly startedAt: string;
+  readonly startPct: number;
+  readonly widthPct: number;
+  readonly durationMs: number;
+  readonly open: boolean;
+}
+
 /** A labelled tick on the shared axis. */
 export interface AxisTick {
   readonly atPct: number;
@@ -49,6 +63,8 @@ export interface TimelineLayout {
   readonly spanMs: number;
   readonly ticks: readonly AxisTick[];
   readonly rows: readonly TimelineRow[];
+  /** The steps whose start is known (runs recorded before step times were kept have none), in start order. */
+  readonly steps: readonly StepRow[];
   readonly runLogs: readonly LogLine[];
 }
 
@@ -79,19 +95,39 @@ export function axisTicks(spanMs: number): AxisTick[] {
  * runs). Attempts without an end are drawn up to `now`; a failed last attempt of a `RETRYING` task gets
  * an open wait up to `now`.
  */
-export function layoutTimeline(run: Pick<Run, "startedAt" | "completedAt" | "tasks" | "logs">, now: number): TimelineLayout {
+export function layoutTimeline(run: Pick<Run, "startedAt" | "completedAt" | "tasks" | "steps" | "logs">, now: number): TimelineLayout {
   const tasks = run.tasks ?? [];
+  const timed = (run.steps ?? [])
+    .filter((step): step is RunStep & { startedAt: string } => typeof step.startedAt === "string")
+    .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   const logs = [...(run.logs ?? [])].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
-  const instants = [Date.parse(run.startedAt), ...tasks.flatMap((t) => t.attempts.map((a) => Date.parse(a.startedAt)))].filter(
-    (n) => !Number.isNaN(n),
-  );
+  const spans = [
+    ...tasks.flatMap((t) => t.attempts.map((a) => ({ start: a.startedAt, end: a.endedAt }))),
+    ...timed.map((step) => ({ start: step.startedAt, end: step.endedAt })),
+  ];
+  const instants = [Date.parse(run.startedAt), ...spans.map((span) => Date.parse(span.start))].filter((n) => !Number.isNaN(n));
   const startMs = Math.min(...instants);
-  const ends = tasks.flatMap((t) => t.attempts.map((a) => (a.endedAt ? Date.parse(a.endedAt) : now)));
+  const ends = spans.map((span) => (span.end ? Date.parse(span.end) : now));
   const runEnd = run.completedAt ? Date.parse(run.completedAt) : now;
   const spanMs = Math.max(1, runEnd - startMs, ...ends.map((e) => e - startMs));
   const pct = (ms: number): number => ((ms - startMs) * 100) / spanMs;
   const rows = tasks.map((task) => layoutRow(task, logs, now, pct));
-  return { startMs, spanMs, ticks: axisTicks(spanMs), rows, runLogs: logs.filter((l) => !l.taskId) };
+  const steps = timed.map((step): StepRow => {
+    const start = Date.parse(step.startedAt);
+    const end = step.endedAt ? Date.parse(step.endedAt) : now;
+    return {
+      key: step.key,
+      kind: step.kind,
+      id: step.id,
+      status: step.status,
+      startedAt: step.startedAt,
+      startPct: pct(start),
+      widthPct: pct(end) - pct(start),
+      durationMs: Math.max(0, end - start),
+      open: !step.endedAt,
+    };
+  });
+  return { startMs, spanMs, ticks: axisTicks(spanMs), rows, steps, runLogs: logs.filter((l) => !l.taskId) };
 }
 
 function layoutRow(task: RunTask, logs: readonly LogLine[], now: number, pct: (ms: number) => number): TimelineRow {

@@ -1,17 +1,18 @@
-import type { Job, Run } from "./api-types.ts";
+import type { AslDocument, Job, Run } from "./api-types.ts";
 import type { GraphEdge } from "./asl-graph.ts";
 
 /**
- * Which states of the job's machine a run went through, derived from what the run API reports (tasks
- * with attempts, final status): `Plan` and `Route` on every run, a task's state once it has an attempt,
- * `Succeeded`/`RunFailed` at the end, `DynamicTask` for task ids no task state matches.
+ * Which states of the job's machine a run went through, as the graph shows them. From the run's own record of the
+ * states it entered (`statesEntered`, kept by `dev` as the run executes and read from the execution history in
+ * AWS); a state inside `Parallel` counts for `Parallel`, the top-level state drawn. Runs recorded before that list
+ * existed fall back to what their tasks and status imply.
  */
 export interface VisitedStates {
   /** States the run entered. */
   readonly visited: ReadonlySet<string>;
   /** Task states whose last attempt failed for good (their `Catch` returned to `Plan`). */
   readonly failed: ReadonlySet<string>;
-  /** Task states running or waiting to retry right now. */
+  /** States running now: a task running or waiting to retry, a wait in progress, an event being sent. */
   readonly active: ReadonlySet<string>;
 }
 
@@ -26,22 +27,63 @@ export function stateForTask(job: Pick<Job, "tasks">, taskId: string): string {
   return pattern ? pattern.stateName : "DynamicTask";
 }
 
+/**
+ * The top-level state drawn for `name`: itself when it is one, the `Map`/`Parallel` state whose item states hold it
+ * (at any depth), or undefined when the machine has no such state (a run of another version).
+ */
+export function topLevelState(asl: Pick<AslDocument, "States">, name: string): string | undefined {
+  if (name in asl.States) return name;
+  return Object.entries(asl.States).find(([, state]) => {
+    const inner = (state.ItemProcessor ?? state.Iterator) as Pick<AslDocument, "States"> | undefined;
+    return inner?.States !== undefined && topLevelState(inner, name) !== undefined;
+  })?.[0];
+}
+
 /** The states a run visited, failed in, and is in now. */
-export function visitedStates(job: Pick<Job, "tasks" | "asl">, run: Pick<Run, "status" | "tasks">): VisitedStates {
-  const visited = new Set<string>(["Plan", "Route"]);
+export function visitedStates(
+  job: Pick<Job, "tasks" | "asl">,
+  run: Pick<Run, "status" | "tasks" | "steps" | "statesEntered">,
+): VisitedStates {
+  const drawn = (name: string | null | undefined): string | undefined => (name ? topLevelState(job.asl, name) : undefined);
+  const visited = new Set<string>();
   const failed = new Set<string>();
   const active = new Set<string>();
+  const recorded = Array.isArray(run.statesEntered);
+  for (const name of run.statesEntered ?? []) {
+    const state = drawn(name);
+    if (state) visited.add(state);
+  }
+  if (!recorded) impliedStates(job, run).forEach((s) => visited.add(s));
+  for (const task of run.tasks ?? []) {
+    if (task.attempts.length === 0) continue;
+    const ran = task.stateName ?? stateForTask(job, task.id);
+    const state = drawn(ran);
+    if (!state) continue;
+    // A Parallel item that failed is caught inside the Map: the Map state itself moved on by its Next.
+    if (task.status === "FAILED" && state === ran) failed.add(state);
+    if (task.status === "RUNNING" || task.status === "RETRYING") active.add(state);
+  }
+  for (const step of run.steps ?? []) {
+    const state = drawn(step.stateName);
+    if (state && (step.status === "WAITING" || step.status === "SENDING")) active.add(state);
+  }
+  // What runs now was entered, even if the record of it is a write behind.
+  active.forEach((s) => visited.add(s));
+  return { visited, failed, active };
+}
+
+/** Runs without a `statesEntered` record: Plan and Route, each task's state, DynamicRetry/Wait for a retried dynamic task, the end. */
+function impliedStates(job: Pick<Job, "tasks" | "asl">, run: Pick<Run, "status" | "tasks">): string[] {
+  const states = ["Plan", "Route"];
   for (const task of run.tasks ?? []) {
     if (task.attempts.length === 0) continue;
     const state = stateForTask(job, task.id);
-    visited.add(state);
-    if (state === "DynamicTask" && task.attempts.length > 1) ["DynamicRetry", "DynamicWait"].forEach((s) => visited.add(s));
-    if (task.status === "FAILED") failed.add(state);
-    if (task.status === "RUNNING" || task.status === "RETRYING") active.add(state);
+    states.push(state);
+    if (state === "DynamicTask" && task.attempts.length > 1) states.push("DynamicRetry", "DynamicWait");
   }
-  if (run.status === "SUCCEEDED") visited.add(endState(job, "Succeed", "Succeeded"));
-  if (run.status === "FAILED") visited.add(endState(job, "Fail", "RunFailed"));
-  return { visited, failed, active };
+  if (run.status === "SUCCEEDED") states.push(endState(job, "Succeed", "Succeeded"));
+  if (run.status === "FAILED") states.push(endState(job, "Fail", "RunFailed"));
+  return states;
 }
 
 /**

@@ -453,11 +453,15 @@ export class SfnService {
         const sm = this.find(smArn);
         if (sm.type === "EXPRESS")
           throw new AwsApiError("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine");
-        const executions = [...this.executions.values()]
+        const all = [...this.executions.values()]
           .filter((e) => e.stateMachine === sm && (!input.statusFilter || e.status === input.statusFilter))
-          .sort((a, b) => b.startDate - a.startDate)
-          .slice(0, input.maxResults || 100);
+          .sort((a, b) => b.startDate - a.startDate);
+        // nextToken: where the next page starts (opaque to the caller, as the service's is).
+        const from = input.nextToken ? Number(Buffer.from(input.nextToken, "base64url").toString("utf8")) : 0;
+        const executions = all.slice(from, from + (input.maxResults || 100));
+        const end = from + executions.length;
         return {
+          ...(end < all.length ? { nextToken: Buffer.from(String(end)).toString("base64url") } : {}),
           executions: executions.map((e) => ({
             executionArn: e.arn,
             stateMachineArn: sm.arn,
