@@ -53,7 +53,11 @@ export interface AttemptEnd extends AttemptStart {
   readonly status: "SUCCEEDED" | "FAILED";
   readonly endedAt: string;
   readonly error: ErrorInfo | null;
-  readonly retry: { readonly waitSeconds: number; readonly jitter: boolean } | null;
+  /**
+   * `waitSeconds`: the wait before the next attempt in this execution (0 with `waits: "zero"`); `intervalSeconds`: the
+   * retrier's interval for it, what the deployed machine waits (before jitter) whatever `waits` is.
+   */
+  readonly retry: { readonly waitSeconds: number; readonly intervalSeconds: number; readonly jitter: boolean } | null;
   /** Set on a failed attempt that its state does not retry. */
   readonly stop?: AttemptStop;
 }
@@ -487,7 +491,13 @@ export class JobMachine {
             status: "FAILED",
             endedAt: this.now().toISOString(),
             error: info,
-            retry: decision.retry ? { waitSeconds: this.waits === "zero" ? 0 : decision.waitSeconds, jitter: decision.jitter } : null,
+            retry: decision.retry
+              ? {
+                  waitSeconds: this.waits === "zero" ? 0 : decision.waitSeconds,
+                  intervalSeconds: decision.waitSeconds,
+                  jitter: decision.jitter,
+                }
+              : null,
             // The compiled retriers, not a resumed visit's reduced ones: a used-up policy must not read as "no retries".
             ...(decision.retry ? {} : { stop: attemptStop(this.retriersOf(stateName), decision, this.retriedByRunner(stateName)) }),
           });

@@ -66,7 +66,7 @@ describe("the tutorial job on its compiled ASL (aws-local-stepfunctions, zero wa
         1,
         "FAILED",
         "Error: Simulated transient error during processing!",
-        { waitSeconds: 0, jitter: false },
+        { waitSeconds: 0, intervalSeconds: 1, jitter: false },
       ],
       ["process-incoming-data", "process-incoming-data", 2, "SUCCEEDED", null, null],
       ["send-confirmation", "send-confirmation", 1, "SUCCEEDED", null, null],
@@ -112,7 +112,7 @@ describe("the challenge job", () => {
         1,
         "FAILED",
         "Error: Simulated transient error during processing!",
-        { waitSeconds: 0, jitter: false },
+        { waitSeconds: 0, intervalSeconds: 1, jitter: false },
       ],
       [
         "process-incoming-data",
@@ -120,7 +120,7 @@ describe("the challenge job", () => {
         2,
         "FAILED",
         "Error: Simulated transient error during processing!",
-        { waitSeconds: 0, jitter: false },
+        { waitSeconds: 0, intervalSeconds: 1, jitter: false },
       ],
       ["process-incoming-data", "process-incoming-data", 3, "SUCCEEDED", null, null],
       ["send-confirmation", "send-confirmation", 1, "SUCCEEDED", null, null],
@@ -157,8 +157,9 @@ describe("a task that always fails", () => {
     const error = { name: "UpstreamError", message: "upstream returned 503 on attempt 4", stack: ALWAYS_FAILS_STACK };
     expect(outcome.status === "FAILED" && outcome.error).toEqual(error);
     // A written delay (2 s, x2) is not jittered unless the task asks: each wait is at least the computed delay.
-    const retry = { waitSeconds: 0, jitter: false };
-    expect(attemptRows(attempts)).toEqual([failed(1, retry), failed(2, retry), failed(3, retry), failed(4, null)]);
+    // The waits the deployed machine makes (2 s x2) are reported; this execution (waits: "zero") made none.
+    const retry = (intervalSeconds: number) => ({ waitSeconds: 0, intervalSeconds, jitter: false });
+    expect(attemptRows(attempts)).toEqual([failed(1, retry(2)), failed(2, retry(4)), failed(3, retry(8)), failed(4, null)]);
     expect(outcome.retries.map((r) => r.stateName)).toEqual(["flaky-api", "flaky-api", "flaky-api"]);
     // After the Catch, Plan records the failure in the memo; the run then fails through RunFailed.
     expect(steps).toEqual(["Plan", "Plan"]);
@@ -176,7 +177,7 @@ describe("a task that always fails", () => {
     };
     const { outcome, attempts } = await execute("always-fails", saved, { stateName: "flaky-api", priorAttempts: 2, used });
     expect(outcome.status).toBe("FAILED");
-    expect(attemptRows(attempts)).toEqual([failed(3, { waitSeconds: 0, jitter: false }), failed(4, null)]);
+    expect(attemptRows(attempts)).toEqual([failed(3, { waitSeconds: 0, intervalSeconds: 8, jitter: false }), failed(4, null)]);
   });
 });
 
@@ -197,7 +198,7 @@ describe("errors users write (test/fixtures/errors/custom-errors.ts)", () => {
   it("retryOn matches a class that sets no name by its class name; the run fails with the next error's stack and fields", async () => {
     const { outcome, attempts } = await execute("custom-errors", runInput("custom.errors", { orderId: "o-42" }));
     expect(attempts.map((a) => [a.number, a.error?.name, a.retry])).toEqual([
-      [1, "PlainCustomError", { waitSeconds: 0, jitter: false }],
+      [1, "PlainCustomError", { waitSeconds: 0, intervalSeconds: 1, jitter: false }],
       [2, "PaymentError", null],
     ]);
     const error = {

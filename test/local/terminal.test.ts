@@ -20,8 +20,8 @@ const failed = (extra: Partial<AttemptEnd>): AttemptEnd => ({
 
 describe("TerminalFormat.attempt", () => {
   it.each([
-    [{ retry: { waitSeconds: 2, jitter: false } }, "retrying in 2 s"],
-    [{ retry: { waitSeconds: 4, jitter: true } }, "retrying in up to 4 s"],
+    [{ retry: { waitSeconds: 2, intervalSeconds: 2, jitter: false } }, "retrying in 2 s"],
+    [{ retry: { waitSeconds: 4, intervalSeconds: 4, jitter: true } }, "retrying in up to 4 s"],
     [{ stop: "exhausted" as const }, "no retries left"],
     [{ stop: "non-retriable" as const }, "not retried: PaymentError is never retried"],
     [{ stop: "single-attempt" as const }, "not retried: the task allows 1 attempt"],

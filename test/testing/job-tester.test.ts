@@ -1,0 +1,155 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { flags } from "../fixtures/jobs/nondeterministic.ts";
+import { ROOT } from "../helpers/load-job.ts";
+import { type JobTester, testJobs } from "../../lib/testing/index.ts";
+import { EventValidationError } from "../../lib/sdk/errors.ts";
+
+/**
+ * `stepjobs/testing` as a user calls it: jobs run on their compiled state machines, in process, with time skipped.
+ * Each case is what a user's test asserts: attempts, retries and their waits, mocks, validation, steps, cost.
+ */
+let app: JobTester;
+let fixtures: JobTester;
+let steps: JobTester;
+
+beforeAll(async () => {
+  app = await testJobs({ root: ROOT });
+  fixtures = await testJobs({ root: ROOT, jobsDir: "test/fixtures/jobs" });
+  steps = await testJobs({ root: ROOT, jobsDir: "test/fixtures/steps" });
+});
+
+describe("the tutorial job", () => {
+  it("attempt 1 fails, the 1 s retry is skipped (and reported), attempt 2 succeeds, then send-confirmation", async () => {
+    const run = await app.run("my-first-workflow", { message: "Hello!", shouldFail: true });
+    expect([run.status, run.output]).toEqual(["SUCCEEDED", null]);
+    expect(run.task("process-incoming-data").attempts.map((a) => [a.number, a.status, a.error?.message ?? null, a.retry])).toEqual([
+      [1, "FAILED", "Simulated transient error during processing!", { afterSeconds: 1, jitter: false }],
+      [2, "SUCCEEDED", null, null],
+    ]);
+    expect(run.task("process-incoming-data").result).toEqual({ status: "processed", originalMessage: "Hello!" });
+    expect(run.task("send-confirmation").result).toEqual({ confirmationSent: true });
+    expect(run.waitedSeconds).toBe(1);
+    expect(run.logs.map((l) => l.message)).toEqual([
+      "Received 'my.event' payload",
+      "Processing data: Hello!",
+      "Simulating a temporary failure for attempt 1...",
+      "Processing data: Hello!",
+      "Data processed successfully!",
+      "Sending confirmation for: Hello!",
+      "Workflow completed successfully!",
+    ]);
+    // What a Standard execution bills: every state entered, plus the retry.
+    expect(run.statesEntered).toEqual(["Plan", "Route", "process-incoming-data", "Route", "send-confirmation", "Route", "Succeeded"]);
+    expect(run.transitions).toBe(8);
+  });
+
+  it("a payload the schema rejects is an EventValidationError listing every violation, and nothing runs", async () => {
+    const error = await app.run("my-first-workflow", { message: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EventValidationError);
+    expect((error as EventValidationError).issues.map((i) => i.path).sort()).toEqual(["/message", "/shouldFail"]);
+  });
+
+  it("send(): an event runs every job listening to it", async () => {
+    const runs = await app.send({ name: "priority.event", payload: { message: "m", shouldFail: true, priority: "high" }, id: "evt-9" });
+    expect(runs.map((r) => [r.jobId, r.runId, r.status])).toEqual([["priority-workflow", "priority-workflow--evt-9", "SUCCEEDED"]]);
+    expect(runs[0].task("process-incoming-data").attempts.map((a) => a.status)).toEqual(["FAILED", "FAILED", "SUCCEEDED"]);
+    expect(await app.send({ name: "nobody.listens", payload: {} })).toEqual([]);
+  });
+});
+
+describe("mocks", () => {
+  it("a sequence per attempt (errors thrown, then a value); a plain value; the real callbacks of the others run", async () => {
+    const run = await app.run(
+      "my-first-workflow",
+      { message: "m", shouldFail: false },
+      {
+        mocks: {
+          "process-incoming-data": [new Error("down"), new Error("still down"), { status: "mocked", originalMessage: "from the mock" }],
+        },
+      },
+    );
+    expect(run.task("process-incoming-data").attempts.map((a) => [a.number, a.error?.message ?? null])).toEqual([
+      [1, "down"],
+      [2, "still down"],
+      [3, null],
+    ]);
+    // send-confirmation ran its real callback on the mocked result (it logs the message it was given).
+    expect(run.logs.map((l) => l.message)).toContain("Sending confirmation for: from the mock");
+    expect(run.waitedSeconds).toBe(2);
+  });
+
+  it("a task that keeps failing fails the run after its attempts, with its error's name (what retryOn matches)", async () => {
+    class PaymentDeclined extends Error {}
+    const run = await app.run(
+      "my-first-workflow",
+      { message: "m", shouldFail: false },
+      { mocks: { "process-incoming-data": new PaymentDeclined("no") } },
+    );
+    expect([run.status, run.error?.name, run.error?.message]).toEqual(["FAILED", "PaymentDeclined", "no"]);
+    expect(run.task("process-incoming-data").attempts).toHaveLength(3);
+    expect(run.task("process-incoming-data").error?.name).toBe("PaymentDeclined");
+  });
+
+  it("a function gets the task payload and context; a memo key mocks one call only", async () => {
+    const seen: unknown[] = [];
+    const run = await app.run(
+      "my-first-workflow",
+      { message: "m", shouldFail: false },
+      {
+        mocks: {
+          "process-incoming-data#0": (payload: unknown, task) => {
+            seen.push([payload, task.key, task.attempt.number]);
+            return { originalMessage: "fn" };
+          },
+        },
+      },
+    );
+    expect(seen).toEqual([[{ message: "m", shouldFail: false }, "process-incoming-data#0", 1]]);
+    expect(run.task("process-incoming-data").result).toEqual({ originalMessage: "fn" });
+  });
+});
+
+describe("jobs beyond the tutorial", () => {
+  it("waits, sent events and parallel tasks: the steps, the events sent (not delivered), the waits skipped and reported", async () => {
+    const run = await steps.run("fulfil-order", { orderId: "t-1", coolOffSeconds: 45 });
+    expect(run.status).toBe("SUCCEEDED");
+    expect(run.steps.map((s) => (s.kind === "wait" ? [s.kind, s.key, s.seconds] : [s.kind, s.key, s.event.name]))).toEqual([
+      ["wait", "wait:cool-off#0", 45],
+      ["event", "event:notify#0", "order.fulfilled"],
+    ]);
+    expect(run.sentEvents.map((e) => [e.name, e.detail.payload])).toEqual([["order.fulfilled", { orderId: "t-1" }]]);
+    expect(run.waitedSeconds).toBe(45);
+    expect(run.statesEntered).toContain("Parallel");
+    // The sent event, sent on, runs the job it triggers.
+    const [receipt] = await steps.send({
+      name: run.sentEvents[0].name,
+      payload: run.sentEvents[0].detail.payload,
+      id: run.sentEvents[0].detail.id,
+    });
+    expect([receipt.jobId, receipt.status]).toEqual(["send-receipt", "SUCCEEDED"]);
+  });
+
+  it("a job whose replay diverges fails its test with NonDeterminismError, naming both keys", async () => {
+    flags.swap = false;
+    const run = await fixtures.run(
+      "nondeterministic",
+      {},
+      {
+        mocks: {
+          a: () => {
+            flags.swap = true;
+            return "a";
+          },
+        },
+      },
+    );
+    flags.swap = false;
+    expect([run.status, run.error?.name]).toEqual(["FAILED", "NonDeterminismError"]);
+    expect(run.error?.message).toContain('"a#0"');
+    expect(run.error?.message).toContain('"b#0"');
+  });
+
+  it("an unknown job is one clear error naming the jobs found", async () => {
+    await expect(app.run("nope", {})).rejects.toThrow('no job "nope" (found: my-first-workflow, priority-workflow)');
+  });
+});
