@@ -1,8 +1,10 @@
 import { readEnvFile } from "../local/env-file.ts";
+import { runningDevServerUrl } from "./running-dev.ts";
 
 /**
- * The CLI's client of a stepjobs API (`stepjobs dev` locally): base URL from `TRIGGER_API_URL` (default
- * http://localhost:8080), key from `TRIGGER_API_KEY` in the environment or the project's `.env`.
+ * The CLI's client of a stepjobs API (`stepjobs dev` locally): base URL from `TRIGGER_API_URL` in the environment or
+ * the project's `.env`, else the URL the project's running `stepjobs dev` recorded, else http://localhost:8080; key
+ * from `TRIGGER_API_KEY` in the environment or the project's `.env`.
  */
 
 /** The default API of `stepjobs dev`. */
@@ -35,10 +37,10 @@ export class ApiClient {
     private readonly apiKey: string | undefined,
   ) {}
 
-  /** From the environment and `./.env` (the environment wins). */
+  /** From the environment, `./.env` (the environment wins) and the running `stepjobs dev`. */
   static fromEnv(cwd: string = process.cwd()): ApiClient {
     const file = readEnvFile(cwd);
-    const url = process.env.TRIGGER_API_URL ?? file.TRIGGER_API_URL ?? DEFAULT_API_URL;
+    const url = process.env.TRIGGER_API_URL ?? file.TRIGGER_API_URL ?? runningDevServerUrl(cwd) ?? DEFAULT_API_URL;
     return new ApiClient(url.replace(/\/+$/, ""), process.env.TRIGGER_API_KEY ?? file.TRIGGER_API_KEY);
   }
 

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { GENERATED_KEYS, generateKey } from "../local/env-file.ts";
-import { type Command, parseCommandArgs } from "./commands.ts";
+import { type CommandRun, parseCommandArgs } from "./commands.ts";
 import { UsageError } from "./usage-error.ts";
 
 /**
@@ -107,9 +107,8 @@ export function writeNewFiles(dir: string, files: ReadonlyMap<string, string>): 
   return {};
 }
 
-export const initCommand: Command = {
-  summary: "create a new stepjobs project (the tutorial job, a CDK app, scripts, a .env key)",
-  usage: "usage: stepjobs init [dir]",
+/** `stepjobs init [dir]`. */
+export const initCommand: CommandRun = {
   async run(args) {
     const { positionals } = parseCommandArgs({ allowPositionals: true, options: {} }, args);
     if (positionals.length > 1) throw new UsageError("init takes at most one directory");

@@ -1,22 +1,20 @@
 import { formatDuration } from "../local/terminal.ts";
 import { ApiClient, apiErrorLine, reportingServerDown } from "./api-client.ts";
-import { awsClients, listAwsRuns, readStack, reportingAwsProblems, stackNameFrom } from "./aws.ts";
-import { type Command, parseCommandArgs } from "./commands.ts";
+import { type CommandRun, parseCommandArgs } from "./commands.ts";
 
 /** `stepjobs runs [--job id] [--status s]`: the newest runs, one line each. */
-export const runsCommand: Command = {
-  summary: "list runs (newest first)",
-  usage: "usage: stepjobs runs [--job job-id] [--status RUNNING|SUCCEEDED|FAILED|ABORTED] [--aws [--stack name]]",
+export const runsCommand: CommandRun = {
   run: reportingServerDown(async (args) => {
     const { values } = parseCommandArgs(
       { options: { job: { type: "string" }, status: { type: "string" }, aws: { type: "boolean" }, stack: { type: "string" } } },
       args,
     );
     if (values.aws) {
-      return reportingAwsProblems("runs", async () => {
-        const clients = await awsClients();
-        const stack = await readStack(clients, stackNameFrom(values.stack));
-        printRuns(await listAwsRuns(clients, stack, { jobId: values.job, status: values.status?.toUpperCase() }));
+      const aws = await import("./aws.ts");
+      return aws.reportingAwsProblems("runs", async () => {
+        const clients = await aws.awsClients();
+        const stack = await aws.readStack(clients, aws.stackNameFrom(values.stack));
+        printRuns(await aws.listAwsRuns(clients, stack, { jobId: values.job, status: values.status?.toUpperCase() }));
         return 0;
       });
     }
