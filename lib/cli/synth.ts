@@ -36,9 +36,10 @@ export const synthCommand: CommandRun = {
       const file = path.join(out, `${job.plan.id}.asl.json`);
       fs.writeFileSync(file, JSON.stringify(job.definition, null, 2) + "\n");
       const states = Object.keys(job.definition.States).length;
+      const count = job.plan.tasks.length;
       const tasks = job.plan.tasks.map((t) => `${t.id} (${describeRetry(t.retry)})`).join(", ") || "no tasks";
       process.stdout.write(
-        `${job.plan.id}  on "${job.plan.trigger.event}"  ${states} states  ${job.plan.tasks.length} tasks: ${tasks}  -> ${path.relative(root, file)}\n`,
+        `${job.plan.id}  on "${job.plan.trigger.event}"  ${states} states  ${count} task${count === 1 ? "" : "s"}: ${tasks}  -> ${path.relative(root, file)}\n`,
       );
     }
     return 0;
