@@ -2,7 +2,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { devServerForThisFile, ROOT, runCli } from "./helpers.ts";
+import { loadedPackages, moduleLog, recordingModules } from "../helpers/loaded-packages.ts";
+import { devServerForThisFile, runCli } from "./helpers.ts";
 
 /**
  * The CLI beside a running `stepjobs dev`, as a user types it: no URL, no flags. `dev` runs on a random port here
@@ -15,12 +16,9 @@ afterAll(() => fs.rmSync(logs, { recursive: true, force: true }));
 
 /** Runs the CLI recording every module it loads; answers its result and the packages (node_modules) it loaded. */
 async function cliLoading(args: string[]) {
-  const log = path.join(logs, `${args[0]}-${Math.random().toString(36).slice(2)}.log`);
-  const env = { NODE_OPTIONS: `--import=${path.join(ROOT, "test/helpers/record-modules.mjs")}`, STEPJOBS_MODULE_LOG: log };
-  const result = await runCli(args, env, dev.root);
-  const urls = fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").filter(Boolean) : [];
-  const packages = new Set(urls.map((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1]).filter(Boolean));
-  return { result, packages: [...packages].sort() };
+  const log = moduleLog(logs, args[0]);
+  const result = await runCli(args, recordingModules(log), dev.root);
+  return { result, packages: loadedPackages(log) };
 }
 
 describe("the CLI beside `stepjobs dev --port <random>`", () => {
