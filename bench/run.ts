@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchBundles } from "./bundle-size.ts";
+import { benchCliStart } from "./cli-start.ts";
 import { benchCost } from "./cost.ts";
 import { benchIngest } from "./ingest.ts";
 import { benchReplay } from "./replay.ts";
@@ -56,6 +57,14 @@ results.bundles = bundles;
 const synth = await benchSynth(mode);
 printTable("Synth time (stepjobs synth's compiler, the StepJobs CDK app) vs hand-written StateMachine constructs", synth);
 results.synth = synth;
+
+const cli = await benchCliStart(mode);
+printTable('CLI start against a running stepjobs dev, process start to exit, vs node -e "" started the same way', cli.rows);
+// Target (issue 18): a command that reads the HTTP API answers well under half a second: <= 3x bare Node's start.
+process.stdout.write(
+  `target (runs, run, send from the installed package <= 3x node -e ""): ${cli.packageRatio <= 3 ? "holds" : "MISSED"} (${cli.packageRatio.toFixed(2)}x)\n`,
+);
+results.cliStart = cli;
 
 const out = path.join(path.dirname(fileURLToPath(import.meta.url)), "results", "latest.json");
 fs.mkdirSync(path.dirname(out), { recursive: true });

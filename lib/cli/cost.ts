@@ -1,6 +1,6 @@
 import { compileProject } from "../compiler/compile-project.ts";
 import { estimateJobCost, type JobCostEstimate, type RunCounts } from "../compiler/estimate-cost.ts";
-import { type Command, parseCommandArgs } from "./commands.ts";
+import { type CommandRun, parseCommandArgs } from "./commands.ts";
 import { UsageError } from "./usage-error.ts";
 
 /**
@@ -28,9 +28,8 @@ export function costReport(estimates: readonly JobCostEstimate[], runsPerMonth: 
   return lines;
 }
 
-export const costCommand: Command = {
-  summary: "estimate each job's cost per month from its compiled state machine",
-  usage: "usage: stepjobs cost [--runs-per-month N] [--jobs DIR]",
+/** `stepjobs cost`. */
+export const costCommand: CommandRun = {
   async run(args) {
     const { values } = parseCommandArgs(
       { options: { "runs-per-month": { type: "string", default: "100000" }, jobs: { type: "string", default: "src/jobs" } } },

@@ -21,7 +21,7 @@ import {
   type StackResources,
   stackNameFrom,
 } from "./aws.ts";
-import { type Command, parseCommandArgs, portFrom } from "./commands.ts";
+import { type CommandRun, parseCommandArgs, portFrom } from "./commands.ts";
 import { UsageError } from "./usage-error.ts";
 
 /**
@@ -116,9 +116,7 @@ export async function startAwsDashboard(options: AwsDashboardOptions): Promise<A
 }
 
 /** `stepjobs dashboard --aws [--stack name] [--port 8081] [--host 127.0.0.1] [--jobs src/jobs]`. */
-export const dashboardCommand: Command = {
-  summary: "serve the dashboard over a deployed stack, read-only (--aws)",
-  usage: "usage: stepjobs dashboard --aws [--stack name] [--port 8081] [--host 127.0.0.1] [--jobs src/jobs]",
+export const dashboardCommand: CommandRun = {
   async run(args) {
     const { values } = parseCommandArgs(
       {

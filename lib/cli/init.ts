@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { GENERATED_KEYS, generateKey } from "../local/env-file.ts";
-import { type Command, parseCommandArgs } from "./commands.ts";
+import { type CommandRun, parseCommandArgs } from "./commands.ts";
 import { UsageError } from "./usage-error.ts";
 
 /**
@@ -27,22 +27,54 @@ function readPackage(): PackageJson {
   return JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as PackageJson;
 }
 
+/**
+ * How a new project depends on stepjobs: on the very package that runs `init` when it came from a tarball or a
+ * directory (`npx ./stepjobs-0.1.0.tgz init`, or `npm install ../stepjobs-0.1.0.tgz`: the project that installed it
+ * records `file:...`), as an absolute `file:` path; otherwise on this version from the npm registry.
+ */
+export function stepjobsDependency(packageRoot: string, version: string): string {
+  const installer = path.dirname(path.dirname(packageRoot));
+  if (path.basename(path.dirname(packageRoot)) === "node_modules") {
+    try {
+      const manifest = JSON.parse(fs.readFileSync(path.join(installer, "package.json"), "utf8")) as PackageJson;
+      const spec = manifest.dependencies?.stepjobs ?? manifest.devDependencies?.stepjobs;
+      if (spec?.startsWith("file:")) return `file:${path.resolve(installer, spec.slice("file:".length))}`;
+    } catch {
+      // no readable manifest above node_modules (a global install): the registry, as usual
+    }
+  }
+  return `^${version}`;
+}
+
+/** What {@link initFiles} takes from its surroundings (tests pass their own). */
+export interface InitSources {
+  /** This package's manifest (versions are its pins). @default this package's package.json */
+  readonly pkg?: PackageJson;
+  /** @default generateKey */
+  readonly newKey?: (prefix: string) => string;
+  /** The `stepjobs` dependency spec. @default stepjobsDependency(this package) */
+  readonly stepjobs?: string;
+}
+
 /** The files of a new project named `name`, by path relative to its directory. Versions are this package's pins. */
-export function initFiles(
-  name: string,
-  pkg: PackageJson = readPackage(),
-  newKey: (prefix: string) => string = generateKey,
-): Map<string, string> {
+export function initFiles(name: string, sources: InitSources = {}): Map<string, string> {
+  const pkg = sources.pkg ?? readPackage();
+  const newKey = sources.newKey ?? generateKey;
   const pin = (dep: string) => pkg.devDependencies?.[dep] ?? pkg.dependencies?.[dep];
   const packageJson = {
     name,
     private: true,
     type: "module",
     scripts: { dev: "stepjobs dev", test: "tsc --noEmit && stepjobs synth", deploy: "cdk deploy", synth: "stepjobs synth" },
-    dependencies: { stepjobs: `^${pkg.version}`, "aws-cdk-lib": pin("aws-cdk-lib"), constructs: pin("constructs") },
+    dependencies: {
+      stepjobs: sources.stepjobs ?? stepjobsDependency(PACKAGE_ROOT, pkg.version),
+      "aws-cdk-lib": pin("aws-cdk-lib"),
+      constructs: pin("constructs"),
+    },
     devDependencies: { "@types/node": pin("@types/node"), "aws-cdk": pin("aws-cdk"), tsx: pin("tsx"), typescript: pin("typescript") },
-    // npm 11 runs dependencies' install scripts only when approved; esbuild (Lambda bundling) needs its own.
-    allowScripts: { esbuild: true },
+    // npm 11 runs dependencies' install scripts only when approved: esbuild (Lambda bundling) and classic-level
+    // (dynalite's LevelDB binding, whose script checks its prebuilt binary) need theirs.
+    allowScripts: { esbuild: true, "classic-level": true },
   };
   const tsconfig = {
     compilerOptions: {
@@ -77,7 +109,8 @@ export function initFiles(
     ["src/jobs/my-first-workflow.ts", source("src/jobs/my-first-workflow.ts")],
     [
       ".env",
-      "# Keys of the local API (`stepjobs dev`): send them as Authorization: Bearer <TRIGGER_API_KEY>. Keep this file out of git.\n" +
+      // The comment never names a variable: `grep TRIGGER_API_KEY .env` finds the key's line alone.
+      "# Keys of the local API (`stepjobs dev`): send the API key as Authorization: Bearer <key>. Keep this file out of git.\n" +
         Object.entries(GENERATED_KEYS)
           .map(([key, prefix]) => `${key}=${newKey(prefix)}\n`)
           .join(""),
@@ -107,9 +140,11 @@ export function writeNewFiles(dir: string, files: ReadonlyMap<string, string>): 
   return {};
 }
 
-export const initCommand: Command = {
-  summary: "create a new stepjobs project (the tutorial job, a CDK app, scripts, a .env key)",
-  usage: "usage: stepjobs init [dir]",
+/** `stepjobs init [dir]`. */
+/** The shell line the docs and `init` print to put the API key from `.env` in the environment (POSIX sh). */
+export const KEY_FROM_ENV_FILE = "export TRIGGER_API_KEY=$(grep '^TRIGGER_API_KEY=' .env | cut -d= -f2-)";
+
+export const initCommand: CommandRun = {
   async run(args) {
     const { positionals } = parseCommandArgs({ allowPositionals: true, options: {} }, args);
     if (positionals.length > 1) throw new UsageError("init takes at most one directory");
@@ -121,6 +156,7 @@ export const initCommand: Command = {
         .replace(/[^a-z0-9-._]+/g, "-") || "stepjobs-app";
     const { existing } = writeNewFiles(dir, initFiles(name));
     const shown = path.relative(process.cwd(), dir) || ".";
+    const cd = shown === "." ? "" : `  cd ${shown}\n`;
     if (existing) {
       process.stderr.write(
         `stepjobs init: ${path.join(shown, existing)} already exists; nothing was written (init only creates new files)\n`,
@@ -129,8 +165,9 @@ export const initCommand: Command = {
     }
     process.stdout.write(
       `created a stepjobs project in ${shown}\n\n` +
-        `  cd ${shown}\n  npm install\n  npm run dev            # API and dashboard on http://localhost:8080\n\n` +
-        `then send the tutorial's event (the key is in .env):\n` +
+        `${cd}  npm install\n  npm run dev            # API and dashboard on http://localhost:8080\n\n` +
+        `then, from another terminal in the project, send the tutorial's event (the key is in .env):\n` +
+        `  ${KEY_FROM_ENV_FILE}\n` +
         `  curl -X POST http://localhost:8080/api/v1/events -H "Authorization: Bearer $TRIGGER_API_KEY" \\\n` +
         `    -H "Content-Type: application/json" -d '{"name":"my.event","payload":{"message":"Hello","shouldFail":true}}'\n`,
     );

@@ -1,16 +1,13 @@
 import { ApiClient, apiErrorLine, reportingServerDown } from "./api-client.ts";
-import { awsClients, cancelAwsRun, continueAwsRun, readStack, redriveAwsRun, reportingAwsProblems, stackNameFrom } from "./aws.ts";
-import { type Command, parseCommandArgs } from "./commands.ts";
+import { type CommandRun, parseCommandArgs } from "./commands.ts";
 import { UsageError } from "./usage-error.ts";
 
 /**
  * `stepjobs redrive <runId>` and `stepjobs cancel <runId>` against the running `stepjobs dev`: the local
  * equivalents of RedriveExecution and StopExecution (https://docs.aws.amazon.com/step-functions/latest/dg/redrive-executions.html).
  */
-function runControlCommand(action: "redrive" | "cancel", summary: string, done: (status: string) => string): Command {
+function runControlCommand(action: "redrive" | "cancel", done: (runId: string, status: string) => string): CommandRun {
   return {
-    summary,
-    usage: `usage: stepjobs ${action} <runId | execution-arn> [--aws [--stack name]]`,
     run: reportingServerDown(async (args) => {
       const { positionals, values } = parseCommandArgs(
         { allowPositionals: true, options: { aws: { type: "boolean" }, stack: { type: "string" } } },
@@ -19,10 +16,11 @@ function runControlCommand(action: "redrive" | "cancel", summary: string, done: 
       if (positionals.length !== 1) throw new UsageError(`${action} takes exactly one run id`);
       const runId = positionals[0];
       if (values.aws) {
-        return reportingAwsProblems(action, async () => {
-          const clients = await awsClients();
-          const stack = await readStack(clients, stackNameFrom(values.stack));
-          const arn = await (action === "redrive" ? redriveAwsRun : cancelAwsRun)(clients, stack, runId);
+        const aws = await import("./aws.ts");
+        return aws.reportingAwsProblems(action, async () => {
+          const clients = await aws.awsClients();
+          const stack = await aws.readStack(clients, aws.stackNameFrom(values.stack));
+          const arn = await (action === "redrive" ? aws.redriveAwsRun : aws.cancelAwsRun)(clients, stack, runId);
           process.stdout.write(`${arn}: ${action === "redrive" ? "redriven (RedriveExecution)" : "stopped (StopExecution)"}\n`);
           return 0;
         });
@@ -32,7 +30,7 @@ function runControlCommand(action: "redrive" | "cancel", summary: string, done: 
         process.stderr.write(`stepjobs ${action}: ${apiErrorLine(response)}\n`);
         return 1;
       }
-      process.stdout.write(`${runId}: ${done(response.body.status as string)}\n`);
+      process.stdout.write(`${runId}: ${done(runId, response.body.status as string)}\n`);
       return 0;
     }, action),
   };
@@ -41,12 +39,11 @@ function runControlCommand(action: "redrive" | "cancel", summary: string, done: 
 /** `stepjobs redrive <runId>`: a FAILED or ABORTED run continues from its failed task. */
 export const redriveCommand = runControlCommand(
   "redrive",
-  "continue a failed run from its failed task (finished tasks are not run again)",
-  (status) => `redriven, ${status} (follow it with: stepjobs run <runId>)`,
+  (runId, status) => `redriven, ${status} (follow it with: stepjobs run ${runId} --follow)`,
 );
 
 /** `stepjobs cancel <runId>`: stops a RUNNING run; it ends ABORTED. */
-export const cancelCommand = runControlCommand("cancel", "stop a running run (it ends ABORTED and can be redriven)", (status) => status);
+export const cancelCommand = runControlCommand("cancel", (_runId, status) => status);
 
 /**
  * `stepjobs continue <runId>`: after a code fix, a failed run goes on with the code deployed now. In AWS a new
@@ -54,9 +51,7 @@ export const cancelCommand = runControlCommand("cancel", "stop a running run (it
  * again); `redrive` would re-run the version the run started on. Locally `stepjobs dev` runs only the current code,
  * so there it is what `redrive` does.
  */
-export const continueCommand: Command = {
-  summary: "continue a failed run on the code deployed now (AWS: a new execution on the live version; finished tasks are not run again)",
-  usage: "usage: stepjobs continue <runId | execution-arn> [--aws [--stack name]]",
+export const continueCommand: CommandRun = {
   run: reportingServerDown(async (args) => {
     const { positionals, values } = parseCommandArgs(
       { allowPositionals: true, options: { aws: { type: "boolean" }, stack: { type: "string" } } },
@@ -65,10 +60,11 @@ export const continueCommand: Command = {
     if (positionals.length !== 1) throw new UsageError("continue takes exactly one run id");
     const runId = positionals[0];
     if (values.aws) {
-      return reportingAwsProblems("continue", async () => {
-        const clients = await awsClients();
-        const stack = await readStack(clients, stackNameFrom(values.stack));
-        const continued = await continueAwsRun(clients, stack, runId);
+      const aws = await import("./aws.ts");
+      return aws.reportingAwsProblems("continue", async () => {
+        const clients = await aws.awsClients();
+        const stack = await aws.readStack(clients, aws.stackNameFrom(values.stack));
+        const continued = await aws.continueAwsRun(clients, stack, runId);
         process.stdout.write(
           `${runId} continues as ${continued.runId} on the live version (StartExecution); follow it with: stepjobs run ${continued.runId} --aws\n`,
         );
@@ -81,7 +77,7 @@ export const continueCommand: Command = {
       return 1;
     }
     process.stdout.write(
-      `${runId}: continued on the current code, ${response.body.status as string} (follow it with: stepjobs run ${runId})\n`,
+      `${runId}: continued on the current code, ${response.body.status as string} (follow it with: stepjobs run ${runId} --follow)\n`,
     );
     return 0;
   }, "continue"),

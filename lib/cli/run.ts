@@ -1,6 +1,5 @@
 import { ApiClient, apiErrorLine, reportingServerDown } from "./api-client.ts";
-import { awsClients, awsRunDetail, readStack, reportingAwsProblems, stackNameFrom } from "./aws.ts";
-import { type Command, parseCommandArgs } from "./commands.ts";
+import { type CommandRun, parseCommandArgs } from "./commands.ts";
 import { type RunDetail, runHeadline, runTimelineLines } from "./run-timeline.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -39,9 +38,7 @@ export async function showRun(load: () => Promise<RunDetail | string>, follow: b
 }
 
 /** `stepjobs run <id> [--follow] [--aws [--stack name]]`: a run's timeline; exit 1 when the run failed. */
-export const runCommand: Command = {
-  summary: "show a run: tasks, attempts, waits, errors, logs (--follow until it ends; --aws for a deployed stack)",
-  usage: "usage: stepjobs run <run-id | execution-arn> [--follow] [--aws [--stack name]]",
+export const runCommand: CommandRun = {
   run: reportingServerDown(async (args) => {
     const { values, positionals } = parseCommandArgs(
       {
@@ -54,10 +51,11 @@ export const runCommand: Command = {
     if (!id) throw new UsageError("missing the run id");
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
     if (values.aws) {
-      return reportingAwsProblems("run", async () => {
-        const clients = await awsClients();
-        const stack = await readStack(clients, stackNameFrom(values.stack));
-        return showRun(() => awsRunDetail(clients, stack, id), values.follow === true, AWS_FOLLOW_INTERVAL_MS);
+      const aws = await import("./aws.ts");
+      return aws.reportingAwsProblems("run", async () => {
+        const clients = await aws.awsClients();
+        const stack = await aws.readStack(clients, aws.stackNameFrom(values.stack));
+        return showRun(() => aws.awsRunDetail(clients, stack, id), values.follow === true, AWS_FOLLOW_INTERVAL_MS);
       });
     }
     const api = ApiClient.fromEnv();

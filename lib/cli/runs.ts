@@ -1,8 +1,7 @@
 import { collectPages } from "../dashboard/view/collect-pages.ts";
 import { formatDuration } from "../local/terminal.ts";
 import { ApiClient, apiErrorLine, reportingServerDown } from "./api-client.ts";
-import { awsClients, listAwsRuns, readStack, reportingAwsProblems, stackNameFrom } from "./aws.ts";
-import { type Command, parseCommandArgs } from "./commands.ts";
+import { type CommandRun, parseCommandArgs } from "./commands.ts";
 import { UsageError } from "./usage-error.ts";
 
 /** Runs listed when neither `--limit` nor `--all` is given (the API's default page). */
@@ -22,9 +21,7 @@ class ListRunsError extends Error {}
  * `stepjobs runs [--job id] [--status s] [--limit N | --all]`: the newest runs, one line each. When more runs exist
  * than it lists, it says so on stderr (stdout stays one line per run).
  */
-export const runsCommand: Command = {
-  summary: "list runs (newest first; --limit N, --all)",
-  usage: "usage: stepjobs runs [--job job-id] [--status RUNNING|SUCCEEDED|FAILED|ABORTED] [--limit 50 | --all] [--aws [--stack name]]",
+export const runsCommand: CommandRun = {
   run: reportingServerDown(async (args) => {
     const { values } = parseCommandArgs(
       {
@@ -42,11 +39,12 @@ export const runsCommand: Command = {
     if (values.all && values.limit !== undefined) throw new UsageError("pass --limit N or --all, not both");
     const wanted = values.all ? Infinity : limitFrom(values.limit ?? String(DEFAULT_RUNS_LIMIT));
     if (values.aws) {
-      return reportingAwsProblems("runs", async () => {
-        const clients = await awsClients();
-        const stack = await readStack(clients, stackNameFrom(values.stack));
+      const aws = await import("./aws.ts");
+      return aws.reportingAwsProblems("runs", async () => {
+        const clients = await aws.awsClients();
+        const stack = await aws.readStack(clients, aws.stackNameFrom(values.stack));
         const { items, more } = await collectPages<RunLine>(async (limit, cursor) => {
-          const page = await listAwsRuns(clients, stack, { jobId: values.job, status: values.status?.toUpperCase(), limit, cursor });
+          const page = await aws.listAwsRuns(clients, stack, { jobId: values.job, status: values.status?.toUpperCase(), limit, cursor });
           return { items: page.runs, nextCursor: page.nextCursor };
         }, wanted);
         printRuns(items, more);

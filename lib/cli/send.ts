@@ -1,13 +1,10 @@
 import fs from "node:fs";
 import { ApiClient, apiErrorLine, reportingServerDown } from "./api-client.ts";
-import { awsClients, readStack, reportingAwsProblems, sendAwsEvent, stackNameFrom } from "./aws.ts";
-import { type Command, parseCommandArgs } from "./commands.ts";
+import { type CommandRun, parseCommandArgs } from "./commands.ts";
 import { UsageError } from "./usage-error.ts";
 
 /** `stepjobs send <name> [json | --file f] [--id id]`: sends an event; prints its id and the runs it started. */
-export const sendCommand: Command = {
-  summary: 'send an event: stepjobs send my.event \'{"message":"hi","shouldFail":true}\'',
-  usage: "usage: stepjobs send <name> [json | --file payload.json] [--id event-id] [--aws [--stack name]]",
+export const sendCommand: CommandRun = {
   run: reportingServerDown(async (args) => {
     const { values, positionals } = parseCommandArgs(
       {
@@ -35,10 +32,11 @@ export const sendCommand: Command = {
       throw new UsageError(`the payload is not valid JSON: ${(error as Error).message}`);
     }
     if (values.aws) {
-      return reportingAwsProblems("send", async () => {
-        const clients = await awsClients();
-        const stack = await readStack(clients, stackNameFrom(values.stack));
-        const id = await sendAwsEvent(clients, stack, { name, payload, ...(values.id ? { id: values.id } : {}) });
+      const aws = await import("./aws.ts");
+      return aws.reportingAwsProblems("send", async () => {
+        const clients = await aws.awsClients();
+        const stack = await aws.readStack(clients, aws.stackNameFrom(values.stack));
+        const id = await aws.sendAwsEvent(clients, stack, { name, payload, ...(values.id ? { id: values.id } : {}) });
         // In AWS the bus rules and ingest start the runs; their ids follow from the event id.
         process.stdout.write(`event ${id} put on ${stack.eventBusName}; runs are named <jobId>--${id} (stepjobs runs --aws)\n`);
         return 0;

@@ -4,15 +4,13 @@ import { checkAslRanges } from "../compiler/check-asl.ts";
 import { compileProject } from "../compiler/compile-project.ts";
 import { describeRetry } from "../compiler/describe-retry.ts";
 import { formatLocation } from "../sdk/errors.ts";
-import { type Command, parseCommandArgs } from "./commands.ts";
+import { type CommandRun, parseCommandArgs } from "./commands.ts";
 
 /**
  * `stepjobs synth [--out DIR] [--jobs DIR]`: compiles every job to `<jobId>.asl.json` (paste it into
  * Workflow Studio) and prints one line per job. Job errors print one line each with file:line:col, exit 1.
  */
-export const synthCommand: Command = {
-  summary: "compile src/jobs to Step Functions ASL (<jobId>.asl.json)",
-  usage: "usage: stepjobs synth [--out DIR] [--jobs DIR]",
+export const synthCommand: CommandRun = {
   async run(args) {
     const { values } = parseCommandArgs(
       { options: { out: { type: "string", default: "out" }, jobs: { type: "string", default: "src/jobs" } } },
@@ -38,9 +36,10 @@ export const synthCommand: Command = {
       const file = path.join(out, `${job.plan.id}.asl.json`);
       fs.writeFileSync(file, JSON.stringify(job.definition, null, 2) + "\n");
       const states = Object.keys(job.definition.States).length;
+      const count = job.plan.tasks.length;
       const tasks = job.plan.tasks.map((t) => `${t.id} (${describeRetry(t.retry)})`).join(", ") || "no tasks";
       process.stdout.write(
-        `${job.plan.id}  on "${job.plan.trigger.event}"  ${states} states  ${job.plan.tasks.length} tasks: ${tasks}  -> ${path.relative(root, file)}\n`,
+        `${job.plan.id}  on "${job.plan.trigger.event}"  ${states} states  ${count} task${count === 1 ? "" : "s"}: ${tasks}  -> ${path.relative(root, file)}\n`,
       );
     }
     return 0;

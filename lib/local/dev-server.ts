@@ -56,12 +56,17 @@ export interface DevServer {
   close(): Promise<void>;
 }
 
-/** Prints what a (re)load did: one line per job, one per problem (which keeps the last good version). */
-function printReport(report: LoadReport, format: TerminalFormat, print: (line: string) => void, reload: boolean): void {
+/**
+ * Prints what a (re)load did: one line per job, one per problem (which keeps the last good version). On a reload,
+ * `before` holds the jobs registered until then: theirs are "re-registered", a new job is "registered".
+ */
+function printReport(report: LoadReport, format: TerminalFormat, print: (line: string) => void, before?: ReadonlySet<string>): void {
+  const reload = before !== undefined;
+  const verb = (id: string) => (!before ? "" : before.has(id) ? "re-registered " : "registered ");
   for (const warning of report.warnings) print(warning);
   for (const problem of report.problems) print(`${problem.message}${reload ? "  (keeping the last good version)" : ""}`);
   for (const file of report.fixed) print(`${file}: fixed, no errors now`);
-  for (const job of report.loaded) print(`${reload ? "re-registered " : ""}${format.job(job.compiled.plan, job.file)}`);
+  for (const job of report.loaded) print(`${verb(job.id)}${format.job(job.compiled.plan, job.file)}`);
   for (const id of report.removed) print(`job ${id} removed`);
 }
 
@@ -98,7 +103,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     waits: options.waits,
     validated: ValidatedAslCache.forProject(root),
   });
-  printReport(await registry.load(), format, print, false);
+  printReport(await registry.load(), format, print);
   if (registry.list().length === 0)
     print(`no jobs in ${path.relative(root, registry.directory) || "."}: add a file that calls client.defineJob({...})`);
 
@@ -159,8 +164,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       : registry.watch(() => {
           reloading = reloading
             .then(async () => {
+              const before = new Set(registry.list().map((job) => job.id));
               const report = await registry.load();
-              printReport(report, format, print, true);
+              printReport(report, format, print, before);
               syncSchedules();
               for (const job of report.loaded) changes.emit({ type: "job", id: job.id });
             })

@@ -1,23 +1,28 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { type Browser, chromium, type Page } from "playwright-core";
 
 /**
  * Drives the real product for the browser tests and `npm run screenshots`: `stepjobs dev` spawned as a
- * child process (port 0, so the OS picks a free one; a temp project dir for `.env` and the data dir) and
- * Debian's Chromium through playwright-core. No browser is downloaded.
+ * child process (port 0, so the OS picks a free one; a temp project dir for `.env` and the data dir) and a
+ * real Chromium through playwright-core: `CHROMIUM_PATH`, else Debian's, else the one the `@sparticuz/chromium`
+ * devDependency ships inside its npm package. Nothing is downloaded and nothing needs installing by hand.
  */
 
 /** The repository root. */
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
-/** Debian's chromium package (`apt-get install chromium`). */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** Debian's chromium package (`apt-get install chromium`), used when it is there. */
+export const SYSTEM_CHROMIUM = "/usr/bin/chromium";
 
-/** Flags for a quiet, offline, container-friendly headless Chromium. */
+/**
+ * Flags for a quiet, offline, container-friendly headless Chromium. Without the networking ones it stalls on a
+ * closed network (it keeps trying to reach Google's update, sync and QUIC endpoints).
+ */
 export const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",
@@ -28,6 +33,55 @@ export const CHROMIUM_ARGS = [
   "--disable-component-update",
   "--disable-sync",
 ];
+
+/** Where to look for a browser; the defaults are this machine's (tests pass their own). */
+export interface BrowserSources {
+  /** @default process.env.CHROMIUM_PATH */
+  readonly chromiumPath?: string;
+  /** @default SYSTEM_CHROMIUM */
+  readonly systemChromium?: string;
+  /** Where the packaged browser is unpacked. @default os.tmpdir() */
+  readonly unpackRoot?: string;
+}
+
+/** The browser to drive: `CHROMIUM_PATH`, else a system Chromium, else the packaged one (unpacked on first use, ~4 s). */
+export async function findChromium(sources: BrowserSources = {}): Promise<string> {
+  const explicit = "chromiumPath" in sources ? sources.chromiumPath : process.env.CHROMIUM_PATH;
+  if (explicit) return explicit;
+  const system = sources.systemChromium ?? SYSTEM_CHROMIUM;
+  if (fs.existsSync(system)) return system;
+  return unpackPackagedChromium(sources.unpackRoot ?? os.tmpdir());
+}
+
+/**
+ * Unpacks `@sparticuz/chromium`'s Brotli-packed binary into `<root>/stepjobs-chromium-<version>/` and returns the
+ * executable. The package unpacks into `os.tmpdir()` and trusts whatever is already there, so it runs in a child
+ * process whose TMPDIR is a private staging directory, renamed into place when complete: test files that start at
+ * once never launch a half-written binary, and another version left in /tmp/chromium is never picked up.
+ */
+export async function unpackPackagedChromium(root: string): Promise<string> {
+  const packageJson = path.join(REPO_ROOT, "node_modules/@sparticuz/chromium/package.json");
+  const { version } = JSON.parse(fs.readFileSync(packageJson, "utf8")) as { version: string };
+  const target = path.join(root, `stepjobs-chromium-${version}`);
+  const executable = path.join(target, "chromium");
+  if (fs.existsSync(executable)) return executable;
+  fs.mkdirSync(root, { recursive: true });
+  const staging = fs.mkdtempSync(path.join(root, `stepjobs-chromium-${version}-unpacking-`));
+  const unpack = 'const { default: c } = await import("@sparticuz/chromium"); process.stdout.write(await c.executablePath());';
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", unpack], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, TMPDIR: staging },
+    });
+    if (stdout !== path.join(staging, "chromium")) throw new Error(`@sparticuz/chromium unpacked to ${stdout}, not into ${staging}`);
+    fs.renameSync(staging, target);
+  } catch (error) {
+    // A rename that fails because another test file unpacked it first is fine: use that one.
+    fs.rmSync(staging, { recursive: true, force: true });
+    if (!fs.existsSync(executable)) throw error;
+  }
+  return executable;
+}
 
 /** A running `stepjobs dev`. */
 export interface DevProcess {
@@ -102,9 +156,9 @@ export async function startDev(jobsDir = path.join(REPO_ROOT, "src/jobs"), optio
   };
 }
 
-/** Launches the system Chromium headless. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+/** Launches Chromium headless (the one {@link findChromium} finds). */
+export async function launchChromium(sources: BrowserSources = {}): Promise<Browser> {
+  return chromium.launch({ executablePath: await findChromium(sources), args: CHROMIUM_ARGS, headless: true });
 }
 
 /** Console errors and uncaught exceptions of a page, collected from the moment it is created. */

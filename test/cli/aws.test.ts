@@ -52,7 +52,7 @@ const MACHINES = {
 async function cli(args: string[], answers: Answers) {
   const aws = recordingAws({ DescribeStacksCommand: STACK, ListStateMachinesCommand: MACHINES, ...answers });
   useAwsClients(aws.clients);
-  const code = await commands[args[0]].run(args.slice(1));
+  const code = await (await commands[args[0]].load()).run(args.slice(1));
   return { code, calls: aws.calls.map((c) => [c.command, c.input]) };
 }
 

@@ -111,6 +111,15 @@ describe("stepjobs synth", () => {
     );
   });
 
+  it("counts a single task as 1 task", async () => {
+    const dir = tempProject({
+      "src/jobs/one.ts": `import { client } from "../trigger";\nclient.defineJob({ id: "one", name: "One", version: "1", trigger: client.on("e", { schema: {} }),\n  run: async (p, io) => { await io.runTask("only", async () => 1); } });\n`,
+    });
+    const result = await stepjobs(["synth"], dir);
+    // The summary's fourth field: the task count, then each task and its retry policy.
+    expect([result.code, result.stdout.split("  ")[3].split(" (")[0]]).toEqual([0, "1 task: only"]);
+  });
+
   it("usage errors exit 2 with the usage line", async () => {
     const result = await stepjobs(["synth", "--nope"], ROOT);
     expect(result.code).toBe(2);

@@ -91,4 +91,20 @@ describe("editing a job while dev runs", () => {
     );
     fs.rmSync(copy);
   });
+
+  it("a job in a new file is announced as registered, not re-registered", async () => {
+    const before = dev.output.length;
+    fs.writeFileSync(
+      path.join(dev.root, "src/jobs/brand-new.ts"),
+      `import { client } from "../trigger";\n` +
+        `client.defineJob({ id: "brand-new", name: "Brand new", version: "1.0.0", trigger: client.on("brand.new", { schema: { type: "object" } }),\n` +
+        `  run: async (payload, io) => io.runTask("only", async () => ({ ok: true })) });\n`,
+    );
+    await dev.waitForOutput(/registered job brand-new v1\.0\.0/);
+    const lines = dev.output
+      .slice(before)
+      .split("\n")
+      .filter((line) => line.includes("brand-new"));
+    expect(lines).toEqual([expect.stringMatching(/^registered job brand-new v1\.0\.0 {2}on "brand\.new" {2}tasks: only \(/)]);
+  });
 });

@@ -155,7 +155,7 @@ describe("io.wait, io.sendEvent and Promise.all through stepjobs dev", () => {
 
     fs.writeFileSync(payload.unlockFile, "");
     const redriven = await cli(["redrive", runId]);
-    expect([redriven.code, redriven.stdout]).toEqual([0, `${runId}: redriven, RUNNING (follow it with: stepjobs run <runId>)\n`]);
+    expect([redriven.code, redriven.stdout]).toEqual([0, `${runId}: redriven, RUNNING (follow it with: stepjobs run ${runId} --follow)\n`]);
     const done = await dev.waitForRun(runId, (r) => r.status !== "RUNNING");
     expect([done.status, done.output]).toEqual(["SUCCEEDED", { imported: 3 }]);
     expect(done.tasks.map((t: any) => [t.id, t.status, t.attempts.map((a: any) => [a.number, a.status])])).toEqual([

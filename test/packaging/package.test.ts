@@ -5,43 +5,82 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileProject } from "../../lib/compiler/compile-project.ts";
 import { freePort, ROOT, sleep } from "../e2e/helpers.ts";
+import { loadedPackages, recordingModules } from "../helpers/loaded-packages.ts";
 
 /**
- * The package as a user gets it: `npm pack` (which builds dist/), installed into a scratch project, whose
- * `stepjobs init demo` scaffolds a project; that project installs the tarball, type-checks, synthesizes (stepjobs
- * and CDK) and runs the tutorial event through `stepjobs dev`. npm uses its cache (`--prefer-offline`).
+ * The package as a user gets it today, following docs/getting-started.md: `npm pack` (which builds dist/), then
+ * `npx <tarball> init demo`, then a plain `npm install` in the new project, which type-checks, synthesizes (stepjobs
+ * and CDK) and runs the tutorial event through `stepjobs dev`, all on this machine's Node 20: the oldest line the
+ * package declares. npm uses its cache (`--prefer-offline`).
  */
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "stepjobs-pack-"));
 const demo = path.join(work, "demo");
 let tarball = "";
 const ENV = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", NO_COLOR: "1", PORT: "" };
 delete (ENV as Record<string, string | undefined>).TRIGGER_API_KEY;
+delete (ENV as Record<string, string | undefined>).TRIGGER_API_URL;
+const MANIFEST = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
 
-function run(cmd: string, args: string[], cwd: string): { code: number; out: string } {
-  const result = spawnSync(cmd, args, { cwd, env: ENV, encoding: "utf8", timeout: 180_000 });
+function run(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}): { code: number; out: string } {
+  const result = spawnSync(cmd, args, { cwd, env: { ...ENV, ...env }, encoding: "utf8", timeout: 180_000 });
   return { code: result.status ?? -1, out: `${result.stdout}${result.stderr}` };
 }
 const npm = (args: string[], cwd: string) => run("npm", [...args, "--no-audit", "--no-fund", "--prefer-offline"], cwd);
 /** A command the demo project installed (what `npx <name>` runs, without npx's own notices). */
 const bin = (name: string) => path.join(demo, "node_modules/.bin", name);
 
+let initialized = { code: -1, out: "" };
+let installed = { code: -1, out: "" };
 beforeAll(() => {
-  const packed = run("npm", ["pack", "--pack-destination", work, "--silent"], ROOT);
+  // The getting-started steps, from the directory holding the clone: here the tarball goes into work/stepjobs/
+  // (where `npm pack` in a clone named stepjobs/ would write it), not into this repository.
+  fs.mkdirSync(path.join(work, "stepjobs"));
+  const packed = run("npm", ["pack", "--pack-destination", path.join(work, "stepjobs"), "--silent"], ROOT);
   expect(packed.code, packed.out).toBe(0);
-  tarball = path.join(work, packed.out.trim().split("\n").pop()!);
-  const tool = path.join(work, "tool");
-  fs.mkdirSync(tool);
-  fs.writeFileSync(path.join(tool, "package.json"), '{ "name": "tool", "private": true }');
-  expect(npm(["install", tarball], tool).code).toBe(0);
-  const init = run(path.join(tool, "node_modules/.bin/stepjobs"), ["init", demo], work);
-  expect(init.code, init.out).toBe(0);
-  const installed = npm(["install", tarball], demo);
-  expect(installed.code, installed.out).toBe(0);
-}, 300_000);
+  expect(packed.out.trim().split("\n").pop()).toBe("stepjobs-0.1.0.tgz");
+  tarball = path.join(work, "stepjobs/stepjobs-0.1.0.tgz");
+  initialized = run("npx", ["--yes", "--prefer-offline", "./stepjobs/stepjobs-0.1.0.tgz", "init", "demo"], work);
+  installed = npm(["install"], demo);
+}, 400_000);
 
-afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+afterAll(() => {
+  fs.rmSync(work, { recursive: true, force: true });
+  // npx installed the tarball into npm's cache (`_npx/<hash>`, its package.json naming the spec): remove that copy too.
+  const npxDir = path.join(run("npm", ["config", "get", "cache"], ROOT).out.trim(), "_npx");
+  for (const entry of fs.existsSync(npxDir) ? fs.readdirSync(npxDir) : []) {
+    const manifest = path.join(npxDir, entry, "package.json");
+    if (fs.existsSync(manifest) && fs.readFileSync(manifest, "utf8").includes(path.basename(work)))
+      fs.rmSync(path.join(npxDir, entry), { recursive: true, force: true });
+  }
+});
 
 describe("the packed package in a fresh project", () => {
+  it("npx <tarball> init demo creates the project and prints its next steps, and nothing else (no npm warning)", () => {
+    expect(initialized).toEqual({
+      code: 0,
+      out:
+        "created a stepjobs project in demo\n\n  cd demo\n  npm install\n  npm run dev            # API and dashboard on http://localhost:8080\n\n" +
+        "then, from another terminal in the project, send the tutorial's event (the key is in .env):\n" +
+        "  export TRIGGER_API_KEY=$(grep '^TRIGGER_API_KEY=' .env | cut -d= -f2-)\n" +
+        '  curl -X POST http://localhost:8080/api/v1/events -H "Authorization: Bearer $TRIGGER_API_KEY" \\\n' +
+        '    -H "Content-Type: application/json" -d \'{"name":"my.event","payload":{"message":"Hello","shouldFail":true}}\'\n',
+    });
+  });
+
+  it("the project depends on the tarball init ran from, so a plain npm install works and prints no warning", () => {
+    const project = JSON.parse(fs.readFileSync(path.join(demo, "package.json"), "utf8"));
+    expect([project.dependencies.stepjobs, project.allowScripts]).toEqual([`file:${tarball}`, { esbuild: true, "classic-level": true }]);
+    expect(installed.code, installed.out).toBe(0);
+    // No EBADENGINE (aws-local-stepfunctions declares node >=22; the package bundles it) and no unapproved install script.
+    expect(installed.out.split("\n").filter((line) => /warn|ERR/i.test(line))).toEqual([]);
+  });
+
+  it("declares Node ^20.20.0 || >=22, and this machine runs the oldest of those lines, where every test in this file runs", () => {
+    expect(MANIFEST.engines).toEqual({ node: "^20.20.0 || >=22" });
+    const [major, minor] = process.versions.node.split(".").map(Number);
+    expect([major, minor >= 20]).toEqual([20, true]);
+  });
+
   it("ships compiled JavaScript, types, the CLI, the prebuilt dashboard and the example app, and no TypeScript sources", () => {
     const listed = run("tar", ["-tzf", tarball], work).out.split("\n").filter(Boolean);
     for (const file of [
@@ -53,6 +92,7 @@ describe("the packed package in a fresh project", () => {
       "package/dist/lib/dashboard/assets/app.js",
       "package/bin/stepjobs.mjs",
       "package/src/jobs/my-first-workflow.ts",
+      "package/node_modules/aws-local-stepfunctions/package.json",
     ]) {
       expect(listed).toContain(file);
     }
@@ -78,7 +118,7 @@ describe("the packed package in a fresh project", () => {
     fs.rmSync(bad);
     expect(checked.code).toBe(2);
     expect(checked.out).toBe("src/jobs/bad.ts(3,35): error TS2322: Type 'number' is not assignable to type 'string'.\n");
-  });
+  }, 180_000);
 
   it("npx stepjobs synth writes the very ASL this repository compiles for the tutorial job; npx cdk synth bundles it", () => {
     const synth = run(bin("stepjobs"), ["synth"], demo);
@@ -92,7 +132,7 @@ describe("the packed package in a fresh project", () => {
       (r) => r.Type === "AWS::StepFunctions::StateMachine",
     );
     expect(machines.map((m) => JSON.parse(m.Properties.DefinitionString))).toEqual([here.definition]);
-  });
+  }, 180_000);
 
   it("npx stepjobs dev serves the API and dashboard; the tutorial event runs: attempt 1 fails, attempt 2 succeeds", async () => {
     const port = await freePort();
@@ -111,21 +151,27 @@ describe("the packed package in a fresh project", () => {
         body: JSON.stringify({ name: "my.event", id: "pack-1", payload: { message: "Hello", shouldFail: true } }),
       });
       expect(posted.status).toBe(202);
-      let run: any;
+      let tutorial: any;
       for (let i = 0; i < 200; i++) {
-        run = await (await fetch(`${base}/api/v1/runs/my-first-workflow--pack-1`, { headers })).json();
-        if (run.status && run.status !== "RUNNING") break;
+        tutorial = await (await fetch(`${base}/api/v1/runs/my-first-workflow--pack-1`, { headers })).json();
+        if (tutorial.status && tutorial.status !== "RUNNING") break;
         await sleep(100);
       }
-      expect(run.status).toBe("SUCCEEDED");
-      expect(run.tasks.map((t: any) => [t.id, t.attempts.map((a: any) => a.status)])).toEqual([
+      expect(tutorial.status).toBe("SUCCEEDED");
+      expect(tutorial.tasks.map((t: any) => [t.id, t.attempts.map((a: any) => a.status)])).toEqual([
         ["process-incoming-data", ["FAILED", "SUCCEEDED"]],
         ["send-confirmation", ["SUCCEEDED"]],
       ]);
       const page = await fetch(`${base}/runs`);
       expect([page.status, (await page.text()).includes('<div id="app">')]).toEqual([200, true]);
+
+      // The CLI finds this dev on its random port by itself, and loads no package but its own to answer.
+      const log = path.join(work, "modules.log");
+      const runs = run(bin("stepjobs"), ["runs"], demo, recordingModules(log));
+      expect([runs.code, runs.out.split("  ").slice(0, 3)]).toEqual([0, ["my-first-workflow--pack-1", "my-first-workflow", "SUCCEEDED"]]);
+      expect(loadedPackages(log).filter((name) => name !== "stepjobs")).toEqual([]);
     } finally {
       child.kill("SIGTERM");
     }
-  });
+  }, 120_000);
 });

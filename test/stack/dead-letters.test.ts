@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { commands } from "../../lib/cli/commands.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INGEST_MAX_RECEIVE_COUNT, INGEST_VISIBILITY_TIMEOUT } from "../../lib/constructs/step-jobs.ts";
-import { DeployedApp } from "./lane.ts";
+import { cli, DeployedApp } from "./lane.ts";
 import type { PolicyDocument } from "./sim/iam-policy.ts";
 import { synthesize } from "./synth.ts";
 
@@ -19,21 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
 });
-
-/** Runs a CLI command in process; returns its exit code and output. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const stdout = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((out += String(chunk)), true));
-  const stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((err += String(chunk)), true));
-  try {
-    const code = await commands[args[0]].run(args.slice(1));
-    return { code, out, err };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
 
 describe("an event ingest cannot take", () => {
   it("is retried for 24 hours, dead-lettered with its error, listed, then replayed into its one run", async () => {

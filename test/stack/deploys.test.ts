@@ -1,9 +1,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { commands } from "../../lib/cli/commands.ts";
-import { DeployedApp } from "./lane.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cli, DeployedApp } from "./lane.ts";
 import { readAssembly, synthesize, type Assembly } from "./synth.ts";
 
 /**
@@ -36,19 +35,6 @@ function holdSecondTask(app: DeployedApp, runId: string): { held: Promise<void>;
     }
   };
   return { held, release };
-}
-
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const stdout = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((out += String(chunk)), true));
-  const stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((err += String(chunk)), true));
-  try {
-    return { code: await commands[args[0]].run(args.slice(1)), out, err };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
 }
 
 describe("a deploy while a run is in flight", () => {

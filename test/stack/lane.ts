@@ -1,5 +1,6 @@
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
-import { expect } from "vitest";
+import { expect, vi } from "vitest";
+import { commands } from "../../lib/cli/commands.ts";
 import type { Assembly } from "./synth.ts";
 import type { SimStack } from "./sim/cloudformation.ts";
 import { SimCloud } from "./sim/cloud.ts";
@@ -128,5 +129,20 @@ export class DeployedApp {
 
   async close(): Promise<void> {
     await this.cloud.close();
+  }
+}
+
+/** Runs a CLI command in process (with `--aws`, against the account `operatorEnv()` points the SDK at): its exit code and output. */
+export async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const stdout = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((out += String(chunk)), true));
+  const stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((err += String(chunk)), true));
+  try {
+    const command = await commands[args[0]].load();
+    return { code: await command.run(args.slice(1)), out, err };
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
   }
 }

@@ -1,10 +1,9 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { commands } from "../../lib/cli/commands.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runIdFor } from "../../lib/ingest/run-id.ts";
-import { DeployedApp } from "./lane.ts";
+import { cli, DeployedApp } from "./lane.ts";
 import { synthesize } from "./synth.ts";
 
 /**
@@ -23,19 +22,6 @@ afterAll(async () => {
   await app?.close();
   fs.rmSync(work, { recursive: true, force: true });
 });
-
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const stdout = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((out += String(chunk)), true));
-  const stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((err += String(chunk)), true));
-  try {
-    return { code: await commands[args[0]].run(args.slice(1)), out, err };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
 
 describe("the steps fixtures, as deployed", () => {
   it("fulfil-order: both parallel tasks overlap in the Map (one retried by its own Retry), the wait, then its event starts send-receipt once", async () => {
