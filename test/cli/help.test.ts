@@ -24,7 +24,7 @@ describe("stepjobs <command> --help", () => {
       code: 2,
       stdout: "",
       stderr:
-        "stepjobs runs: Unexpected argument '--help'. This command does not take positional arguments\nusage: stepjobs runs [--job job-id] [--status RUNNING|SUCCEEDED|FAILED|ABORTED] [--aws [--stack name]]\n",
+        "stepjobs runs: Unexpected argument '--help'. This command does not take positional arguments\nusage: stepjobs runs [--job job-id] [--status RUNNING|SUCCEEDED|FAILED|ABORTED] [--limit 50 | --all] [--aws [--stack name]]\n",
     });
   });
 
