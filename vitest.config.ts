@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 export default defineConfig({
   resolve: {
     alias: {
+      "stepjobs/testing": fileURLToPath(new URL("./lib/testing/index.ts", import.meta.url)),
       stepjobs: fileURLToPath(new URL("./lib/sdk/index.ts", import.meta.url)),
     },
   },

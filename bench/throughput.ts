@@ -14,6 +14,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { FlowProducer, Worker } from "bullmq";
 import { startDevServer } from "../lib/local/dev-server.ts";
+import { testJobs } from "../lib/testing/index.ts";
 import { median } from "./stats.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -164,17 +165,50 @@ async function bullmqSide(count: number, concurrency: number): Promise<Side | st
   }
 }
 
-/** The throughput section: median of `reps` repetitions per side, and the ratio. */
+/**
+ * The in-process engine of `stepjobs/testing`: the same tutorial runs on the job's compiled state machine, with no
+ * server, no network and no disk on our side (what BullMQ's side still has: Redis over TCP, an AOF).
+ */
+async function inProcessSide(count: number, concurrency: number): Promise<Side> {
+  const jobs = await testJobs({ root: ROOT });
+  await jobs.run("my-first-workflow", { message: "warm-up", shouldFail: false });
+  const latencies: number[] = [];
+  const started = performance.now();
+  await pool(count, concurrency, async () => {
+    const t = performance.now();
+    const run = await jobs.run("my-first-workflow", { message: "Hello", shouldFail: false });
+    if (run.status !== "SUCCEEDED") throw new Error(`in-process run ${run.runId} ended ${run.status}`);
+    latencies.push(performance.now() - t);
+  });
+  return { runsPerSecond: count / ((performance.now() - started) / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+/** One tutorial run with `shouldFail: true` (a failed attempt, then the retry its 1 s wait would delay): ms per run after warm-up. */
+export async function retriedRunMs(reps: number): Promise<number> {
+  const jobs = await testJobs({ root: ROOT });
+  for (let i = 0; i < 3; i++) await jobs.run("my-first-workflow", { message: "warm-up", shouldFail: true });
+  const samples: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t = performance.now();
+    await jobs.run("my-first-workflow", { message: "Hello", shouldFail: true });
+    samples.push(performance.now() - t);
+  }
+  return median(samples);
+}
+
+/** The throughput section: median of `reps` repetitions per side, and the ratios. */
 export async function benchThroughput(mode: "quick" | "full") {
   const count = mode === "full" ? 1000 : 200;
   const reps = mode === "full" ? 3 : 1;
   const concurrency = 20;
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
   const ours: Side[] = [];
+  const inProcess: Side[] = [];
   const theirs: Side[] = [];
   let skipped: string | undefined;
   for (let r = 0; r < reps; r++) {
     ours.push(await stepjobsSide(count, concurrency));
+    inProcess.push(await inProcessSide(count, concurrency));
     const side = await bullmqSide(count, concurrency);
     if (typeof side === "string") skipped = side;
     else theirs.push(side);
@@ -185,11 +219,13 @@ export async function benchThroughput(mode: "quick" | "full") {
     p99: median(sides.map((s) => s.p99)),
   });
   const a = summarize(ours);
+  const c = summarize(inProcess);
   const rows: Record<string, string | number>[] = [
     { engine: "stepjobs dev (HTTP API, dynalite)", runs: count, "runs/s": a.runsPerSecond, "p50 ms": a.p50, "p99 ms": a.p99 },
+    { engine: "stepjobs/testing (in process, no store)", runs: count, "runs/s": c.runsPerSecond, "p50 ms": c.p50, "p99 ms": c.p99 },
   ];
-  if (skipped) return { rows, skipped, ratio: undefined };
+  if (skipped) return { rows, skipped, ratio: undefined, inProcessRatio: undefined };
   const b = summarize(theirs);
   rows.push({ engine: "BullMQ flow (Redis, AOF everysec)", runs: count, "runs/s": b.runsPerSecond, "p50 ms": b.p50, "p99 ms": b.p99 });
-  return { rows, ratio: a.runsPerSecond / b.runsPerSecond };
+  return { rows, ratio: a.runsPerSecond / b.runsPerSecond, inProcessRatio: c.runsPerSecond / b.runsPerSecond };
 }

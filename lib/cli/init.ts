@@ -65,7 +65,13 @@ export function initFiles(name: string, sources: InitSources = {}): Map<string, 
     name,
     private: true,
     type: "module",
-    scripts: { dev: "stepjobs dev", test: "tsc --noEmit && stepjobs synth", deploy: "cdk deploy", synth: "stepjobs synth" },
+    // The job tests run on Node's own test runner (node:test), TypeScript through tsx: nothing else to install.
+    scripts: {
+      dev: "stepjobs dev",
+      test: "tsc --noEmit && node --import tsx --test test/*.test.ts",
+      deploy: "cdk deploy",
+      synth: "stepjobs synth",
+    },
     dependencies: {
       stepjobs: sources.stepjobs ?? stepjobsDependency(PACKAGE_ROOT, pkg.version),
       "aws-cdk-lib": pin("aws-cdk-lib"),
@@ -88,7 +94,7 @@ export function initFiles(name: string, sources: InitSources = {}): Map<string, 
       esModuleInterop: true,
       types: ["node"],
     },
-    include: ["src", "bin"],
+    include: ["src", "bin", "test"],
   };
   const source = (rel: string) => fs.readFileSync(path.join(PACKAGE_ROOT, rel), "utf8");
   return new Map([
@@ -107,6 +113,7 @@ export function initFiles(name: string, sources: InitSources = {}): Map<string, 
     ],
     ["src/trigger.ts", source("src/trigger.ts")],
     ["src/jobs/my-first-workflow.ts", source("src/jobs/my-first-workflow.ts")],
+    ["test/my-first-workflow.test.ts", source("test/app/my-first-workflow.test.ts")],
     [
       ".env",
       // The comment never names a variable: `grep TRIGGER_API_KEY .env` finds the key's line alone.

@@ -18,10 +18,15 @@ describe("stepjobs init", () => {
       "bin/app.ts",
       "src/trigger.ts",
       "src/jobs/my-first-workflow.ts",
+      "test/my-first-workflow.test.ts",
       ".env",
       ".gitignore",
     ]);
     expect(files.get("src/jobs/my-first-workflow.ts")).toBe(fs.readFileSync(path.join(ROOT, "src/jobs/my-first-workflow.ts"), "utf8"));
+    // The job's tests, on stepjobs/testing: the example app's own (test/app/example-app.test.ts runs them).
+    expect(files.get("test/my-first-workflow.test.ts")).toBe(
+      fs.readFileSync(path.join(ROOT, "test/app/my-first-workflow.test.ts"), "utf8"),
+    );
     expect(files.get(".env")).toContain("\nTRIGGER_API_KEY=tr_dev_FIXED\nTRIGGER_PUBLIC_KEY=pk_dev_FIXED\n");
     // Only the key's own line names the variable, so `grep TRIGGER_API_KEY .env` finds the key alone.
     expect(
@@ -36,7 +41,7 @@ describe("stepjobs init", () => {
     const project = JSON.parse(files.get("package.json")!);
     expect(project.scripts).toEqual({
       dev: "stepjobs dev",
-      test: "tsc --noEmit && stepjobs synth",
+      test: "tsc --noEmit && node --import tsx --test test/*.test.ts",
       deploy: "cdk deploy",
       synth: "stepjobs synth",
     });

@@ -120,6 +120,16 @@ describe("the packed package in a fresh project", () => {
     expect(checked.out).toBe("src/jobs/bad.ts(3,35): error TS2322: Type 'number' is not assignable to type 'string'.\n");
   }, 180_000);
 
+  it("npm test runs the scaffolded job tests on stepjobs/testing from the installed package (node:test); CommonJS can require it", () => {
+    const tested = npm(["test"], demo);
+    expect(tested.code, tested.out).toBe(0);
+    expect(tested.out).toMatch(/^# pass 3$/m);
+    expect(tested.out).toMatch(/^# fail 0$/m);
+    // A CommonJS consumer (jest's default, a .cjs test): Node requires the ES module package itself.
+    const cjs = run(process.execPath, ["-e", "const t = require('stepjobs/testing'); process.stdout.write(typeof t.testJobs)"], demo);
+    expect(cjs).toEqual({ code: 0, out: "function" });
+  }, 180_000);
+
   it("npx stepjobs synth writes the very ASL this repository compiles for the tutorial job; npx cdk synth bundles it", () => {
     const synth = run(bin("stepjobs"), ["synth"], demo);
     expect(synth.code, synth.out).toBe(0);
