@@ -113,7 +113,7 @@ export function initFiles(name: string, sources: InitSources = {}): Map<string, 
     ],
     ["src/trigger.ts", source("src/trigger.ts")],
     ["src/jobs/my-first-workflow.ts", source("src/jobs/my-first-workflow.ts")],
-    ["test/my-first-workflow.test.ts", source("test/app/my-first-workflow.test.ts")],
+    ["test/my-first-workflow.test.ts", source("src/jobs/my-first-workflow.test.ts")],
     [
       ".env",
       // The comment never names a variable: `grep TRIGGER_API_KEY .env` finds the key's line alone.

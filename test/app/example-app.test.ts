@@ -3,12 +3,12 @@ import { describe, expect, it } from "vitest";
 import { ROOT } from "../helpers/load-job.ts";
 
 /**
- * The example app's job tests (test/app/my-first-workflow.test.ts, the file `stepjobs init` scaffolds) on Node's own
+ * The example app's job tests (src/jobs/my-first-workflow.test.ts, which `stepjobs init` scaffolds as test/my-first-workflow.test.ts) on Node's own
  * test runner, as a scaffolded project's `npm test` runs them: no vitest, no global set-up.
  */
 describe("the example app's job tests", () => {
   it("pass under node --test (through tsx)", () => {
-    const result = spawnSync(process.execPath, ["--import", "tsx", "--test", "test/app/my-first-workflow.test.ts"], {
+    const result = spawnSync(process.execPath, ["--import", "tsx", "--test", "src/jobs/my-first-workflow.test.ts"], {
       cwd: ROOT,
       encoding: "utf8",
       env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", NODE_OPTIONS: "" },

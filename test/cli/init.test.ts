@@ -23,9 +23,9 @@ describe("stepjobs init", () => {
       ".gitignore",
     ]);
     expect(files.get("src/jobs/my-first-workflow.ts")).toBe(fs.readFileSync(path.join(ROOT, "src/jobs/my-first-workflow.ts"), "utf8"));
-    // The job's tests, on stepjobs/testing: the example app's own (test/app/example-app.test.ts runs them).
+    // The job's tests, on stepjobs/testing: the example app's own (test/app/example-app.test.ts runs them), shipped beside its job.
     expect(files.get("test/my-first-workflow.test.ts")).toBe(
-      fs.readFileSync(path.join(ROOT, "test/app/my-first-workflow.test.ts"), "utf8"),
+      fs.readFileSync(path.join(ROOT, "src/jobs/my-first-workflow.test.ts"), "utf8"),
     );
     expect(files.get(".env")).toContain("\nTRIGGER_API_KEY=tr_dev_FIXED\nTRIGGER_PUBLIC_KEY=pk_dev_FIXED\n");
     // Only the key's own line names the variable, so `grep TRIGGER_API_KEY .env` finds the key alone.

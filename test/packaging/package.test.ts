@@ -137,10 +137,15 @@ describe("the packed package in a fresh project", () => {
     expect(JSON.parse(fs.readFileSync(path.join(demo, "out/my-first-workflow.asl.json"), "utf8"))).toEqual(here.definition);
     const cdk = run(bin("cdk"), ["synth", "--quiet"], demo);
     expect(cdk.code, cdk.out).toBe(0);
-    const template = JSON.parse(fs.readFileSync(path.join(demo, "cdk.out/Demo.template.json"), "utf8"));
-    const machines = Object.values<{ Type: string; Properties: { DefinitionString: string } }>(template.Resources).filter(
-      (r) => r.Type === "AWS::StepFunctions::StateMachine",
-    );
+    // The state machines live in the job groups' nested stacks.
+    const templates = fs.readdirSync(path.join(demo, "cdk.out")).filter((f) => f.endsWith(".template.json"));
+    const machines = templates
+      .flatMap((f) =>
+        Object.values<{ Type: string; Properties: { DefinitionString: string } }>(
+          JSON.parse(fs.readFileSync(path.join(demo, "cdk.out", f), "utf8")).Resources,
+        ),
+      )
+      .filter((r) => r.Type === "AWS::StepFunctions::StateMachine");
     expect(machines.map((m) => JSON.parse(m.Properties.DefinitionString))).toEqual([here.definition]);
   }, 180_000);
 
