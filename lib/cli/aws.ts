@@ -163,11 +163,12 @@ export function executionArnOf(stack: StackResources, id: string): string {
 
 export { type AwsRunSummary, EXPRESS_STATUS, listAwsRuns } from "./aws-runs.ts";
 
-/** A run's timeline from its execution history: the same records and view as a local run (`run --aws`). */
-export async function awsRunDetail(clients: AwsClients, stack: StackResources, id: string): Promise<RunDetail> {
+/**
+ * Every event of an execution's history, page by page: GetExecutionHistory returns at most 1000 events per call
+ * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_GetExecutionHistory.html).
+ */
+async function executionHistory(clients: AwsClients, executionArn: string) {
   const { sfn } = await commands();
-  const executionArn = executionArnOf(stack, id);
-  const described = await clients.sfn.send(new sfn.DescribeExecutionCommand({ executionArn }));
   const events = [];
   let nextToken: string | undefined;
   do {
@@ -177,6 +178,15 @@ export async function awsRunDetail(clients: AwsClients, stack: StackResources, i
     events.push(...(page.events ?? []));
     nextToken = page.nextToken;
   } while (nextToken);
+  return events;
+}
+
+/** A run's timeline from its execution history: the same records and view as a local run (`run --aws`). */
+export async function awsRunDetail(clients: AwsClients, stack: StackResources, id: string): Promise<RunDetail> {
+  const { sfn } = await commands();
+  const executionArn = executionArnOf(stack, id);
+  const described = await clients.sfn.send(new sfn.DescribeExecutionCommand({ executionArn }));
+  const events = await executionHistory(clients, executionArn);
   const jobId = [...stack.jobs].find(([, arn]) => described.stateMachineArn?.startsWith(arn))?.[0] ?? "";
   const { run, attempts, steps } = recordsFromHistory(events, { jobId, jobVersion: "" });
   return runDetailView({ ...run, id: described.name ?? run.id }, attempts, [], undefined, steps) as RunDetail;
@@ -204,15 +214,7 @@ export async function continueAwsRun(clients: AwsClients, stack: StackResources,
   if (described.status === "RUNNING" || described.status === "SUCCEEDED" || described.status === "PENDING_REDRIVE") {
     throw new AwsCliError(`run ${described.name} is ${described.status}: only a FAILED, TIMED_OUT or ABORTED run can be continued`);
   }
-  const events = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await clients.sfn.send(
-      new sfn.GetExecutionHistoryCommand({ executionArn, maxResults: 1000, ...(nextToken ? { nextToken } : {}) }),
-    );
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
+  const events = await executionHistory(clients, executionArn);
   const state = lastRunState(events);
   if (!state) throw new AwsCliError(`run ${described.name} has no stepjobs state in its history; it cannot be continued`);
   const [jobId, stateMachineArn] = [...stack.jobs].find(([, arn]) => described.stateMachineArn === arn) ?? [];
