@@ -16,14 +16,21 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 /**
  * Median wall-clock milliseconds of each `node <args>` from spawn to exit, after one warm-up round. The cases take
- * turns within each round, so a burst of load on this shared machine hits all of them alike. Throws on a failure.
+ * turns within each round, so a burst of load on this shared machine hits all of them alike; `before` runs ahead of
+ * a case each time, untimed. Throws on a failure.
  */
-function spawnMedians(cases: ReadonlyMap<string, readonly string[]>, env: NodeJS.ProcessEnv, reps: number): Map<string, number> {
+export function spawnMedians(
+  cases: ReadonlyMap<string, readonly string[]>,
+  env: NodeJS.ProcessEnv,
+  reps: number,
+  options: { readonly cwd?: string; readonly before?: ReadonlyMap<string, () => void> } = {},
+): Map<string, number> {
   const samples = new Map([...cases.keys()].map((name) => [name, [] as number[]]));
   for (let round = 0; round < reps + 1; round++) {
     for (const [name, args] of cases) {
+      options.before?.get(name)?.();
       const started = performance.now();
-      const run = spawnSync(process.execPath, args, { env, encoding: "utf8" });
+      const run = spawnSync(process.execPath, args, { env, encoding: "utf8", ...(options.cwd ? { cwd: options.cwd } : {}) });
       const took = performance.now() - started;
       if (run.status !== 0) throw new Error(`node ${args.join(" ")} exited ${run.status}: ${run.stderr}`);
       if (round > 0) samples.get(name)!.push(took);
@@ -36,7 +43,7 @@ function spawnMedians(cases: ReadonlyMap<string, readonly string[]>, env: NodeJS
  * The package as `npm install` lays it out: `bin/stepjobs.mjs` and `package.json` copied, `dist/` and the
  * dependencies linked. With no TypeScript sources beside it, the bin runs `dist/` as it does for a user.
  */
-function installedPackage(): string {
+export function installedPackage(): string {
   const build = spawnSync("npm", ["run", "build", "--silent"], { cwd: ROOT, encoding: "utf8" });
   if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stepjobs-bench-cli-"));

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { type DiscoverOptions, discoverJobs, type Discovery } from "./discover-jobs.ts";
 import type { JobPlan } from "./job-plan.ts";
+import { listJobFiles } from "./job-files.ts";
 import { type AslDefinition, renderStateMachine } from "./render-state-machine.ts";
 
 /** A compiled job: its plan, its ASL and the module that defines it (what the runner bundle imports). */
@@ -17,16 +18,6 @@ export interface CompiledProject extends Omit<Discovery, "plans"> {
   readonly jobs: readonly CompiledJob[];
 }
 
-/** The job modules of a directory: `*.ts` files, not declarations or tests, sorted for stable output. */
-export function listJobFiles(jobsDir: string): string[] {
-  if (!fs.existsSync(jobsDir)) return [];
-  return fs
-    .readdirSync(jobsDir, { recursive: true, encoding: "utf8" })
-    .filter((f) => /\.(ts|mts)$/.test(f) && !/\.(d|test|spec)\.m?ts$/.test(f))
-    .map((f) => path.join(jobsDir, f))
-    .sort();
-}
-
 /**
  * Compiles every job in `jobsDir` (paths in messages are relative to `root`): the one entry point shared
  * by `stepjobs synth`, the CDK app and `stepjobs dev`, so all three see the same ASL.
@@ -36,16 +27,20 @@ export function compileProject(options: {
   readonly jobsDir: string;
   /** The file (relative to `root`) each running job is defined in: see {@link DiscoverOptions.owners}. */
   readonly owners?: DiscoverOptions["owners"];
+  /** Reads a file the jobs import (path relative to `root`; undefined when there is none). @default from disk */
+  readonly readFile?: (rel: string) => string | undefined;
 }): CompiledProject {
   const root = path.resolve(options.root);
   const files = listJobFiles(path.resolve(root, options.jobsDir)).map((abs) => ({
     path: path.relative(root, abs),
     text: fs.readFileSync(abs, "utf8"),
   }));
-  const readFile = (rel: string): string | undefined => {
-    const abs = path.resolve(root, rel);
-    return fs.existsSync(abs) ? fs.readFileSync(abs, "utf8") : undefined;
-  };
+  const readFile =
+    options.readFile ??
+    ((rel: string): string | undefined => {
+      const abs = path.resolve(root, rel);
+      return fs.existsSync(abs) ? fs.readFileSync(abs, "utf8") : undefined;
+    });
   const discovery = discoverJobs(files, { readFile, ...(options.owners ? { owners: options.owners } : {}) });
   return {
     errors: discovery.errors,
@@ -57,3 +52,5 @@ export function compileProject(options: {
     })),
   };
 }
+
+export { listJobFiles } from "./job-files.ts";

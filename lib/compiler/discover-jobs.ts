@@ -1,5 +1,6 @@
 import path from "node:path";
-import ts from "typescript";
+import type * as TS from "typescript";
+import { ts } from "./typescript.ts";
 import { formatLocation, JobDefinitionError, RetryOptionsError, type SourceLocation } from "../sdk/errors.ts";
 import type { RetryOptions, RunTaskOptions } from "../sdk/types.ts";
 import { SchemaCompileError } from "../ingest/errors.ts";
@@ -44,26 +45,26 @@ export interface DiscoverOptions {
   readonly owners?: ReadonlyMap<string, string>;
 }
 
-function locate(file: ts.SourceFile, node: ts.Node): SourceLocation {
+function locate(file: TS.SourceFile, node: TS.Node): SourceLocation {
   const { line, character } = file.getLineAndCharacterOfPosition(node.getStart(file));
   return { file: file.fileName, line: line + 1, column: character + 1 };
 }
 
-function objectProperty(obj: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined {
+function objectProperty(obj: TS.ObjectLiteralExpression, name: string): TS.Expression | undefined {
   for (const prop of obj.properties) {
     if (ts.isPropertyAssignment(prop) && propertyName(prop.name) === name) return prop.initializer;
     if (ts.isShorthandPropertyAssignment(prop) && prop.name.text === name) return prop.name;
-    if (ts.isMethodDeclaration(prop) && prop.name && propertyName(prop.name) === name) return prop as unknown as ts.Expression;
+    if (ts.isMethodDeclaration(prop) && prop.name && propertyName(prop.name) === name) return prop as unknown as TS.Expression;
   }
   return undefined;
 }
 
-function isCallOf(node: ts.Node, method: string): node is ts.CallExpression & { expression: ts.PropertyAccessExpression } {
+function isCallOf(node: TS.Node, method: string): node is TS.CallExpression & { expression: TS.PropertyAccessExpression } {
   return ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === method;
 }
 
 /** Resolves `import { client } from "../trigger"` to the file and the name it is exported under. */
-function resolveImport(file: ts.SourceFile, local: string): { module: string; exported: string } | undefined {
+function resolveImport(file: TS.SourceFile, local: string): { module: string; exported: string } | undefined {
   for (const statement of file.statements) {
     if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
     const bindings = statement.importClause?.namedBindings;
@@ -78,7 +79,7 @@ function resolveImport(file: ts.SourceFile, local: string): { module: string; ex
 }
 
 /** Reads the literal `defaults.retry` of the `new TriggerClient({...})` a job's client variable refers to. */
-function clientDefaults(file: ts.SourceFile, clientName: string, options: DiscoverOptions): RetryOptions | undefined {
+function clientDefaults(file: TS.SourceFile, clientName: string, options: DiscoverOptions): RetryOptions | undefined {
   let source = file;
   let name = clientName;
   let init = findConstInitializer(source, name);
@@ -110,7 +111,7 @@ function clientDefaults(file: ts.SourceFile, clientName: string, options: Discov
 }
 
 /** The task id of an `io.runTask` call: literal, a `*` pattern for template literals, or undefined (dynamic). */
-function taskIdOf(node: ts.Expression): { id: string; match: "literal" | "pattern" } | undefined {
+function taskIdOf(node: TS.Expression): { id: string; match: "literal" | "pattern" } | undefined {
   const n = unwrap(node);
   if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) return { id: n.text, match: "literal" };
   if (ts.isTemplateExpression(n)) {
@@ -121,7 +122,7 @@ function taskIdOf(node: ts.Expression): { id: string; match: "literal" | "patter
   return undefined;
 }
 
-function stringProperty(file: ts.SourceFile, obj: ts.ObjectLiteralExpression, name: string, where: ts.Node): string {
+function stringProperty(file: TS.SourceFile, obj: TS.ObjectLiteralExpression, name: string, where: TS.Node): string {
   const node = objectProperty(obj, name);
   if (!node) throw new JobDefinitionError(locate(file, where), `defineJob is missing "${name}"`);
   const value = evaluateLiteral(node, file);
@@ -131,7 +132,7 @@ function stringProperty(file: ts.SourceFile, obj: ts.ObjectLiteralExpression, na
   return value.value;
 }
 
-function readTrigger(file: ts.SourceFile, jobObj: ts.ObjectLiteralExpression, jobId: string): JobPlan["trigger"] {
+function readTrigger(file: TS.SourceFile, jobObj: TS.ObjectLiteralExpression, jobId: string): JobPlan["trigger"] {
   const node = objectProperty(jobObj, "trigger");
   if (!node)
     throw new JobDefinitionError(locate(file, jobObj), `job "${jobId}" has no trigger; add trigger: client.on("event.name", { schema })`);
@@ -187,17 +188,17 @@ function readTrigger(file: ts.SourceFile, jobObj: ts.ObjectLiteralExpression, jo
  * alike, instead of a failure when the validators are built.
  */
 function checkSchemaCompiles(
-  file: ts.SourceFile,
+  file: TS.SourceFile,
   jobId: string,
   event: string,
   schema: Record<string, unknown>,
-  optionsNode: ts.Node,
+  optionsNode: TS.Node,
 ): void {
   try {
     compileValidators([{ id: jobId, trigger: { event, schema } }]);
   } catch (error) {
     if (!(error instanceof SchemaCompileError)) throw error;
-    const options = unwrap(optionsNode as ts.Expression);
+    const options = unwrap(optionsNode as TS.Expression);
     const schemaNode = ts.isObjectLiteralExpression(options) ? objectProperty(options, "schema") : undefined;
     const at = schemaNodeAt(schemaNode, schemaPointerOf(error.message)) ?? schemaNode ?? optionsNode;
     throw new JobDefinitionError(locate(file, at), error.message);
@@ -217,12 +218,12 @@ function schemaPointerOf(message: string): string {
 }
 
 /** The node of a schema literal at a JSON pointer (the property that holds it), as far as it is written in place. */
-function schemaNodeAt(schemaNode: ts.Expression | undefined, pointer: string): ts.Node | undefined {
-  let value: ts.Node | undefined = schemaNode && unwrap(schemaNode);
+function schemaNodeAt(schemaNode: TS.Expression | undefined, pointer: string): TS.Node | undefined {
+  let value: TS.Node | undefined = schemaNode && unwrap(schemaNode);
   let at = value;
   for (const raw of pointer.split("/").slice(1)) {
     const segment = raw.replace(/~1/g, "/").replace(/~0/g, "~");
-    let next: ts.Expression | undefined;
+    let next: TS.Expression | undefined;
     if (value && ts.isObjectLiteralExpression(value)) next = objectProperty(value, segment);
     else if (value && ts.isArrayLiteralExpression(value)) next = value.elements[Number(segment)];
     if (!next) break;
@@ -233,7 +234,7 @@ function schemaNodeAt(schemaNode: ts.Expression | undefined, pointer: string): t
 }
 
 /** `cronTrigger({ cron })` / `intervalTrigger({ seconds })` (called directly or as a property), checked as Scheduler would. */
-function readSchedule(file: ts.SourceFile, call: ts.Expression, jobId: string): JobPlan["trigger"] | undefined {
+function readSchedule(file: TS.SourceFile, call: TS.Expression, jobId: string): JobPlan["trigger"] | undefined {
   if (!ts.isCallExpression(call)) return undefined;
   const callee = ts.isIdentifier(call.expression)
     ? call.expression.text
@@ -265,7 +266,7 @@ function readSchedule(file: ts.SourceFile, call: ts.Expression, jobId: string): 
   return { event: scheduleEventName(jobId), source: SCHEDULE_SOURCE, schema: { ...SCHEDULED_PAYLOAD_SCHEMA }, schedule: plan };
 }
 
-function runFunction(node: ts.Node | undefined): ts.FunctionLikeDeclaration | undefined {
+function runFunction(node: TS.Node | undefined): TS.FunctionLikeDeclaration | undefined {
   if (!node) return undefined;
   if (ts.isMethodDeclaration(node) || ts.isArrowFunction(node) || ts.isFunctionExpression(node)) return node;
   return undefined;
@@ -277,8 +278,8 @@ interface FoundTask {
 }
 
 function readTasks(
-  file: ts.SourceFile,
-  run: ts.FunctionLikeDeclaration,
+  file: TS.SourceFile,
+  run: TS.FunctionLikeDeclaration,
   jobId: string,
   defaults: RetryOptions | undefined,
   warnings: CompilerWarning[],
@@ -288,7 +289,7 @@ function readTasks(
   const ioName = ioParam && ts.isIdentifier(ioParam.name) ? ioParam.name.text : undefined;
   if (!ioName) return [];
   const found = new Map<string, FoundTask>();
-  const visit = (node: ts.Node): void => {
+  const visit = (node: TS.Node): void => {
     if (isCallOf(node, "runTask") && ts.isIdentifier(node.expression.expression) && node.expression.expression.text === ioName) {
       try {
         collectTask(node);
@@ -299,7 +300,7 @@ function readTasks(
     }
     ts.forEachChild(node, visit);
   };
-  const collectTask = (call: ts.CallExpression): void => {
+  const collectTask = (call: TS.CallExpression): void => {
     const where = locate(file, call);
     const idArg = call.arguments[0];
     const taskId = idArg && taskIdOf(idArg);
@@ -380,13 +381,13 @@ const COMBINATORS = new Set(["all", "allSettled", "race", "any"]);
 export const EXPRESS_MAX_SECONDS = 300;
 
 /** True when `node` contains a `defineJob(...)` call (another job's definition, not a helper). */
-function definesJob(node: ts.Node): boolean {
+function definesJob(node: TS.Node): boolean {
   if (isCallOf(node, "defineJob")) return true;
   return ts.forEachChild(node, definesJob) === true;
 }
 
 /** True when `node` mentions one of `names` (e.g. `io` passed to a helper, or `io.runTask(...)`). */
-function mentions(node: ts.Node, names: ReadonlySet<string>): boolean {
+function mentions(node: TS.Node, names: ReadonlySet<string>): boolean {
   if (ts.isIdentifier(node) && names.has(node.text)) return true;
   return ts.forEachChild(node, (child) => mentions(child, names)) === true;
 }
@@ -396,10 +397,10 @@ function mentions(node: ts.Node, names: ReadonlySet<string>): boolean {
  * file's top-level helpers (not in other jobs), so the machine gets the states they need. Receivers named like
  * `run`'s io parameter, or `io`, count. A literal `io.wait` duration is read (Express limit, `Sleep` only).
  */
-function readSteps(file: ts.SourceFile, run: ts.FunctionLikeDeclaration, ioName: string | undefined): StepsPlan | undefined {
+function readSteps(file: TS.SourceFile, run: TS.FunctionLikeDeclaration, ioName: string | undefined): StepsPlan | undefined {
   const names = new Set(["io", ...(ioName ? [ioName] : [])]);
   const steps = { wait: [] as StepSite[], sendEvent: [] as StepSite[], parallel: [] as StepSite[] };
-  const visit = (node: ts.Node): void => {
+  const visit = (node: TS.Node): void => {
     if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
       const receiver = node.expression.expression;
       const method = node.expression.name.text;
@@ -432,8 +433,8 @@ function readSteps(file: ts.SourceFile, run: ts.FunctionLikeDeclaration, ioName:
 
 /** Reads `mode: "express" | "standard"` and checks what Express cannot do (waits over 5 minutes). */
 function readMode(
-  file: ts.SourceFile,
-  jobObj: ts.ObjectLiteralExpression,
+  file: TS.SourceFile,
+  jobObj: TS.ObjectLiteralExpression,
   jobId: string,
   steps: StepsPlan | undefined,
 ): "express" | undefined {
@@ -463,19 +464,19 @@ function readMode(
 const V2_OPTION_KEYS = new Set(["retry", "name", "icon", "delayUntil", "properties", "params", "style", "connectionKey", "noop"]);
 
 /** A non-empty object literal made only of v2 option keys, with `retry` among them or every key a v2 key. */
-function looksLikeV2Options(node: ts.Expression): boolean {
+function looksLikeV2Options(node: TS.Expression): boolean {
   if (!ts.isObjectLiteralExpression(node) || node.properties.length === 0) return false;
-  const keys = node.properties.map((p) => (p.name ? propertyName(p.name as ts.PropertyName) : undefined));
+  const keys = node.properties.map((p) => (p.name ? propertyName(p.name as TS.PropertyName) : undefined));
   return keys.includes("retry") && keys.every((k) => k !== undefined && V2_OPTION_KEYS.has(k));
 }
 
 /** The node of the option a retry error names (`retry.limit` -> the `limit` property), for a precise column. */
-function fieldLocation(obj: ts.Expression, field: string): ts.Node | undefined {
-  let current: ts.Node | undefined = obj;
+function fieldLocation(obj: TS.Expression, field: string): TS.Node | undefined {
+  let current: TS.Node | undefined = obj;
   for (const part of field.split(".")) {
     if (!current || !ts.isObjectLiteralExpression(current)) return current;
-    const prop: ts.ObjectLiteralElementLike | undefined = current.properties.find(
-      (p) => p.name && propertyName(p.name as ts.PropertyName) === part,
+    const prop: TS.ObjectLiteralElementLike | undefined = current.properties.find(
+      (p) => p.name && propertyName(p.name as TS.PropertyName) === part,
     );
     if (!prop) return current;
     current = ts.isPropertyAssignment(prop) ? unwrap(prop.initializer) : prop;
@@ -501,7 +502,7 @@ export function discoverJobs(files: readonly JobSource[], options: DiscoverOptio
       errors.push(syntaxError);
       continue;
     }
-    const visit = (node: ts.Node): void => {
+    const visit = (node: TS.Node): void => {
       if (isCallOf(node, "defineJob")) {
         try {
           found.push(readJob(file, node, options, warnings, errors));
@@ -548,8 +549,8 @@ function withoutDuplicateIds(
 }
 
 function readJob(
-  file: ts.SourceFile,
-  call: ts.CallExpression & { expression: ts.PropertyAccessExpression },
+  file: TS.SourceFile,
+  call: TS.CallExpression & { expression: TS.PropertyAccessExpression },
   options: DiscoverOptions,
   warnings: CompilerWarning[],
   errors: JobDefinitionError[],

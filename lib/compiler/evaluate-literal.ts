@@ -1,10 +1,11 @@
-import ts from "typescript";
+import type * as TS from "typescript";
+import { ts } from "./typescript.ts";
 
 /** A value read from source, or the node that could not be read (for a `file:line:col` error). */
-export type LiteralResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly node: ts.Node };
+export type LiteralResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly node: TS.Node };
 
 /** Finds `const NAME = <initializer>` at the top level of a file, for options or schemas kept in a constant. */
-export function findConstInitializer(file: ts.SourceFile, name: string): ts.Expression | undefined {
+export function findConstInitializer(file: TS.SourceFile, name: string): TS.Expression | undefined {
   for (const statement of file.statements) {
     if (!ts.isVariableStatement(statement)) continue;
     if (!(statement.declarationList.flags & ts.NodeFlags.Const)) continue;
@@ -16,7 +17,7 @@ export function findConstInitializer(file: ts.SourceFile, name: string): ts.Expr
 }
 
 /** Strips `(x)`, `x as const`, `x satisfies T`, `<T>x` and `x!`, which do not change the value. */
-export function unwrap(node: ts.Expression): ts.Expression {
+export function unwrap(node: TS.Expression): TS.Expression {
   let current = node;
   while (
     ts.isParenthesizedExpression(current) ||
@@ -31,7 +32,7 @@ export function unwrap(node: ts.Expression): ts.Expression {
 }
 
 /** The text of a property name (`a`, `"a"`, `1`), or undefined when computed. */
-export function propertyName(name: ts.PropertyName): string | undefined {
+export function propertyName(name: TS.PropertyName): string | undefined {
   if (ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name) || ts.isNoSubstitutionTemplateLiteral(name)) {
     return name.text;
   }
@@ -43,7 +44,7 @@ export function propertyName(name: ts.PropertyName): string | undefined {
  * and top-level `const`s of the same file) to its JSON value, the way `stepjobs synth` must read task
  * options and schemas without running the job. Anything else reports the node it could not read.
  */
-export function evaluateLiteral(node: ts.Expression, file: ts.SourceFile, seen: Set<string> = new Set()): LiteralResult {
+export function evaluateLiteral(node: TS.Expression, file: TS.SourceFile, seen: Set<string> = new Set()): LiteralResult {
   const n = unwrap(node);
   if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) return { ok: true, value: n.text };
   if (ts.isNumericLiteral(n)) return { ok: true, value: Number(n.text.replace(/_/g, "")) };

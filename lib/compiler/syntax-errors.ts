@@ -1,4 +1,5 @@
-import ts from "typescript";
+import type * as TS from "typescript";
+import { ts } from "./typescript.ts";
 import { JobDefinitionError } from "../sdk/errors.ts";
 
 /**
@@ -8,9 +9,9 @@ import { JobDefinitionError } from "../sdk/errors.ts";
  * lib, so it only wraps the files already parsed. Only the first error per file: the parser's later ones are
  * mostly consequences of it.
  */
-export function syntaxErrors(files: readonly ts.SourceFile[]): Map<string, JobDefinitionError> {
+export function syntaxErrors(files: readonly TS.SourceFile[]): Map<string, JobDefinitionError> {
   const byName = new Map(files.map((f) => [f.fileName, f]));
-  const host: ts.CompilerHost = {
+  const host: TS.CompilerHost = {
     getSourceFile: (name) => byName.get(name),
     fileExists: (name) => byName.has(name),
     readFile: () => undefined,

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { compileProject, type CompiledJob } from "../compiler/compile-project.ts";
+import type { CompiledJob } from "../compiler/compile-project.ts";
 import { normalizeEvent, validateEvent } from "../ingest/ingest-event.ts";
 import { runIdFor } from "../ingest/run-id.ts";
 import { compileValidators, type Validators } from "../ingest/validate.ts";
@@ -10,6 +10,7 @@ import { ValidatedAslCache } from "../local/validated-asl-cache.ts";
 import type { RunInput } from "../runtime/run-state.ts";
 import { type Job, registeredJobs } from "../sdk/client.ts";
 import { EventValidationError, StepJobsError } from "../sdk/errors.ts";
+import { compileProjectCached } from "./compiled-cache.ts";
 import { type Mocks, withMocks } from "./mocks.ts";
 import { type TestRun, TestRunRecorder } from "./test-run.ts";
 
@@ -138,7 +139,7 @@ export class JobTester {
  */
 export async function testJobs(options: TestJobsOptions = {}): Promise<JobTester> {
   const root = path.resolve(options.root ?? process.cwd());
-  const project = compileProject({ root, jobsDir: options.jobsDir ?? "src/jobs" });
+  const project = await compileProjectCached(root, options.jobsDir ?? "src/jobs");
   if (project.errors.length > 0) throw new TestSetupError(`the jobs have errors:\n${project.errors.map((e) => e.message).join("\n")}`);
   const jobs = new Map<string, LoadedTestJob>();
   for (const compiled of project.jobs) {
