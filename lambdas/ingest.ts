@@ -86,7 +86,9 @@ function isPermanent(error: unknown): boolean {
 export function createIngestHandler(deps: IngestHandlerDeps) {
   const ingestRecord = async (record: SQSRecord): Promise<boolean> => {
     try {
-      const { record: stored, duplicate } = await ingestEvent(fromBusEvent(JSON.parse(record.body) as BusEvent), deps);
+      // Filters are matched on the event as the rules matched it (its detail as put), not on its normalized form.
+      const delivered = JSON.parse(record.body) as BusEvent;
+      const { record: stored, duplicate } = await ingestEvent(fromBusEvent(delivered), deps, delivered);
       const summary: IngestSummary = { eventId: stored.id, status: stored.status, runs: stored.runs, duplicate, errors: stored.errors };
       console.log(JSON.stringify(summary));
       return true;

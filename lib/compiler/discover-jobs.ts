@@ -2,8 +2,9 @@ import path from "node:path";
 import type * as TS from "typescript";
 import { ts } from "./typescript.ts";
 import { formatLocation, JobDefinitionError, RetryOptionsError, type SourceLocation } from "../sdk/errors.ts";
-import type { RetryOptions, RunTaskOptions } from "../sdk/types.ts";
-import { SchemaCompileError } from "../ingest/errors.ts";
+import type { EventFilter, RetryOptions, RunTaskOptions } from "../sdk/types.ts";
+import { EventFilterError, SchemaCompileError } from "../ingest/errors.ts";
+import { compileEventFilter } from "../ingest/event-filter.ts";
 import { eventNameProblem } from "../ingest/ingest-event.ts";
 import { compileValidators } from "../ingest/validate.ts";
 import { compileRetry } from "./compile-retry.ts";
@@ -145,23 +146,33 @@ function readTrigger(file: TS.SourceFile, jobObj: TS.ObjectLiteralExpression, jo
   ) {
     throw new JobDefinitionError(
       locate(file, node),
-      `job "${jobId}" trigger must be client.on("event.name", { schema }), cronTrigger({ cron }) or intervalTrigger({ seconds }), written in place`,
+      `job "${jobId}" trigger must be client.on("event.name", { schema }), eventTrigger({ name, schema }), cronTrigger({ cron }) or intervalTrigger({ seconds }), written in place`,
     );
   }
   const isOn = isCallOf(call, "on");
   const optionsNode = isOn ? call.arguments[1] : call.arguments[0];
   const options = optionsNode ? evaluateLiteral(optionsNode, file) : { ok: true as const, value: undefined };
   if (!options.ok) {
+    const filterNode = optionsNode && optionProperty(optionsNode, "filter");
+    const inFilter = filterNode !== undefined && options.node.pos >= filterNode.pos && options.node.end <= filterNode.end;
     throw new JobDefinitionError(
       locate(file, options.node),
-      `job "${jobId}" trigger options must be literal JSON (schema included) so synth can compile the validator`,
+      inFilter
+        ? `job "${jobId}" trigger filter must be literal JSON so synth can compile it into the rule's event pattern`
+        : `job "${jobId}" trigger options must be literal JSON (schema included) so synth can compile the validator`,
     );
   }
-  const opts = (options.value ?? {}) as { name?: unknown; schema?: unknown; source?: unknown };
+  const opts = (options.value ?? {}) as { name?: unknown; schema?: unknown; source?: unknown; filter?: unknown };
   let event: unknown = opts.name;
   if (isOn) {
     const nameArg = call.arguments[0] && evaluateLiteral(call.arguments[0], file);
     event = nameArg && nameArg.ok ? nameArg.value : undefined;
+  }
+  if (Array.isArray(event)) {
+    throw new JobDefinitionError(
+      locate(file, optionProperty(optionsNode!, "name") ?? call),
+      `job "${jobId}" trigger lists several event names; a job listens to one: define a job per event name (they can share a run function)`,
+    );
   }
   if (typeof event !== "string" || event.length === 0) {
     throw new JobDefinitionError(locate(file, call), `job "${jobId}" trigger needs an event name as a string literal`);
@@ -179,7 +190,34 @@ function readTrigger(file: TS.SourceFile, jobObj: TS.ObjectLiteralExpression, jo
   }
   const schema = opts.schema as Record<string, unknown>;
   checkSchemaCompiles(file, jobId, event, schema, optionsNode ?? call);
-  return { event, schema, ...(opts.source ? { source: opts.source as string } : {}) };
+  if (opts.filter !== undefined) checkFilterCompiles(file, jobId, opts.filter, optionsNode!);
+  return {
+    event,
+    schema,
+    ...(opts.source ? { source: opts.source as string } : {}),
+    ...(opts.filter !== undefined ? { filter: opts.filter as EventFilter } : {}),
+  };
+}
+
+/** The property `name` of a literal options object, where it is written in place. */
+function optionProperty(optionsNode: TS.Expression, name: string): TS.Expression | undefined {
+  const options = unwrap(optionsNode);
+  return ts.isObjectLiteralExpression(options) ? objectProperty(options, name) : undefined;
+}
+
+/**
+ * Compiles a trigger's v2 `filter` into its EventBridge pattern now, so a form EventBridge cannot express is an error
+ * at the offending matcher's file:line:col (in `stepjobs dev` and synth alike), not a failed deploy.
+ */
+function checkFilterCompiles(file: TS.SourceFile, jobId: string, filter: unknown, optionsNode: TS.Expression): void {
+  try {
+    compileEventFilter(filter);
+  } catch (error) {
+    if (!(error instanceof EventFilterError)) throw error;
+    const filterNode = optionProperty(optionsNode, "filter");
+    const at = literalNodeAt(filterNode, error.path) ?? filterNode ?? optionsNode;
+    throw new JobDefinitionError(locate(file, at), `job "${jobId}" trigger ${error.message}`);
+  }
 }
 
 /**
@@ -198,9 +236,12 @@ function checkSchemaCompiles(
     compileValidators([{ id: jobId, trigger: { event, schema } }]);
   } catch (error) {
     if (!(error instanceof SchemaCompileError)) throw error;
-    const options = unwrap(optionsNode as TS.Expression);
-    const schemaNode = ts.isObjectLiteralExpression(options) ? objectProperty(options, "schema") : undefined;
-    const at = schemaNodeAt(schemaNode, schemaPointerOf(error.message)) ?? schemaNode ?? optionsNode;
+    const schemaNode = optionProperty(optionsNode as TS.Expression, "schema");
+    const segments = schemaPointerOf(error.message)
+      .split("/")
+      .slice(1)
+      .map((raw) => raw.replace(/~1/g, "/").replace(/~0/g, "~"));
+    const at = literalNodeAt(schemaNode, segments) ?? schemaNode ?? optionsNode;
     throw new JobDefinitionError(locate(file, at), error.message);
   }
 }
@@ -217,14 +258,16 @@ function schemaPointerOf(message: string): string {
   return keyword ? `${base}/${keyword.replace(/~/g, "~0").replace(/\//g, "~1")}` : base;
 }
 
-/** The node of a schema literal at a JSON pointer (the property that holds it), as far as it is written in place. */
-function schemaNodeAt(schemaNode: TS.Expression | undefined, pointer: string): TS.Node | undefined {
-  let value: TS.Node | undefined = schemaNode && unwrap(schemaNode);
+/**
+ * The node of a literal (a schema, a filter) at a path of property names and indexes (the property that holds it),
+ * as far as it is written in place.
+ */
+function literalNodeAt(literal: TS.Expression | undefined, path: readonly (string | number)[]): TS.Node | undefined {
+  let value: TS.Node | undefined = literal && unwrap(literal);
   let at = value;
-  for (const raw of pointer.split("/").slice(1)) {
-    const segment = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+  for (const segment of path) {
     let next: TS.Expression | undefined;
-    if (value && ts.isObjectLiteralExpression(value)) next = objectProperty(value, segment);
+    if (value && ts.isObjectLiteralExpression(value)) next = objectProperty(value, String(segment));
     else if (value && ts.isArrayLiteralExpression(value)) next = value.elements[Number(segment)];
     if (!next) break;
     at = ts.isPropertyAssignment(next.parent) ? next.parent : next;

@@ -1,5 +1,5 @@
 import type { SourceLocation } from "../sdk/errors.ts";
-import type { RetryOptions, RunTaskOptions } from "../sdk/types.ts";
+import type { EventFilter, RetryOptions, RunTaskOptions } from "../sdk/types.ts";
 import type { AslRetrier } from "./compile-retry.ts";
 import type { SchedulePlan } from "./schedule.ts";
 
@@ -18,6 +18,11 @@ export interface JobPlan {
     readonly schema: Record<string, unknown>;
     /** For `cronTrigger`/`intervalTrigger`: the EventBridge Scheduler expression that puts `event` on the bus. */
     readonly schedule?: SchedulePlan;
+    /**
+     * Trigger.dev v2's filter over the payload, as written (literal JSON); `eventPatternFor` compiles it into the
+     * rule's `detail.payload` keys. Absent: every event with the name (and source) starts a run.
+     */
+    readonly filter?: EventFilter;
   };
   /** Client-wide retry defaults, read from `new TriggerClient({ defaults })` when it is a literal. */
   readonly defaults?: RetryOptions;

@@ -64,3 +64,21 @@ export class MissingValidatorError extends StepJobsError {
     this.jobId = jobId;
   }
 }
+
+/**
+ * A trigger's v2 `filter` cannot become an EventBridge pattern (a form EventBridge cannot express, a mistyped
+ * matcher). `path` leads to the offending part (`["amount", 0]`), so synth can point at its file:line.
+ */
+export class EventFilterError extends StepJobsError {
+  readonly path: readonly (string | number)[];
+  constructor(path: readonly (string | number)[], problem: string) {
+    super("EVENT_FILTER", `filter${path.length > 0 ? ` "${formatFilterPath(path)}"` : ""}: ${problem}`);
+    this.name = "EventFilterError";
+    this.path = path;
+  }
+}
+
+/** `customer.tier[0]`: a filter path the way the field is written in code. */
+export function formatFilterPath(path: readonly (string | number)[]): string {
+  return path.map((part, i) => (typeof part === "number" ? `[${part}]` : i === 0 ? part : `.${part}`)).join("");
+}

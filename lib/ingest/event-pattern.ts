@@ -1,5 +1,6 @@
 import type { JobPlan } from "../compiler/job-plan.ts";
 import { InvalidEventPatternError } from "./errors.ts";
+import { compileEventFilter } from "./event-filter.ts";
 
 /**
  * EventBridge event patterns: the one pattern per job that the CDK rule deploys and the local bus applies,
@@ -11,18 +12,28 @@ import { InvalidEventPatternError } from "./errors.ts";
 /** An EventBridge event pattern (JSON). Fields AND together; the values in a leaf array OR together. */
 export type EventPattern = { readonly [field: string]: unknown };
 
-/** The pattern a job's rule uses: `detail-type` is the event name; `source` only when the trigger sets one. */
+/**
+ * The pattern a job's rule uses: `detail-type` is the event name; `source` only when the trigger sets one; `detail`
+ * only when its v2 `filter` constrains the payload, which a stepjobs event carries in `detail.payload` (bus-event.ts).
+ */
 export type JobEventPattern = {
   readonly "detail-type": readonly [string];
   readonly source?: readonly [string];
+  readonly detail?: { readonly payload: EventPattern };
 };
 
 /**
- * The exact pattern of the EventBridge rule for a job's trigger (and of the local bus subscription).
- * See https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html
+ * The exact pattern of the EventBridge rule for a job's trigger, which ingest and the local bus also apply, so the
+ * rule and the runs ingest starts never disagree. A `filter` that cannot compile throws EventFilterError (synth
+ * reports it first, at its file:line). See https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html
  */
 export function eventPatternFor(trigger: JobPlan["trigger"]): JobEventPattern {
-  return trigger.source === undefined ? { "detail-type": [trigger.event] } : { "detail-type": [trigger.event], source: [trigger.source] };
+  const payload = trigger.filter === undefined ? undefined : compileEventFilter(trigger.filter);
+  return {
+    "detail-type": [trigger.event],
+    ...(trigger.source === undefined ? {} : { source: [trigger.source] as const }),
+    ...(payload === undefined ? {} : { detail: { payload } }),
+  };
 }
 
 /** A compiled pattern: tests one parsed EventBridge event. */
@@ -34,7 +45,7 @@ type ValueTest = (leaf: unknown) => boolean;
 /**
  * Whether `event` (a parsed EventBridge event: `source`, `detail-type`, `detail`, ...) matches `pattern`.
  * Supports exact values (strings, numbers, booleans, null), leaf arrays (OR), nested objects, event arrays
- * (match when any element matches), `prefix`, `suffix` (both also with `equals-ignore-case`),
+ * (match when any element matches; for an array of objects, one element must match the whole nested rule), `prefix`, `suffix` (both also with `equals-ignore-case`),
  * `equals-ignore-case`, `anything-but` (values, lists, `prefix`, `suffix`, `equals-ignore-case`, `wildcard`),
  * `numeric`, `exists`, `wildcard`, `cidr` (IPv4/IPv6) and `$or`. A malformed pattern throws
  * {@link InvalidEventPatternError} whatever the event. Deviation: EventBridge compares plain numbers by their
@@ -61,11 +72,24 @@ function compileObject(pattern: Record<string, unknown>, path: string): EventPre
   const tests = fields.map(([key, rule]): EventPredicate => {
     const at = path ? `${path}.${key}` : key;
     if (key === "$or") return compileOr(rule, at);
-    const fieldTest = Array.isArray(rule) ? compileLeaf(rule, at) : isPlainObject(rule) ? compileObject(rule, at) : undefined;
+    const fieldTest = Array.isArray(rule)
+      ? compileLeaf(rule, at)
+      : isPlainObject(rule)
+        ? compileElements(compileObject(rule, at))
+        : undefined;
     if (!fieldTest) throw new InvalidEventPatternError(at, "must be an array of values or an object");
     return (value) => fieldTest(isPlainObject(value) && Object.hasOwn(value, key) ? value[key] : undefined);
   });
   return (value) => tests.every((test) => test(value));
+}
+
+/**
+ * An object rule over a field that may hold an array of objects: it matches when one element matches all of it.
+ * EventBridge's matcher (aws/event-ruler) keeps "array consistency": the fields a rule matches must come from the
+ * same element of an array, never from peer elements.
+ */
+function compileElements(objectTest: EventPredicate): EventPredicate {
+  return (field) => (Array.isArray(field) ? field.some((item) => isPlainObject(item) && objectTest(item)) : objectTest(field));
 }
 
 function compileOr(branches: unknown, path: string): EventPredicate {

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import { toBusEvent } from "./bus-event.ts";
+import { type BusEvent, toBusEvent } from "./bus-event.ts";
 import { InvalidEventError, MissingValidatorError } from "./errors.ts";
 import { compileEventPattern, eventPatternFor, type EventPredicate } from "./event-pattern.ts";
 import { checkEventFits, runInputOf } from "./event-size.ts";
@@ -155,13 +155,19 @@ function measureDepth(start: object, depth: number): number {
 }
 
 /**
- * Which jobs listen to `event` (their rule pattern matches it) and whether its payload passes each one's
- * schema. ACCEPTED needs every listener to accept; then there is one run per listener, named by runIdFor.
- * An event no job listens to is ACCEPTED with no runs (EventBridge, too, accepts events no rule matches).
+ * Which jobs listen to `event` (their rule pattern, trigger filter included, matches it) and whether its payload
+ * passes each one's schema: filter first, then schema, so a job whose filter misses never rejects an event. ACCEPTED
+ * needs every listener to accept; then there is one run per listener, named by runIdFor. An event no job listens to
+ * is ACCEPTED with no runs (EventBridge, too, accepts events no rule matches). Patterns are applied to `delivered`,
+ * the bus event as a rule saw it (default: the one the API and `stepjobs dev` put on the bus for `event`).
  */
-export function validateEvent(event: NormalizedEvent, jobsListening: readonly ValidatedJob[], validators: Validators): EventVerdict {
-  const busEvent = toBusEvent(event);
-  const listeners = jobsListening.filter((job) => patternOf(job)(busEvent));
+export function validateEvent(
+  event: NormalizedEvent,
+  jobsListening: readonly ValidatedJob[],
+  validators: Validators,
+  delivered: BusEvent = toBusEvent(event),
+): EventVerdict {
+  const listeners = jobsListening.filter((job) => patternOf(job)(delivered));
   const errors = listeners.flatMap((job) => issuesFor(job.id, event.payload, validators));
   if (errors.length > 0) return { status: "REJECTED", errors, runs: [] };
   return { status: "ACCEPTED", errors: [], runs: listeners.map((job) => ({ id: runIdFor(job.id, event.id), jobId: job.id })) };
@@ -183,7 +189,8 @@ function issuesFor(jobId: string, payload: unknown, validators: Validators): Val
 }
 
 /**
- * Ingests one event: normalize, validate, record it with a conditional write, then start its runs.
+ * Ingests one event: normalize, validate, record it with a conditional write, then start its runs. `delivered` is
+ * the EventBridge event `incoming` came from, when it came from the bus: filters are matched on it as the rules did.
  *
  * - A new ACCEPTED event starts `starter.startRun` for every run; `"exists"` counts as started.
  * - A duplicate id returns the stored record (`duplicate: true`) and records nothing. If that record was
@@ -197,10 +204,10 @@ function issuesFor(jobId: string, payload: unknown, validators: Validators): Val
  *   and is received again (for 24 hours, then dead-lettered with the error; lambdas/ingest.ts), locally the API
  *   answers 503 and the client resends. An accepted event is thus never dropped.
  */
-export async function ingestEvent(incoming: IncomingEvent, deps: IngestDeps): Promise<IngestResult> {
+export async function ingestEvent(incoming: IncomingEvent, deps: IngestDeps, delivered?: BusEvent): Promise<IngestResult> {
   const now = (deps.now ?? (() => new Date()))();
   const event = normalizeEvent(incoming, now, deps.newId);
-  const verdict = validateEvent(event, deps.jobs, deps.validators);
+  const verdict = validateEvent(event, deps.jobs, deps.validators, delivered);
   // Accepted means its runs can start: an event over a 256 KiB limit is refused now, not failed later.
   if (verdict.status === "ACCEPTED")
     checkEventFits(

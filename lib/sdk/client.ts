@@ -1,5 +1,5 @@
 import type { FromSchema, JSONSchema } from "json-schema-to-ts";
-import type { Context, IO, RetryOptions } from "./types.ts";
+import type { Context, EventFilter, IO, RetryOptions } from "./types.ts";
 
 /** Options of `new TriggerClient(...)`. */
 export interface TriggerClientOptions {
@@ -21,6 +21,8 @@ export interface EventTrigger<TPayload = unknown> {
   /** EventBridge `source` the rule also matches, when set. */
   readonly source?: string;
   readonly schema: JSONSchema;
+  /** Trigger.dev v2's filter over the payload: more keys of the rule's EventBridge pattern. @default none */
+  readonly filter?: EventFilter;
   /** Phantom field carrying the payload type; never set at run time. */
   readonly __payload?: TPayload;
 }
@@ -68,6 +70,32 @@ export interface EventTriggerOptions<S> {
   readonly schema: S;
   /** Restrict to events from this EventBridge `source`. @default any source */
   readonly source?: string;
+  /**
+   * Start a run only for events whose payload matches (Trigger.dev v2's EventFilter: `{ status: ["paid"], amount:
+   * [{ $gt: 100 }] }`). Compiled at synth into the rule's EventBridge pattern (literal JSON only); an event that
+   * misses it is recorded but starts no run of this job, and is not checked against its schema. @default every event
+   */
+  readonly filter?: EventFilter;
+}
+
+/** Options of `eventTrigger({...})`: Trigger.dev v2's form of {@link TriggerClient.on}. */
+export interface EventTriggerDefinition<S> extends EventTriggerOptions<S> {
+  /** The event name (EventBridge `detail-type`) the job listens to. */
+  readonly name: string;
+}
+
+/**
+ * Trigger.dev v2's `eventTrigger({ name, schema, source, filter })`: the same trigger as
+ * `client.on(name, { schema, source, filter })`, an EventBridge rule on the event name (and source, and filter).
+ */
+export function eventTrigger<const S extends JSONSchema>(options: EventTriggerDefinition<S>): NoInfer<EventTrigger<FromSchema<S>>> {
+  return eventTriggerOf(options);
+}
+
+/** The trigger object itself, without its phantom payload type (relating one to `FromSchema<S>` is TS2589). */
+function eventTriggerOf(options: EventTriggerDefinition<unknown>): Omit<EventTrigger, "__payload"> {
+  const { name, source, schema, filter } = options;
+  return { type: "event", name, source, schema: schema as JSONSchema, filter };
 }
 
 /** What `client.defineJob` takes. */
@@ -126,7 +154,7 @@ export class TriggerClient {
    * needed); `NoInfer` keeps the nested inference inside `defineJob` shallow (TS2589 otherwise).
    */
   on<const S extends JSONSchema>(name: string, options: EventTriggerOptions<S>): NoInfer<EventTrigger<FromSchema<S>>> {
-    return { type: "event", name, source: options.source, schema: options.schema };
+    return eventTriggerOf({ ...options, name });
   }
 
   /** Defines (and registers) a job. Redefining an id replaces it, which is what a dev reload wants. */

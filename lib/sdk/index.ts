@@ -3,9 +3,10 @@
  * This entry point is what job authors import and is bundled into each runner Lambda,
  * so it imports no AWS SDK, CDK or dev-runtime code.
  */
-export { TriggerClient, cronTrigger, intervalTrigger, registeredJobs } from "./client.ts";
+export { TriggerClient, cronTrigger, eventTrigger, intervalTrigger, registeredJobs } from "./client.ts";
 export type {
   EventTrigger,
+  EventTriggerDefinition,
   EventTriggerOptions,
   Job,
   JobDefinition,

@@ -180,3 +180,31 @@ export interface Context {
   /** The attempt of the task currently executing: 1 on the first, `$$.State.RetryCount + 1` in AWS. */
   readonly attempt: { readonly number: number };
 }
+
+/**
+ * One content matcher of a v2 `EventFilter` list (`amount: [{ $gt: 100 }]`). Compiled at synth into the EventBridge
+ * operator of the job's rule (`$startsWith` -> `prefix`, `$gt` -> `numeric`, ...): see docs/how-it-maps.md
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html).
+ */
+export type EventFilterMatcher =
+  | { readonly $startsWith: string }
+  | { readonly $endsWith: string }
+  | { readonly $ignoreCaseEquals: string }
+  | { readonly $exists: boolean }
+  | { readonly $isNull: boolean }
+  | { readonly $anythingBut: string | number | boolean | readonly string[] | readonly number[] | readonly boolean[] }
+  | { readonly $gt: number }
+  | { readonly $gte: number }
+  | { readonly $lt: number }
+  | { readonly $lte: number }
+  | { readonly $between: readonly [number, number] }
+  | { readonly $includes: string | number | boolean };
+
+/**
+ * Trigger.dev v2's event filter over the payload: per field, a list of values (any of them) or of matchers (all of
+ * them), or a nested filter for an object field. It becomes more keys of the job's EventBridge rule, so an event
+ * that misses it starts no run of that job (and is not checked against that job's schema).
+ */
+export type EventFilter = {
+  readonly [field: string]: readonly string[] | readonly number[] | readonly boolean[] | readonly EventFilterMatcher[] | EventFilter;
+};

@@ -90,6 +90,22 @@ describe("discoverJobs finds jobs, triggers and tasks statically", () => {
     ]);
   });
 
+  it("reads a v2 filter, from client.on and from eventTrigger, as written (the rule's pattern is compiled from it)", () => {
+    const filter = `filter: { status: ["paid"], amount: [{ $gt: 100 }], customer: { tier: [{ $anythingBut: "test" }] } }`;
+    const source =
+      header +
+      `import { eventTrigger } from "stepjobs";\n` +
+      job("on", "", `client.on("order.created", { schema: { type: "object" }, ${filter} })`) +
+      job("v2", "", `eventTrigger({ name: "order.created", source: "shop", schema: { type: "object" }, ${filter} })`);
+    const { plans, errors } = discoverJobs([{ path: "src/jobs/j.ts", text: source }]);
+    expect(errors).toEqual([]);
+    const written = { status: ["paid"], amount: [{ $gt: 100 }], customer: { tier: [{ $anythingBut: "test" }] } };
+    expect(plans.map((p) => p.trigger)).toEqual([
+      { event: "order.created", schema: { type: "object" }, filter: written },
+      { event: "order.created", source: "shop", schema: { type: "object" }, filter: written },
+    ]);
+  });
+
   it("accepts options kept in a top-level const", () => {
     const text =
       `const RETRY = { maxAttempts: 2 } as const;\n` + header + job("j", `    await io.runTask("a", async () => 1, payload, RETRY);`);
@@ -163,6 +179,26 @@ describe("discoverJobs reports job source errors as one line with file:line:col"
       "an unknown keyword in the schema: at the keyword",
       job("j", "", `client.on("e", { schema: { type: "object", requird: ["a"] } })`),
       'j.ts:5:55: job "j": its trigger schema does not compile: strict mode: unknown keyword: "requird"',
+    ],
+    [
+      "a computed filter: at the value, saying the filter must be literal",
+      job("j", "", `client.on("e", { schema: { type: "object" }, filter: { status: [process.env.STATUS] } })`),
+      'j.ts:5:76: job "j" trigger filter must be literal JSON so synth can compile it into the rule\'s event pattern',
+    ],
+    [
+      "a filter EventBridge cannot express: at the matcher, saying what to write",
+      job("j", "", `client.on("e", { schema: { type: "object" }, filter: { deletedAt: [{ $isNull: false }] } })`),
+      'j.ts:5:79: job "j" trigger filter "deletedAt[0]": $isNull: false (any value but null, or none) has no EventBridge pattern; match the values you expect, or [{ $exists: true }] if the field is never null',
+    ],
+    [
+      "a v2 matcher written outside its list: at the field",
+      job("j", "", `eventTrigger({ name: "e", schema: { type: "object" }, filter: { amount: { $gt: 100 } } })`),
+      'j.ts:5:76: job "j" trigger filter "amount": matchers go in a list: amount: [{ $gt: 100 }]',
+    ],
+    [
+      "eventTrigger with a list of event names",
+      job("j", "", `eventTrigger({ name: ["a", "b"], schema: { type: "object" } })`),
+      'j.ts:5:33: job "j" trigger lists several event names; a job listens to one: define a job per event name (they can share a run function)',
     ],
     [
       "a non-literal id",

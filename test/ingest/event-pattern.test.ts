@@ -407,6 +407,35 @@ describe("matchEventPattern", () => {
     });
   });
 
+  // EventBridge's matcher (aws/event-ruler) flattens arrays of objects but keeps "array consistency": the fields a rule
+  // matches must come from one element, not from peer elements (our events; the rule is Ruler's documented one).
+  describe("arrays of objects: one element must match the whole nested rule", () => {
+    const pattern = { detail: { items: { sku: ["B"], qty: [{ numeric: [">", 1] }] } } };
+    it.each([
+      [
+        "one element matches both fields",
+        [
+          { sku: "A", qty: 5 },
+          { sku: "B", qty: 2 },
+        ],
+        true,
+      ],
+      [
+        "the fields match in different elements only",
+        [
+          { sku: "A", qty: 5 },
+          { sku: "B", qty: 1 },
+        ],
+        false,
+      ],
+      ["no element matches", [{ sku: "A", qty: 5 }], false],
+      ["an empty array", [], false],
+      ["a single object (not an array) that matches", { sku: "B", qty: 2 }, true],
+    ])("%s", (_name, items, matches) => {
+      expect(matchEventPattern(pattern, { detail: { items } })).toBe(matches);
+    });
+  });
+
   describe("malformed patterns throw InvalidEventPatternError", () => {
     it.each([
       [{ detail: "x" }, 'event pattern field "detail": must be an array of values or an object'],

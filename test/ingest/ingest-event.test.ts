@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InvalidEventError, MissingValidatorError } from "../../lib/ingest/errors.ts";
+import { fromBusEvent } from "../../lib/ingest/bus-event.ts";
 import { ingestEvent, normalizeEvent, validateEvent, type IngestDeps } from "../../lib/ingest/ingest-event.ts";
 import type { EventRecord, EventStore, IncomingEvent, Starter } from "../../lib/ingest/types.ts";
 import { compileValidators, type ValidatedJob } from "../../lib/ingest/validate.ts";
@@ -264,5 +265,78 @@ describe("ingestEvent", () => {
     const events: EventStore = { ...deps.events, putEventIfAbsent: async () => Promise.reject(new Error("table unavailable")) };
     await expect(ingestEvent(tutorialEvent, { ...deps, events })).rejects.toThrow("table unavailable");
     expect(starter.calls).toEqual([]);
+  });
+});
+
+describe("a trigger's filter: filter first, then schema", () => {
+  // Big paid orders need an amount in cents; refunds go to another job. An order that misses big-orders' filter is not
+  // checked against its schema, so a refund without `amount` is accepted (it starts only the refunds job).
+  const filtered: ValidatedJob[] = [
+    {
+      id: "big-orders",
+      trigger: {
+        event: "order.created",
+        schema: { type: "object", properties: { amount: { type: "integer" } }, required: ["amount"] },
+        filter: { status: ["paid"], amount: [{ $gt: 100 }] },
+      },
+    },
+    { id: "refunds", trigger: { event: "order.created", schema: { type: "object" }, filter: { status: ["refunded"] } } },
+  ];
+  const filteredValidators = compileValidators(filtered);
+  const order = (payload: unknown) => normalizeEvent({ name: "order.created", id: "o1", payload }, NOW);
+
+  it("starts only the jobs whose filter matches", () => {
+    expect(validateEvent(order({ status: "paid", amount: 250 }), filtered, filteredValidators)).toEqual({
+      status: "ACCEPTED",
+      errors: [],
+      runs: [{ id: "big-orders--o1", jobId: "big-orders" }],
+    });
+    expect(validateEvent(order({ status: "refunded" }), filtered, filteredValidators)).toEqual({
+      status: "ACCEPTED",
+      errors: [],
+      runs: [{ id: "refunds--o1", jobId: "refunds" }],
+    });
+  });
+
+  it("an event no filter matches is accepted with no runs (as an event no job listens to)", () => {
+    expect(validateEvent(order({ status: "paid", amount: 50 }), filtered, filteredValidators)).toEqual({
+      status: "ACCEPTED",
+      errors: [],
+      runs: [],
+    });
+  });
+
+  it("a job whose filter misses never rejects the event with its schema", () => {
+    // amount is a string: big-orders' schema would refuse it, but its filter (a number > 100) does not match.
+    expect(validateEvent(order({ status: "paid", amount: "lots" }), filtered, filteredValidators).status).toBe("ACCEPTED");
+  });
+
+  it("a job whose filter matches checks its schema as before", () => {
+    expect(validateEvent(order({ status: "paid", amount: 250.5 }), filtered, filteredValidators)).toEqual({
+      status: "REJECTED",
+      errors: [{ jobId: "big-orders", path: "/amount", message: "must be integer" }],
+      runs: [],
+    });
+  });
+
+  it("ingest records an event no filter matches and starts nothing", async () => {
+    const { events, starter } = setup();
+    const deps: IngestDeps = { jobs: filtered, validators: filteredValidators, events, starter, now: () => NOW };
+    const { record } = await ingestEvent({ name: "order.created", id: "o2", payload: { status: "paid", amount: 5 } }, deps);
+    expect([record.status, record.runs, starter.calls, events.records.has("o2")]).toEqual(["ACCEPTED", [], [], true]);
+  });
+
+  it("matches the event as the rule saw it: a detail put on the bus without the payload wrapper misses the filter", async () => {
+    // `aws events put-events` with detail {"status":"paid",...}: the rule's pattern looks at detail.payload, which is
+    // absent, so EventBridge does not deliver it for big-orders; ingest, given the delivered event, agrees.
+    const { events, starter } = setup();
+    const deps: IngestDeps = { jobs: filtered, validators: filteredValidators, events, starter, now: () => NOW };
+    const delivered = { id: "eb-1", "detail-type": "order.created", source: "shop", detail: { status: "paid", amount: 250 } };
+    const { record } = await ingestEvent(fromBusEvent(delivered), deps, delivered);
+    expect([record.status, record.runs]).toEqual(["ACCEPTED", []]);
+    const wrapped = { ...delivered, id: "eb-2", detail: { payload: { status: "paid", amount: 250 } } };
+    expect((await ingestEvent(fromBusEvent(wrapped), deps, wrapped)).record.runs).toEqual([
+      { id: "big-orders--eb-2", jobId: "big-orders" },
+    ]);
   });
 });

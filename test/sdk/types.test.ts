@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { TriggerClient, type Jsonify } from "stepjobs";
+import { eventTrigger, TriggerClient, type Jsonify } from "stepjobs";
 
 // These assertions are checked by `tsc --noEmit` (the first half of `npm test`); a wrong inference
 // or a missing compile error fails the typecheck, and @ts-expect-error fails when no error occurs.
@@ -65,6 +65,31 @@ describe("payload inference from the inline JSON Schema (no `as const`)", () => 
     // @ts-expect-error "strng" is not a JSON Schema type
     const trigger = client.on("bad.event", { schema: { type: "strng" } });
     expect(trigger.name).toBe("bad.event");
+  });
+
+  it("eventTrigger (v2's form) infers the payload as client.on does, and types its filter", () => {
+    const job = client.defineJob({
+      id: "types-event-trigger",
+      name: "Types",
+      version: "1.0.0",
+      trigger: eventTrigger({
+        name: "order.created",
+        schema: { type: "object", properties: { amount: { type: "number" } }, required: ["amount"] },
+        filter: { status: ["paid"], amount: [{ $gt: 100 }], customer: { tier: [{ $anythingBut: "test" }] } },
+      }),
+      run: async (payload) => {
+        expectTypeOf(payload.amount).toEqualTypeOf<number>();
+      },
+    });
+    expect(job.trigger).toEqual({
+      type: "event",
+      name: "order.created",
+      source: undefined,
+      schema: { type: "object", properties: { amount: { type: "number" } }, required: ["amount"] },
+      filter: { status: ["paid"], amount: [{ $gt: 100 }], customer: { tier: [{ $anythingBut: "test" }] } },
+    });
+    // @ts-expect-error a v2 matcher with a mistyped operand
+    client.on("order.created", { schema: { type: "object" }, filter: { amount: [{ $gt: "100" }] } });
   });
 
   it("maps task results through Jsonify", () => {
