@@ -3,6 +3,7 @@ import path from "node:path";
 import { checkAslRanges } from "../compiler/check-asl.ts";
 import { compileProject } from "../compiler/compile-project.ts";
 import { describeRetry } from "../compiler/describe-retry.ts";
+import { describeTrigger } from "../compiler/describe-trigger.ts";
 import { formatLocation } from "../sdk/errors.ts";
 import { type CommandRun, parseCommandArgs } from "./commands.ts";
 
@@ -39,7 +40,7 @@ export const synthCommand: CommandRun = {
       const count = job.plan.tasks.length;
       const tasks = job.plan.tasks.map((t) => `${t.id} (${describeRetry(t.retry)})`).join(", ") || "no tasks";
       process.stdout.write(
-        `${job.plan.id}  on "${job.plan.trigger.event}"  ${states} states  ${count} task${count === 1 ? "" : "s"}: ${tasks}  -> ${path.relative(root, file)}\n`,
+        `${job.plan.id}  on ${describeTrigger(job.plan.trigger)}  ${states} states  ${count} task${count === 1 ? "" : "s"}: ${tasks}  -> ${path.relative(root, file)}\n`,
       );
     }
     return 0;

@@ -126,7 +126,8 @@ export function alarmOnAny(
  * One job: its runner Lambda (a bundle of that job's module only, versions retained), its state machine named
  * `<prefix><jobId>` (Standard, or Express with `mode: "express"`) from the compiled ASL with the runner version,
  * the bus and the partition bound through `definitionSubstitutions`, a version per deploy (retained) and the `live`
- * alias runs start on, the EventBridge rule (`detail-type` = event name, plus `source` when set) that puts the job's
+ * alias runs start on, the EventBridge rule (`detail-type` = event name, plus `source` and the trigger's compiled
+ * `filter` when set) that puts the job's
  * events on the ingest queue, its alarms, and for `cronTrigger`/`intervalTrigger` jobs an EventBridge Scheduler
  * schedule. Shared roles grant by name prefix, so a job adds no policy statement.
  */
@@ -245,7 +246,12 @@ export class StepJob extends Construct {
     this.rule = new events.Rule(this, "Rule", {
       description: `stepjobs: "${plan.trigger.event}" events to the ingest queue for job ${plan.id}`,
       eventBus: shared.bus,
-      eventPattern: { detailType: [...pattern["detail-type"]], ...(pattern.source ? { source: [...pattern.source] } : {}) },
+      eventPattern: {
+        detailType: [...pattern["detail-type"]],
+        ...(pattern.source ? { source: [...pattern.source] } : {}),
+        // The trigger's v2 filter, compiled: the same pattern ingest and `stepjobs dev` apply.
+        ...(pattern.detail ? { detail: pattern.detail } : {}),
+      },
       targets: [
         new IngestQueueTarget(shared.ingestQueue, shared.deadLetterQueue, {
           retryAttempts: props.retryAttempts ?? 185,

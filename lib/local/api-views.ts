@@ -2,6 +2,7 @@ import { describeRetry } from "../compiler/describe-retry.ts";
 import { stringMatches } from "../compiler/string-matches.ts";
 import type { JobPlan } from "../compiler/job-plan.ts";
 import type { AslDefinition } from "../compiler/render-state-machine.ts";
+import { eventPatternFor } from "../ingest/event-pattern.ts";
 import type { EventRecord } from "../ingest/types.ts";
 import { pendingStepKey } from "../history/step-states.ts";
 import type { NextTask } from "../runtime/run-state.ts";
@@ -173,7 +174,7 @@ export interface JobSource {
   readonly file: string;
 }
 
-/** `GET /api/v1/jobs/:id`: trigger (with a schedule's next fire time), schema, tasks with their retry policy (ASL and in words) and the ASL. */
+/** `GET /api/v1/jobs/:id`: trigger (with a schedule's next fire time, a filter and the rule's pattern), schema, tasks with their retry policy (ASL and in words) and the ASL. */
 export function jobView(source: JobSource, nextFire?: Date) {
   const { plan, definition } = source.compiled;
   const schedule = plan.trigger.schedule;
@@ -187,6 +188,9 @@ export function jobView(source: JobSource, nextFire?: Date) {
       event: plan.trigger.event,
       source: plan.trigger.source ?? null,
       schema: plan.trigger.schema,
+      // The v2 filter as written, and the rule's EventBridge pattern it compiles into (what decides which events start runs).
+      filter: plan.trigger.filter ?? null,
+      pattern: eventPatternFor(plan.trigger),
       schedule: schedule ? { expression: schedule.expression, next: nextFire?.toISOString() ?? null } : null,
     },
     tasks: plan.tasks.map((t) => ({

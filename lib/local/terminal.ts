@@ -1,4 +1,5 @@
 import { describeRetry } from "../compiler/describe-retry.ts";
+import { describeTrigger } from "../compiler/describe-trigger.ts";
 import type { JobPlan } from "../compiler/job-plan.ts";
 import type { ErrorInfo } from "../runtime/run-state.ts";
 import type { LogLine } from "../sdk/types.ts";
@@ -30,8 +31,7 @@ export class TerminalFormat {
   /** `my-first-workflow  on "my.event"  tasks: process-incoming-data (3 attempts, 1 s apart), ...` */
   job(plan: JobPlan, file: string): string {
     const tasks = plan.tasks.map((t) => `${t.id} (${describeRetry(t.retry)})`).join(", ") || "none found statically";
-    const on = plan.trigger.schedule ? plan.trigger.schedule.expression : `"${plan.trigger.event}"`;
-    return `${this.paint("cyan", "job")} ${this.paint("bold", plan.id)} v${plan.version}  on ${on}  tasks: ${tasks}  ${this.paint("dim", file)}`;
+    return `${this.paint("cyan", "job")} ${this.paint("bold", plan.id)} v${plan.version}  on ${describeTrigger(plan.trigger)}  tasks: ${tasks}  ${this.paint("dim", file)}`;
   }
 
   runStarted(jobId: string, runId: string, eventName: string, resumed: boolean): string {

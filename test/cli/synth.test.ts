@@ -57,6 +57,42 @@ describe("stepjobs synth", () => {
     }
   });
 
+  it("prints a trigger's filter as the rule's compiled payload pattern", async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "stepjobs-out-"));
+    const result = await stepjobs(["synth", "--out", out, "--jobs", "test/fixtures/filters"], ROOT);
+    expect([result.code, result.stderr]).toEqual([0, ""]);
+    const rel = path.relative(ROOT, out);
+    expect(result.stdout.split("\n")).toEqual([
+      `big-orders  on "order.created" where {"status":["paid"],"amount":[{"numeric":[">",100]}]}  8 states  1 task: review (3 attempts, 1 s then x2 up to 60 s, full jitter (each wait from 0 up to that))  -> ${rel}/big-orders.asl.json`,
+      `eu-vat  on "order.created" where {"region":[{"prefix":"eu-"}]}  8 states  1 task: check-vat (3 attempts, 1 s then x2 up to 60 s, full jitter (each wait from 0 up to that))  -> ${rel}/eu-vat.asl.json`,
+      "",
+    ]);
+  });
+
+  it("a filter EventBridge cannot express fails synth at the matcher's file:line:col, saying what to write", async () => {
+    const dir = tempProject({
+      "src/trigger.ts": `import { TriggerClient } from "stepjobs";\nexport const client = new TriggerClient({ id: "t" });\n`,
+      "src/jobs/bad.ts": [
+        `import { client } from "../trigger";`,
+        `client.defineJob({`,
+        `  id: "bad", name: "Bad", version: "1.0.0",`,
+        `  trigger: client.on("order.created", {`,
+        `    schema: { type: "object" },`,
+        `    filter: { sku: [{ $startsWith: "A" }, { $endsWith: "Z" }] },`,
+        `  }),`,
+        `  run: async () => {},`,
+        `});`,
+      ].join("\n"),
+    });
+    const result = await stepjobs(["synth", "--out", "out"], dir);
+    expect(result).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `src/jobs/bad.ts:6:15: job "bad" trigger filter "sku": v2 requires every matcher of a list, EventBridge any one, so $startsWith and $endsWith cannot be one pattern; keep one and check the other in the job\n`,
+    });
+    expect(fs.existsSync(path.join(dir, "out"))).toBe(false);
+  });
+
   it("a job with non-literal options fails with one line naming file:line:col, exit 1, no stack trace", async () => {
     const dir = tempProject({
       "src/trigger.ts": `import { TriggerClient } from "stepjobs";\nexport const client = new TriggerClient({ id: "t" });\n`,

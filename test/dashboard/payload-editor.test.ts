@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { JsonSchema } from "../../lib/dashboard/view/api-types.ts";
 import { parseJsonText } from "../../lib/dashboard/view/parse-json.ts";
 import { FORMAT_SAMPLES, samplePayload, samplePayloadText } from "../../lib/dashboard/view/sample-payload.ts";
-import { validatePayload } from "../../lib/dashboard/view/validate-payload.ts";
+import { listenersOf, validatePayload } from "../../lib/dashboard/view/validate-payload.ts";
 
 const tutorialSchema: JsonSchema = {
   type: "object",
@@ -106,5 +106,32 @@ describe("parseJsonText locates a syntax error by line and column", () => {
   });
   it("empty text ends at line 1 column 1", () => {
     expect(parseJsonText("")).toMatchObject({ ok: false, line: 1, column: 1 });
+  });
+});
+
+describe("listenersOf: the jobs an event from the Send Event dialog starts, by their rule pattern", () => {
+  const bigOrders = {
+    id: "big-orders",
+    trigger: {
+      event: "order.created",
+      schema: { type: "object", required: ["amount"], properties: { amount: { type: "integer" } } } as JsonSchema,
+      pattern: { "detail-type": ["order.created"], detail: { payload: { status: ["paid"], amount: [{ numeric: [">", 100] }] } } },
+    },
+  };
+  const billingOnly = {
+    id: "billing-only",
+    trigger: { event: "order.created", schema: {}, pattern: { "detail-type": ["order.created"], source: ["billing"] } },
+  };
+  const jobs = [bigOrders, billingOnly, tutorialJob];
+
+  it("a job whose filter misses is not a listener, so its schema does not judge the payload", () => {
+    expect(listenersOf(jobs, "order.created", { status: "paid", amount: 250 }).map((j) => j.id)).toEqual(["big-orders"]);
+    expect(listenersOf(jobs, "order.created", { status: "refunded", amount: "n/a" })).toEqual([]);
+    expect(validatePayload(listenersOf(jobs, "order.created", { status: "refunded", amount: "n/a" }), {})).toEqual([]);
+  });
+
+  it("a job on another source does not hear the dialog's events (sent with source stepjobs); without a pattern, the name decides", () => {
+    expect(listenersOf([billingOnly], "order.created", {})).toEqual([]);
+    expect(listenersOf([tutorialJob], "my.event", {}).map((j) => j.id)).toEqual(["my-first-workflow"]);
   });
 });

@@ -153,3 +153,45 @@ describe("jobs beyond the tutorial", () => {
     await expect(app.run("nope", {})).rejects.toThrow('no job "nope" (found: my-first-workflow, priority-workflow)');
   });
 });
+
+describe("trigger filters (test/fixtures/filters)", () => {
+  let filters: JobTester;
+  beforeAll(async () => {
+    filters = await testJobs({ root: ROOT, jobsDir: "test/fixtures/filters" });
+  });
+
+  it("send() starts only the jobs whose filter the payload matches, as the deployed rules do", async () => {
+    const big = await filters.send({
+      name: "order.created",
+      id: "o1",
+      payload: { orderId: "o1", status: "paid", amount: 250, region: "us-east" },
+    });
+    expect(big.map((r) => [r.runId, r.status, r.output])).toEqual([["big-orders--o1", "SUCCEEDED", { reviewed: "o1", amount: 250 }]]);
+    const eu = await filters.send({
+      name: "order.created",
+      id: "o2",
+      payload: { orderId: "o2", status: "pending", region: "eu-west", vatId: "FR1" },
+    });
+    expect(eu.map((r) => r.runId)).toEqual(["eu-vat--o2"]);
+    const both = await filters.send({
+      name: "order.created",
+      id: "o3",
+      payload: { orderId: "o3", status: "paid", amount: 900, region: "eu-north", vatId: "SE1" },
+    });
+    expect(both.map((r) => r.runId)).toEqual(["big-orders--o3", "eu-vat--o3"]);
+  });
+
+  it("an event no filter matches starts nothing, and a job whose filter misses does not judge the payload by its schema", async () => {
+    expect(await filters.send({ name: "order.created", payload: { orderId: "o4", status: "paid", amount: 50 } })).toEqual([]);
+    // big-orders' schema wants an integer amount and an order id; its filter (paid, over 100) leaves this refund out.
+    expect(await filters.send({ name: "order.created", payload: { status: "refunded", amount: "n/a" } })).toEqual([]);
+  });
+
+  it("a job whose filter matches still checks its schema", async () => {
+    const error = await filters.send({ name: "order.created", payload: { orderId: "o5", region: "eu-west" } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EventValidationError);
+    expect((error as EventValidationError).issues).toEqual([
+      { jobId: "eu-vat", path: "/vatId", message: "must have required property 'vatId'" },
+    ]);
+  });
+});

@@ -134,6 +134,15 @@ export function JobPage(props: { readonly id: string }): JSX.Element {
             </dl>
             <h3 class="subhead">Payload schema</h3>
             <JsonBlock value={job.trigger.schema ?? {}} label="Payload schema" />
+            {job.trigger.filter && (
+              <div data-testid="trigger-filter">
+                <h3 class="subhead">Filter</h3>
+                <p class="muted small">Only events whose payload matches start a run (and only they are checked against the schema).</p>
+                <JsonBlock value={job.trigger.filter} label="Filter" />
+                <h3 class="subhead">EventBridge rule pattern</h3>
+                <JsonBlock value={job.trigger.pattern ?? {}} label="EventBridge rule pattern" />
+              </div>
+            )}
           </Card>
           <Card title="Tasks">
             {job.tasks.length === 0 ? (

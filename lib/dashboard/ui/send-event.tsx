@@ -3,7 +3,7 @@ import { useCallback, useContext, useEffect, useMemo, useRef, useState } from "p
 import type { SendEventResult, ValidationIssue } from "../view/api-types.ts";
 import { parseJsonText } from "../view/parse-json.ts";
 import { samplePayloadText } from "../view/sample-payload.ts";
-import { validatePayload } from "../view/validate-payload.ts";
+import { listenersOf, validatePayload } from "../view/validate-payload.ts";
 import { ApiError, sendEvent } from "./api.ts";
 import { useCatalog } from "./catalog.tsx";
 import { Icon } from "./components.tsx";
@@ -92,7 +92,10 @@ function SendEventDialog(props: {
   const text = payload ?? sample;
 
   const parsed = useMemo(() => parseJsonText(text), [text]);
-  const issues = useMemo(() => (parsed.ok ? validatePayload(listeners, parsed.value) : []), [parsed, listeners]);
+  const issues = useMemo(
+    () => (parsed.ok ? validatePayload(listenersOf(listeners, name.trim(), parsed.value), parsed.value) : []),
+    [parsed, listeners, name],
+  );
   const nameMissing = name.trim() === "";
   const blocked = !loaded || nameMissing || !parsed.ok || issues.length > 0;
 

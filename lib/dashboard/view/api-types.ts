@@ -54,6 +54,10 @@ export interface Job {
     readonly event: string;
     readonly source?: string | null;
     readonly schema?: JsonSchema;
+    /** Trigger.dev v2's filter over the payload, as written. */
+    readonly filter?: Readonly<Record<string, unknown>> | null;
+    /** The EventBridge pattern of the job's rule (event name, source, compiled filter): which events start a run. */
+    readonly pattern?: Readonly<Record<string, unknown>>;
     /** A `cronTrigger`/`intervalTrigger` job: its Scheduler expression and when it fires next. */
     readonly schedule?: { readonly expression: string; readonly next: string | null } | null;
   };

@@ -1,5 +1,6 @@
 import Ajv, { type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
+import { matchEventPattern } from "../../ingest/event-pattern.ts";
 import { toValidationIssues } from "../../ingest/validation-issues.ts";
 import type { Job, ValidationIssue } from "./api-types.ts";
 
@@ -21,6 +22,18 @@ export function validatePayload(jobs: readonly Pick<Job, "id" | "trigger">[], pa
     if (validate instanceof Error) return [{ jobId: job.id, path: "", message: `schema does not compile: ${validate.message}` }];
     return validate(payload) ? [] : toValidationIssues(job.id, validate.errors);
   });
+}
+
+/** The source the API gives an event sent without one (ingest's DEFAULT_EVENT_SOURCE). */
+const SENT_SOURCE = "stepjobs";
+
+/**
+ * The jobs an event sent from the dashboard (`name`, `payload`, source `stepjobs`) starts: those whose rule pattern
+ * (event name, source, trigger filter) matches it, as ingest decides; only their schemas judge the payload.
+ */
+export function listenersOf<J extends Pick<Job, "trigger">>(jobs: readonly J[], name: string, payload: unknown): J[] {
+  const event = { "detail-type": name, source: SENT_SOURCE, detail: { payload } };
+  return jobs.filter((job) => (job.trigger.pattern ? matchEventPattern(job.trigger.pattern, event) : job.trigger.event === name));
 }
 
 function compile(schema: object): ValidateFunction | Error {
