@@ -1,13 +1,17 @@
 import type { FromSchema, JSONSchema } from "json-schema-to-ts";
+import { eventApiFrom, type SendEvent, type SendEventResult, sendEventsTo, sendEventTo } from "./send-event.ts";
 import type { Context, EventFilter, IO, RetryOptions } from "./types.ts";
 
 /** Options of `new TriggerClient(...)`. */
 export interface TriggerClientOptions {
   /** The app id, shown in the dashboard and used to name the CDK stack's resources. */
   readonly id: string;
-  /** API key for `client.sendEvent` against a running stepjobs API. @default process.env.TRIGGER_API_KEY */
+  /** API key for `client.sendEvent` against a running stepjobs API. @default process.env.TRIGGER_API_KEY (read when sending) */
   readonly apiKey?: string;
-  /** Base URL of the stepjobs API. @default process.env.TRIGGER_API_URL ?? "http://localhost:8080" */
+  /**
+   * Base URL of the stepjobs API: `stepjobs dev`'s, or the deployed stack's `ApiUrl` output (its function URL).
+   * @default process.env.TRIGGER_API_URL ?? "http://localhost:8080" (read when sending)
+   */
   readonly apiUrl?: string;
   /** Defaults for every job of this client; a task's own options override them field by field. */
   readonly defaults?: { readonly retry?: RetryOptions };
@@ -155,6 +159,24 @@ export class TriggerClient {
    */
   on<const S extends JSONSchema>(name: string, options: EventTriggerOptions<S>): NoInfer<EventTrigger<FromSchema<S>>> {
     return eventTriggerOf({ ...options, name });
+  }
+
+  /**
+   * Sends an event from application code (an API route, a script; inside a job use `io.sendEvent`, which is durable):
+   * `POST <apiUrl>/api/v1/events` with the client's `apiKey`. Resolves with the event id and the runs it started.
+   * A 5xx, a 429 or a failed connection is retried with the same id (ids dedupe: never a second run); a 4xx throws
+   * at once (`EventValidationError` with each issue's JSON pointer, else `ApiRequestError` with the API's message).
+   */
+  async sendEvent(event: SendEvent): Promise<SendEventResult> {
+    return sendEventTo(eventApiFrom(this.options), event);
+  }
+
+  /**
+   * Sends events in order, one request each (see {@link sendEvent}). If one fails, the rest are not sent and a
+   * `SendEventsError` says which (its `sent` lists the answers for those before it, its `cause` the event's own error).
+   */
+  async sendEvents(events: readonly SendEvent[]): Promise<SendEventResult[]> {
+    return sendEventsTo(eventApiFrom(this.options), events);
   }
 
   /** Defines (and registers) a job. Redefining an id replaces it, which is what a dev reload wants. */

@@ -1,3 +1,4 @@
+import type { SendEventResult } from "./send-event.ts";
 import type { JsonValue } from "./types.ts";
 
 /**
@@ -198,5 +199,54 @@ export class InvalidStepError extends StepJobsError {
     super("INVALID_STEP", `${step}("${stepKey}"): ${problem}`);
     this.name = "InvalidStepError";
     this.stepKey = stepKey;
+  }
+}
+
+/**
+ * The stepjobs API refused a request (a 4xx), or kept failing (5xx) until `client.sendEvent` gave up: `status` is the
+ * HTTP status, `code` the API's (`UNAUTHORIZED`, `INVALID_EVENT`, `UNAVAILABLE`, ...), the message the API's own.
+ */
+export class ApiRequestError extends StepJobsError {
+  readonly status: number;
+  readonly url: string;
+  /** The API's `error.details`, when it sent any. */
+  readonly details?: unknown;
+  constructor(status: number, code: string, message: string, url: string, details?: unknown) {
+    super(code, message);
+    this.name = "ApiRequestError";
+    this.status = status;
+    this.url = url;
+    this.details = details;
+  }
+}
+
+/** No answer from the stepjobs API (connection refused, DNS, timeout) after `client.sendEvent`'s retries. */
+export class ApiUnreachableError extends StepJobsError {
+  readonly url: string;
+  constructor(url: string, message: string, options?: { cause?: unknown }) {
+    super("API_UNREACHABLE", message, options);
+    this.name = "ApiUnreachableError";
+    this.url = url;
+  }
+}
+
+/**
+ * `client.sendEvents` stopped at an event the API did not take: the events before it were sent (`sent`), the rest
+ * were not; `cause` is that event's own error (an {@link EventValidationError}, an {@link ApiRequestError}, ...).
+ */
+export class SendEventsError extends StepJobsError {
+  /** What the API answered for each event sent before the failure, in order. */
+  readonly sent: readonly SendEventResult[];
+  /** The position of the event that failed in the list given to `sendEvents`. */
+  readonly index: number;
+  constructor(index: number, total: number, eventId: string, sent: readonly SendEventResult[], cause: Error) {
+    super(
+      "SEND_EVENTS",
+      `event ${index + 1} of ${total} (id "${eventId}") was not sent: ${cause.message}; the ${sent.length} before it ${sent.length === 1 ? "was" : "were"} sent, the rest were not`,
+      { cause },
+    );
+    this.name = "SendEventsError";
+    this.sent = sent;
+    this.index = index;
   }
 }

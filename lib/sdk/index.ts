@@ -15,4 +15,5 @@ export type {
   TriggerClientOptions,
 } from "./client.ts";
 export * from "./errors.ts";
+export type { SendEvent, SendEventResult } from "./send-event.ts";
 export type * from "./types.ts";
