@@ -20,6 +20,17 @@ async function stepjobs(args: string[], cwd: string) {
   }
 }
 
+/** A project's `src/trigger.ts`. */
+const CLIENT_FILE = `import { TriggerClient } from "stepjobs";\nexport const client = new TriggerClient({ id: "t" });\n`;
+
+/** `stepjobs synth` of a project with one job file fails with exactly `stderr` (one line, no stack), exit 1, writing nothing. */
+async function expectSynthFailure(file: string, lines: readonly string[], stderr: string): Promise<void> {
+  const dir = tempProject({ "src/trigger.ts": CLIENT_FILE, [file]: lines.join("\n") });
+  const result = await stepjobs(["synth", "--out", "out"], dir);
+  expect(result).toEqual({ code: 1, stdout: "", stderr });
+  expect(fs.existsSync(path.join(dir, "out"))).toBe(false);
+}
+
 function tempProject(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stepjobs-synth-"));
   for (const [rel, text] of Object.entries(files)) {
@@ -70,9 +81,9 @@ describe("stepjobs synth", () => {
   });
 
   it("a filter EventBridge cannot express fails synth at the matcher's file:line:col, saying what to write", async () => {
-    const dir = tempProject({
-      "src/trigger.ts": `import { TriggerClient } from "stepjobs";\nexport const client = new TriggerClient({ id: "t" });\n`,
-      "src/jobs/bad.ts": [
+    await expectSynthFailure(
+      "src/jobs/bad.ts",
+      [
         `import { client } from "../trigger";`,
         `client.defineJob({`,
         `  id: "bad", name: "Bad", version: "1.0.0",`,
@@ -82,21 +93,15 @@ describe("stepjobs synth", () => {
         `  }),`,
         `  run: async () => {},`,
         `});`,
-      ].join("\n"),
-    });
-    const result = await stepjobs(["synth", "--out", "out"], dir);
-    expect(result).toEqual({
-      code: 1,
-      stdout: "",
-      stderr: `src/jobs/bad.ts:6:15: job "bad" trigger filter "sku": v2 requires every matcher of a list, EventBridge any one, so $startsWith and $endsWith cannot be one pattern; keep one and check the other in the job\n`,
-    });
-    expect(fs.existsSync(path.join(dir, "out"))).toBe(false);
+      ],
+      `src/jobs/bad.ts:6:15: job "bad" trigger filter "sku": v2 requires every matcher of a list, EventBridge any one, so $startsWith and $endsWith cannot be one pattern; keep one and check the other in the job\n`,
+    );
   });
 
   it("a job with non-literal options fails with one line naming file:line:col, exit 1, no stack trace", async () => {
-    const dir = tempProject({
-      "src/trigger.ts": `import { TriggerClient } from "stepjobs";\nexport const client = new TriggerClient({ id: "t" });\n`,
-      "src/jobs/bad.ts": [
+    await expectSynthFailure(
+      "src/jobs/bad.ts",
+      [
         `import { client } from "../trigger";`,
         `const attempts = Number(process.env.ATTEMPTS);`,
         `client.defineJob({`,
@@ -106,21 +111,15 @@ describe("stepjobs synth", () => {
         `    await io.runTask("t", async () => 1, payload, { maxAttempts: attempts });`,
         `  },`,
         `});`,
-      ].join("\n"),
-    });
-    const result = await stepjobs(["synth", "--out", "out"], dir);
-    expect(result).toEqual({
-      code: 1,
-      stdout: "",
-      stderr: `src/jobs/bad.ts:7:66: options of io.runTask("t") must be an object literal so synth can compile them into the task state's Retry; got \`attempts\`\n`,
-    });
-    expect(fs.existsSync(path.join(dir, "out"))).toBe(false);
+      ],
+      `src/jobs/bad.ts:7:66: options of io.runTask("t") must be an object literal so synth can compile them into the task state's Retry; got \`attempts\`\n`,
+    );
   });
 
   it("a syntax error fails synth with the parser's message at file:line:col, exit 1, nothing written", async () => {
-    const dir = tempProject({
-      "src/trigger.ts": `import { TriggerClient } from "stepjobs";\nexport const client = new TriggerClient({ id: "t" });\n`,
-      "src/jobs/typo.ts": [
+    await expectSynthFailure(
+      "src/jobs/typo.ts",
+      [
         `import { client } from "../trigger";`,
         `client.defineJob({`,
         `  id: "typo", name: "Typo", version: "1.0.0",`,
@@ -129,11 +128,9 @@ describe("stepjobs synth", () => {
         `    await io.runTask("t", async () => { return { ok: true ; }, payload);`,
         `  },`,
         `});`,
-      ].join("\n"),
-    });
-    const result = await stepjobs(["synth", "--out", "out"], dir);
-    expect(result).toEqual({ code: 1, stdout: "", stderr: "src/jobs/typo.ts:6:59: ',' expected.\n" });
-    expect(fs.existsSync(path.join(dir, "out"))).toBe(false);
+      ],
+      "src/jobs/typo.ts:6:59: ',' expected.\n",
+    );
   });
 
   it("prints warnings for rounded delays and still succeeds", async () => {
