@@ -204,15 +204,3 @@ export function compileRetry(options?: RunTaskOptions | RetryOptions, defaults?:
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
-
-/**
- * The wait before retry number `retry` (1-based) under `retrier`, as Step Functions computes it:
- * `IntervalSeconds * BackoffRate^(retry-1)`, capped by `MaxDelaySeconds`, times a uniform random
- * fraction under FULL jitter. Used for tasks whose retries the runner drives (`DynamicTask`).
- */
-export function retryDelaySeconds(retrier: AslRetrier, retry: number, random: () => number = Math.random): number {
-  const base = (retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** (retry - 1);
-  const capped = retrier.MaxDelaySeconds !== undefined ? Math.min(base, retrier.MaxDelaySeconds) : base;
-  const jittered = retrier.JitterStrategy === "FULL" ? capped * random() : capped;
-  return Math.ceil(jittered);
-}

@@ -25,7 +25,8 @@ import {
 import { advanceRun, isBranchOutcome, type StepMode } from "../runtime/step-run.ts";
 import type { Job } from "../sdk/client.ts";
 import type { JsonValue, LogLine } from "../sdk/types.ts";
-import { type AttemptStop, attemptStop, decideRetry, remainingRetriers, type RetryDecision } from "./native-retry.ts";
+import { decideRetry, remainingRetriers, type RetryDecision } from "../compiler/asl-retry.ts";
+import { type AttemptStop, attemptStop } from "./attempt-stop.ts";
 
 /**
  * The dev runtime's executor: runs a job's compiled ASL — the very JSON `cdk deploy` ships — with

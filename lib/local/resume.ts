@@ -4,7 +4,7 @@ import type { AttemptRecord, RunRecord } from "../store/types.ts";
 import type { AslRetrier } from "../compiler/compile-retry.ts";
 import { stateNameForTask } from "./api-views.ts";
 import type { ResumePoint, WaitMode } from "./executor.ts";
-import { decideRetry } from "./native-retry.ts";
+import { decideRetry, drawnWait } from "../compiler/asl-retry.ts";
 import { lambdaErrorCause, ThrownTaskError } from "../runtime/error-info.ts";
 
 /**
@@ -93,7 +93,7 @@ export function planResume(run: RunRecord, attempts: readonly AttemptRecord[], j
   }
   // The wait after the failure was waited before the free interruption's attempt started: go on at once.
   if (isInterrupted(last) && !counted.includes(last)) return { kind: "execute", input: state, resume: resume(decision.used), waitMs: 0 };
-  const waitSeconds = decision.jitter ? decision.waitSeconds * (options.random ?? Math.random)() : decision.waitSeconds;
+  const waitSeconds = drawnWait(decision, options.random);
   const due = Date.parse(last.endedAt ?? last.startedAt) + waitSeconds * 1000;
   const waitMs = options.waits === "zero" ? 0 : Math.max(0, due - options.now.getTime());
   return { kind: "execute", input: state, resume: resume(decision.used), waitMs };

@@ -1,4 +1,6 @@
-import { compileRetry, retryDelaySeconds } from "../compiler/compile-retry.ts";
+import { nextRetry, retryDelaySeconds } from "../compiler/asl-retry.ts";
+import { compileRetry } from "../compiler/compile-retry.ts";
+import { NON_RETRIABLE_RETRIER } from "../compiler/render-state-machine.ts";
 import type { StepSupport } from "../compiler/render-state-machine.ts";
 import type { Job } from "../sdk/client.ts";
 import { InvalidStepError, NonDeterminismError, TaskFailedError, TaskOutputTooLargeError, TooManyTasksError } from "../sdk/errors.ts";
@@ -345,13 +347,11 @@ export async function advanceRun(
 
   function decideRetry(step: NextTask, taskOptions: RunTaskOptions | undefined): Promise<any> {
     const failure = caught ?? { name: "Error", message: "unknown failure" };
-    const { retrier, maxAttempts } = compileRetry(taskOptions, job.client.options.defaults?.retry);
+    const { retrier } = compileRetry(taskOptions, job.client.options.defaults?.retry);
     const made = (next?.attempt ?? 1) + retryCount;
-    const retriable =
-      failure.name !== "NonRetriableError" &&
-      failure.name !== "TaskOutputTooLargeError" &&
-      (retrier.ErrorEquals.includes("States.ALL") || retrier.ErrorEquals.includes(failure.name));
-    if (retriable && made < maxAttempts) {
+    // The task state's Retry as rendered (non-retriable errors first), with the retries made so far.
+    const decision = nextRetry([NON_RETRIABLE_RETRIER, retrier], [0, made - 1], failure.name);
+    if (decision.retry) {
       const waitSeconds = retryDelaySeconds(retrier, made, options.random);
       halt({ type: "wait", next: { key: step.key, task: step.task, index: step.index, attempt: made + 1, waitSeconds } });
       return NEVER;

@@ -9,7 +9,8 @@ import {
   type RunObserver,
   runnerStateNames,
 } from "../../lib/local/executor.ts";
-import { attemptStop, decideRetry, remainingRetriers } from "../../lib/local/native-retry.ts";
+import { decideRetry, remainingRetriers } from "../../lib/compiler/asl-retry.ts";
+import { attemptStop } from "../../lib/local/attempt-stop.ts";
 import type { RunInput, RunState } from "../../lib/runtime/run-state.ts";
 import { registeredJobs } from "../../lib/sdk/client.ts";
 import type { LogLine } from "../../lib/sdk/types.ts";
@@ -297,33 +298,6 @@ describe("tasks synth sees as a pattern or not at all", () => {
       ["compute-total", "DynamicTask", 3, "SUCCEEDED", null, null],
     ]);
     expect(calls["compute-total#0"]).toBe(3);
-  });
-});
-
-describe("the Retry field as a pure function", () => {
-  const tutorial = [
-    { ErrorEquals: ["NonRetriableError", "TaskOutputTooLargeError"], MaxAttempts: 0 },
-    { ErrorEquals: ["States.ALL"], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2, MaxDelaySeconds: 5 },
-  ];
-  it.each([
-    [[], { retry: false, waitSeconds: 0, jitter: false, used: [0, 0] }],
-    [["Error"], { retry: true, retrierIndex: 1, waitSeconds: 2, jitter: false, used: [0, 1] }],
-    [["Error", "Error"], { retry: true, retrierIndex: 1, waitSeconds: 4, jitter: false, used: [0, 2] }],
-    [["Error", "Error", "Error"], { retry: true, retrierIndex: 1, waitSeconds: 5, jitter: false, used: [0, 3] }],
-    [
-      ["Error", "Error", "Error", "Error"],
-      { retry: false, retrierIndex: 1, waitSeconds: 0, jitter: false, used: [0, 3], stop: "exhausted" },
-    ],
-    [["NonRetriableError"], { retry: false, retrierIndex: 0, waitSeconds: 0, jitter: false, used: [0, 0], stop: "none-allowed" }],
-  ])("after failures %j", (errors, expected) => {
-    expect(decideRetry(tutorial, errors)).toEqual(expected);
-  });
-
-  it("remaining retriers keep the total and continue the backoff", () => {
-    expect(remainingRetriers(tutorial, [0, 2])).toEqual([
-      tutorial[0],
-      { ErrorEquals: ["States.ALL"], IntervalSeconds: 8, MaxAttempts: 1, BackoffRate: 2, MaxDelaySeconds: 5 },
-    ]);
   });
 });
 

@@ -3,7 +3,7 @@ import { StateMachine, type StateMachineDefinition } from "aws-local-stepfunctio
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createRunnerHandler, dynamoAttemptCounter, type RunnerEvent } from "../../lambdas/runner.ts";
 import { allStates, localDefinition, runnerStateNames, zeroWaitOverrides } from "../../lib/local/executor.ts";
-import { decideRetry } from "../../lib/local/native-retry.ts";
+import { decideRetry } from "../../lib/compiler/asl-retry.ts";
 import type { AslRetrier } from "../../lib/compiler/compile-retry.ts";
 import type { AslDefinition } from "../../lib/compiler/render-state-machine.ts";
 import { loadJobs, runInput } from "../helpers/load-job.ts";

@@ -3,7 +3,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { ExecutionError, StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import type { AslRetrier } from "../../../lib/compiler/compile-retry.ts";
 import { allStates } from "../../../lib/local/executor.ts";
-import { decideRetry } from "../../../lib/local/native-retry.ts";
+import { decideRetry } from "../../../lib/compiler/asl-retry.ts";
 import type { AccessDeniedError, SimAccount } from "./account.ts";
 import { AwsApiError } from "./api-error.ts";
 import { arn, splitStateMachineArn } from "./arn.ts";
