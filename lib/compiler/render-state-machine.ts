@@ -2,6 +2,7 @@ import type { AslRetrier } from "./compile-retry.ts";
 import { describeRetry } from "./describe-retry.ts";
 import type { JobPlan, StepSite, TaskPlan } from "./job-plan.ts";
 import { RESERVED_STATE_NAMES, stateNameFor } from "./state-names.ts";
+import { renderTaskRules } from "./task-routing.ts";
 
 /**
  * Rendering a JobPlan into Amazon States Language (JSONPath), one small function per concept.
@@ -140,15 +141,6 @@ export function renderTaskState(task: TaskPlan, steps: readonly StepSupport[] = 
     Catch: renderTaskCatch(exits.catchTo ?? "Plan"),
     ...(exits.end ? { End: true } : { Next: exits.next ?? "Route" }),
   };
-}
-
-/** `Route` rules sending a run to its task's state (`StringMatches` for template-literal ids). */
-function renderTaskRules(tasks: readonly TaskPlan[], stateOf: (t: TaskPlan) => string): Record<string, unknown>[] {
-  return tasks.map((t) =>
-    t.match === "literal"
-      ? { Variable: "$.next.task", StringEquals: t.id, Next: stateOf(t) }
-      : { Variable: "$.next.task", StringMatches: t.id, Next: stateOf(t) },
-  );
 }
 
 /** `Route` rules for the durable steps the machine has: `io.wait`, `io.sendEvent` and parallel batches. */

@@ -1,7 +1,7 @@
 import { describeRetry } from "../compiler/describe-retry.ts";
-import { stringMatches } from "../compiler/string-matches.ts";
 import type { JobPlan } from "../compiler/job-plan.ts";
 import type { AslDefinition } from "../compiler/render-state-machine.ts";
+import { stateNameForTask } from "../compiler/task-routing.ts";
 import type { EventRecord } from "../ingest/types.ts";
 import { pendingStepKey } from "../history/step-states.ts";
 import type { NextTask } from "../runtime/run-state.ts";
@@ -45,12 +45,6 @@ export function runSummaryView(run: RunRecord) {
 /** Task status as the API reports it. RETRYING: the last attempt failed and the native Retry will run another. */
 export type TaskStatusView = "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED";
 
-/** The ASL state that runs task `taskId`, as the `Route` Choice decides it (DynamicTask when none matches). */
-export function stateNameForTask(plan: JobPlan | undefined, taskId: string): string {
-  const task = plan?.tasks.find((t) => (t.match === "literal" ? t.id === taskId : stringMatches(t.id, taskId)));
-  return task?.stateName ?? "DynamicTask";
-}
-
 /**
  * `GET /api/v1/runs/:id`: the run, its tasks with every attempt (in the order they ran), its waits and sent events
  * with their times, the states it entered, and its logs.
@@ -84,7 +78,7 @@ export function runDetailView(
     return {
       id: last.taskId,
       key,
-      stateName: last.stateName ?? stateNameForTask(plan, last.taskId),
+      stateName: last.stateName ?? stateNameForTask(plan?.tasks, last.taskId),
       status,
       attempts: list.map((a) => ({
         number: a.number,
@@ -191,6 +185,7 @@ export function jobView(source: JobSource, nextFire?: Date) {
     },
     tasks: plan.tasks.map((t) => ({
       id: t.id,
+      match: t.match,
       stateName: t.stateName,
       maxAttempts: t.maxAttempts,
       retry: t.retry,
@@ -199,6 +194,3 @@ export function jobView(source: JobSource, nextFire?: Date) {
     asl: definition,
   };
 }
-
-/** Re-exported for the dashboard-facing code and tests that match `Route` rules. */
-export { stringMatches };

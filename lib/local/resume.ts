@@ -2,7 +2,7 @@ import type { JobPlan } from "../compiler/job-plan.ts";
 import { type BranchOutcome, type RunState, toRunState } from "../runtime/run-state.ts";
 import type { AttemptRecord, RunRecord } from "../store/types.ts";
 import type { AslRetrier } from "../compiler/compile-retry.ts";
-import { stateNameForTask } from "./api-views.ts";
+import { DYNAMIC_TASK_STATE, stateNameForTask } from "../compiler/task-routing.ts";
 import type { ResumePoint, WaitMode } from "./executor.ts";
 import { decideRetry, drawnWait } from "../compiler/asl-retry.ts";
 import { lambdaErrorCause, ThrownTaskError } from "../runtime/error-info.ts";
@@ -68,9 +68,9 @@ export function planResume(run: RunRecord, attempts: readonly AttemptRecord[], j
   }
   // Runner-driven (DynamicTask) retries carry their count in the state; no `next` means nothing ran yet.
   if (!next || state.status !== "running") return { kind: "execute", input: state, waitMs: 0 };
-  const stateName = stateNameForTask(job.plan, next.task);
+  const stateName = stateNameForTask(job.plan.tasks, next.task);
   const prior = attempts.filter((a) => a.taskKey === next.key).sort((a, b) => a.number - b.number);
-  if (prior.length === 0 || stateName === "DynamicTask") return { kind: "execute", input: state, waitMs: 0 };
+  if (prior.length === 0 || stateName === DYNAMIC_TASK_STATE) return { kind: "execute", input: state, waitMs: 0 };
 
   const last = prior[prior.length - 1];
   const counted = countedAttempts(prior);

@@ -143,6 +143,7 @@ describe("jobs and app", () => {
       tasks: [
         {
           id: "process-incoming-data",
+          match: "literal",
           stateName: "process-incoming-data",
           maxAttempts: 3,
           retry: { ErrorEquals: ["States.ALL"], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 1 },
@@ -150,6 +151,7 @@ describe("jobs and app", () => {
         },
         {
           id: "send-confirmation",
+          match: "literal",
           stateName: "send-confirmation",
           maxAttempts: 3,
           retry: compiled.plan.tasks[1].retry,
