@@ -1,20 +1,10 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { StepSupport } from "../lib/compiler/render-state-machine.ts";
-import type { BranchOutcome, RunInput, RunState } from "../lib/runtime/run-state.ts";
-import { advanceRun, type StepMode } from "../lib/runtime/step-run.ts";
+import type { BranchOutcome, RunState } from "../lib/runtime/run-state.ts";
+import { handleRunnerEvent, type RunnerEvent } from "../lib/runtime/runner-event.ts";
 import { registeredJobs } from "../lib/sdk/client.ts";
 import { STEPJOBS_TABLE } from "../lib/store/table-definition.ts";
 
-/** What a runner state passes (`renderRunnerParameters`): `{ mode, retryCount: $$.State.RetryCount, state: $ }`. */
-export interface RunnerEvent {
-  readonly mode: StepMode;
-  readonly retryCount?: number;
-  /** `$$.Execution.RedriveCount`, passed by `RunFailed`. */
-  readonly redriveCount?: number;
-  /** The step states the machine has (`io.wait`, `io.sendEvent`, parallel). */
-  readonly steps?: readonly StepSupport[];
-  readonly state: RunInput | RunState;
-}
+export type { RunnerEvent };
 
 /**
  * The runner Lambda of one job: its bundle imports the job module (which registers the job) and exports
@@ -31,10 +21,8 @@ export function createRunnerHandler(
     const job = registeredJobs().get(jobId);
     if (!job) throw new Error(`the runner bundle did not register job "${jobId}"; its module must call client.defineJob`);
     const runId = event.state.runId;
-    return advanceRun(job, event.state, event.mode, event.retryCount ?? 0, {
+    return handleRunnerEvent(job, event, {
       onLog: (line) => console.log(JSON.stringify({ runId, jobId, ...line })),
-      steps: event.steps ?? [],
-      redriveCount: event.redriveCount ?? 0,
       ...(countAttempt ? { countAttempt } : {}),
     });
   };

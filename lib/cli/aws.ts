@@ -3,7 +3,7 @@ import { StepJobsError } from "../sdk/errors.ts";
 import { OUTPUT_KEYS } from "../constructs/outputs.ts";
 import { lastRunState } from "../history/last-run-state.ts";
 import { continuationRunId } from "../ingest/run-id.ts";
-import { redriveState } from "../runtime/step-run.ts";
+import { redriveState } from "../runtime/redrive.ts";
 import { toPutEventsEntry } from "../ingest/bus-event.ts";
 import { normalizeEvent } from "../ingest/ingest-event.ts";
 import type { IncomingEvent } from "../ingest/types.ts";

@@ -4,7 +4,7 @@ import type { AslDefinition } from "../compiler/render-state-machine.ts";
 import { stateNameForTask } from "../compiler/task-routing.ts";
 import type { EventRecord } from "../ingest/types.ts";
 import { pendingStepKey } from "../history/step-states.ts";
-import type { NextTask } from "../runtime/run-state.ts";
+import { type NextTask, nextOf } from "../runtime/run-state.ts";
 import type { AttemptRecord, LogRecord, RunRecord, StepRecord } from "../store/types.ts";
 
 /**
@@ -141,7 +141,7 @@ export function stepViews(run: RunRecord, records: readonly StepRecord[] = []) {
       eventId: entry.ok && entry.kind === "event" ? ((entry.result as { id?: string } | undefined)?.id ?? null) : null,
       error: entry.ok ? null : entry.error,
     }));
-  const next = state.next;
+  const next = nextOf(state);
   const pending =
     next && pendingStepKey(state) !== undefined
       ? [

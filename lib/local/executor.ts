@@ -10,19 +10,22 @@ import {
   PARTITION_VARIABLE,
   PUT_EVENTS_RESOURCE,
   RUNNER_ARN_VARIABLE,
-  type StepSupport,
   substitute,
 } from "../compiler/render-state-machine.ts";
 import { errorInfoOf, lambdaErrorCause, ThrownTaskError } from "../runtime/error-info.ts";
 import {
   type BranchOutcome,
   type ErrorInfo,
+  isBranchItem,
+  nextOf,
   normalizeCaughtError,
   type OutgoingEvent,
+  type ParallelState,
+  toRunState,
   type RunInput,
   type RunState,
 } from "../runtime/run-state.ts";
-import { advanceRun, isBranchOutcome, type StepMode } from "../runtime/step-run.ts";
+import { handleRunnerEvent, isBranchOutcome, type RunnerEvent } from "../runtime/runner-event.ts";
 import type { Job } from "../sdk/client.ts";
 import type { JsonValue, LogLine } from "../sdk/types.ts";
 import { decideRetry, remainingRetriers, type RetryDecision } from "../compiler/asl-retry.ts";
@@ -168,16 +171,6 @@ export interface JobMachineOptions {
   readonly now?: () => Date;
   /** Definitions validated before (`stepjobs dev` keeps them across starts); without it every machine is validated. */
   readonly validated?: { has(definition: unknown): boolean; add(definition: unknown): void };
-}
-
-/** The payload the compiled ASL passes to the runner (`renderRunnerParameters`). */
-interface RunnerPayload {
-  readonly mode: StepMode;
-  readonly retryCount?: number;
-  readonly state: RunInput | RunState;
-  /** The durable steps the machine has states for (absent: none). */
-  readonly steps?: readonly StepSupport[];
-  readonly redriveCount?: number;
 }
 
 /**
@@ -376,7 +369,9 @@ export class JobMachine {
     const context = { State: { RetryCount: 0 }, Execution: { RedriveCount: options.redriveCount ?? 0 } };
     // The last state a restart could resume from: the input, or (re-entering a batch) the batch with the items
     // that had finished.
-    let final: RunState = options.doneBranches?.length ? withDoneBranches(input as RunState, options.doneBranches) : (input as RunState);
+    const start = toRunState(input);
+    let final: RunState =
+      options.doneBranches?.length && start.status === "parallel" ? withDoneBranches(start, options.doneBranches) : start;
     const runId = input.runId;
 
     // A resumed execution runs on a machine whose resumed state has reduced retriers; once that visit is
@@ -392,7 +387,7 @@ export class JobMachine {
     const bind =
       (stateName: string) =>
       async (parameters: unknown): Promise<unknown> => {
-        const payload = (parameters as { Payload: RunnerPayload }).Payload;
+        const payload = (parameters as { Payload: RunnerEvent }).Payload;
         // Shutting down: this state does not start (the library stops right after it; the saved state is unchanged).
         if (suspended()) {
           abort();
@@ -406,7 +401,7 @@ export class JobMachine {
         }
       };
 
-    const invoke = async (stateName: string, payload: RunnerPayload): Promise<unknown> => {
+    const invoke = async (stateName: string, payload: RunnerEvent): Promise<unknown> => {
       if (options.resume) {
         if (stateName === options.resume.stateName) resumedVisited = true;
         else if (resumedVisited) {
@@ -425,11 +420,11 @@ export class JobMachine {
         payload = { ...payload, state };
         doneBranches = undefined;
       }
-      const next = state.next;
+      const next = nextOf(state);
       const key = next?.key ?? "";
       const retryCount = counter.retryCountFor(stateName, key);
       // One Parallel item: its result is the item's, not the run's state.
-      const inBranch = state.branch === true;
+      const inBranch = isBranchItem(state);
       const attempt: AttemptStart | undefined =
         payload.mode === "task" && next
           ? {
@@ -448,13 +443,11 @@ export class JobMachine {
         logs = logs.then(() => observer.log?.(runId, line));
       };
       try {
-        const result = await advanceRun(this.job, payload.state, payload.mode, retryCount, {
-          onLog,
-          now: this.now,
-          steps: payload.steps ?? [],
-          redriveCount: payload.redriveCount ?? 0,
-          ...(attempt ? { countAttempt: async () => attempt.number } : {}),
-        });
+        const result = await handleRunnerEvent(
+          this.job,
+          { ...payload, retryCount },
+          { onLog, now: this.now, ...(attempt ? { countAttempt: async () => attempt.number } : {}) },
+        );
         await logs;
         counter.ended(stateName, key);
         context.State.RetryCount = 0;
@@ -593,7 +586,7 @@ export class JobMachine {
  * A batch's state with `done` items added to its `branches` (and to its `batch`, where missing), in call order;
  * an item already there is replaced. Used for the items finished before a restart and for each item finishing.
  */
-export function withDoneBranches(state: RunState, done: readonly BranchOutcome[]): RunState {
+export function withDoneBranches(state: ParallelState, done: readonly BranchOutcome[]): ParallelState {
   const keys = new Set(done.map((b) => b.next.key));
   const branches = [...(state.branches ?? []).filter((b) => !keys.has(b.next.key)), ...done].sort((a, b) => a.next.index - b.next.index);
   const batch = [...(state.batch ?? []).filter((t) => !keys.has(t.key)), ...done.map((b) => b.next)].sort((a, b) => a.index - b.index);

@@ -1,7 +1,7 @@
 import { setMaxListeners } from "node:events";
 import type { Starter } from "../ingest/types.ts";
 import { type RunInput, type RunState, toRunState } from "../runtime/run-state.ts";
-import { redriveState } from "../runtime/step-run.ts";
+import { redriveState } from "../runtime/redrive.ts";
 import { StepJobsError } from "../sdk/errors.ts";
 import type { AttemptRecord, RunRecord } from "../store/types.ts";
 import type { ChangeFeed } from "./change-feed.ts";
@@ -117,7 +117,7 @@ export class LocalRuntime implements Starter {
     // the attempt's end) or was interrupted (it will run again: tasks are at-least-once).
     const finished = new Set([
       ...(run.state?.memo ?? []).filter((entry) => entry.ok).map((entry) => entry.key),
-      ...(run.state?.branches ?? []).filter((b) => b.status === "branched").map((b) => b.next.key),
+      ...(run.state?.status === "parallel" ? (run.state.branches ?? []) : []).filter((b) => b.status === "branched").map((b) => b.next.key),
     ]);
     const cut: AttemptRecord[] = [];
     for (const a of attempts.filter((a) => a.status === "RUNNING")) {
@@ -155,9 +155,7 @@ export class LocalRuntime implements Starter {
         loaded.id,
         run.id,
         Date.parse(run.startedAt),
-        s.status === "succeeded"
-          ? { status: "SUCCEEDED", output: s.output ?? null, state: s }
-          : { status: "FAILED", error: s.error ?? { name: "Error", message: "run failed" }, state: s },
+        s.status === "succeeded" ? { status: "SUCCEEDED", output: s.output, state: s } : { status: "FAILED", error: s.error, state: s },
       );
       return;
     }
@@ -216,7 +214,7 @@ export class LocalRuntime implements Starter {
     // are numbered after them by the executor.
     const attemptOffsets = highestAttempts(await this.options.stores.runs.listAttempts(runId));
     const input = withAttemptsSoFar(split.input, attemptOffsets);
-    for (const item of input.batch ?? []) attemptOffsets.delete(item.key);
+    for (const item of input.status === "parallel" ? input.batch : []) attemptOffsets.delete(item.key);
     // The saved state keeps a batch's finished items: a stop before the Map ends must not lose them.
     const updated = await this.options.stores.runs.updateRun(runId, {
       status: "RUNNING",
@@ -425,6 +423,6 @@ function highestAttempts(attempts: readonly { readonly taskKey: string; readonly
 
 /** A batch whose items continue after the attempts already recorded for them (their first is `highest + 1`); any other state as it is. */
 function withAttemptsSoFar(state: RunState, highest: ReadonlyMap<string, number>): RunState {
-  if (!state.batch) return state;
+  if (state.status !== "parallel") return state;
   return { ...state, batch: state.batch.map((item) => (highest.has(item.key) ? { ...item, attempt: highest.get(item.key)! + 1 } : item)) };
 }

@@ -1,5 +1,5 @@
 import type { JobPlan } from "../compiler/job-plan.ts";
-import { type BranchOutcome, type RunState, toRunState } from "../runtime/run-state.ts";
+import { type BranchOutcome, type FailedState, nextOf, type RunState, type SucceededState, toRunState } from "../runtime/run-state.ts";
 import type { AttemptRecord, RunRecord } from "../store/types.ts";
 import type { AslRetrier } from "../compiler/compile-retry.ts";
 import { DYNAMIC_TASK_STATE, stateNameForTask } from "../compiler/task-routing.ts";
@@ -22,7 +22,7 @@ export const INTERRUPTED_ERROR = { name: "Interrupted", message: "stepjobs dev s
 /** What to do with an unfinished run. */
 export type ResumePlan =
   /** The last step already finished the run; only its record is behind. */
-  | { readonly kind: "finish"; readonly state: RunState }
+  | { readonly kind: "finish"; readonly state: SucceededState | FailedState }
   /** No state was saved (written with the run, so only a foreign record): nothing to resume from. */
   | { readonly kind: "abandon" }
   | {
@@ -57,7 +57,7 @@ export function planResume(run: RunRecord, attempts: readonly AttemptRecord[], j
   if (!run.state) return { kind: "abandon" };
   const state = toRunState(run.state);
   if (state.status === "succeeded" || state.status === "failed") return { kind: "finish", state };
-  const next = state.next;
+  const next = nextOf(state);
   // A parallel batch: the items that finished are kept; only the others run again.
   const split = splitDoneBranches(state);
   if (split.doneBranches) return { kind: "execute", ...split, waitMs: 0 };
@@ -120,7 +120,7 @@ export function countedAttempts(attempts: readonly AttemptRecord[]): AttemptReco
  * `doneBranches`. Any other state comes back as it is.
  */
 export function splitDoneBranches(state: RunState): { input: RunState; doneBranches?: readonly BranchOutcome[] } {
-  if (state.status !== "parallel" || !state.batch || !state.branches || state.branches.length === 0) return { input: state };
+  if (state.status !== "parallel" || !state.branches || state.branches.length === 0) return { input: state };
   const { branches, ...rest } = state;
   const done = new Set(branches.map((b) => b.next.key));
   return { input: { ...rest, batch: state.batch.filter((t) => !done.has(t.key)) }, doneBranches: branches };

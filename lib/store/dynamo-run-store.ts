@@ -1,5 +1,5 @@
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { jsonSize } from "../runtime/run-state.ts";
+import { jsonSize } from "../runtime/json.ts";
 import { TaskOutputTooLargeError } from "../sdk/errors.ts";
 import type { JsonValue } from "../sdk/types.ts";
 import { DynamoTable, KEY, isConditionalCheckFailed, listLimit, type DynamoStoreOptions, type Item } from "./dynamo-table.ts";

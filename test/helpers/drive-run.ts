@@ -2,7 +2,7 @@ import { decideRetry } from "../../lib/compiler/asl-retry.ts";
 import type { AslRetrier } from "../../lib/compiler/compile-retry.ts";
 import type { AslDefinition } from "../../lib/compiler/render-state-machine.ts";
 import type { RunInput, RunState } from "../../lib/runtime/run-state.ts";
-import { type StepMode, stepRun } from "../../lib/runtime/step-run.ts";
+import { type StepMode, stepRun } from "../../lib/runtime/runner-event.ts";
 import type { Job } from "../../lib/sdk/client.ts";
 import type { LogLine } from "../../lib/sdk/types.ts";
 import { stringMatches } from "../../lib/compiler/string-matches.ts";

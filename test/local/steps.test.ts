@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { compileProject } from "../../lib/compiler/compile-project.ts";
 import { type AttemptEnd, JobMachine, type PublishEvent, withDoneBranches } from "../../lib/local/executor.ts";
 import { planResume } from "../../lib/local/resume.ts";
-import type { OutgoingEvent, RunState } from "../../lib/runtime/run-state.ts";
+import type { OutgoingEvent, ParallelState, RunState } from "../../lib/runtime/run-state.ts";
 import { registeredJobs } from "../../lib/sdk/client.ts";
 import type { RunRecord } from "../../lib/store/types.ts";
 import { ROOT, runInput } from "../helpers/load-job.ts";
@@ -104,7 +104,7 @@ describe("fulfil-order: Promise.all, io.wait and io.sendEvent on the real engine
 });
 
 describe("a parallel batch resumed after a restart (the local runtime's doneBranches)", () => {
-  const batchOf = (orderId: string): RunState => ({
+  const batchOf = (orderId: string): ParallelState => ({
     ...runInput("order.placed", { orderId, coolOffSeconds: 1 }, orderId),
     status: "parallel",
     memo: [],
