@@ -1,8 +1,6 @@
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { BranchOutcome, RunState } from "../lib/runtime/run-state.ts";
 import { handleRunnerEvent, type RunnerEvent } from "../lib/runtime/runner-event.ts";
 import { registeredJobs } from "../lib/sdk/client.ts";
-import { STEPJOBS_TABLE } from "../lib/store/table-definition.ts";
 
 export type { RunnerEvent };
 
@@ -28,43 +26,24 @@ export function createRunnerHandler(
   };
 }
 
-/** How long an attempt counter is kept: as long as event records (an execution lasts at most a year; 90 days of dedupe). */
-const COUNTER_TTL_SECONDS = 400 * 24 * 60 * 60;
-
 /**
- * `ctx.attempt.number` from a per-(run, task key) counter in the app's table: one `UpdateItem ADD` per attempt,
- * made only when the task function is about to run, so throttled invocations (retried by the Lambda service
- * retrier, never reaching the function) are not counted. https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.UpdateExpressions.html#Expressions.UpdateExpressions.ADD
- */
-export function dynamoAttemptCounter(client: DynamoDBDocumentClient, tableName: string, now: () => number = Date.now) {
-  return async (runId: string, key: string): Promise<number> => {
-    const { UpdateCommand } = await import("@aws-sdk/lib-dynamodb");
-    const { Attributes } = await client.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: { [STEPJOBS_TABLE.partitionKey.name]: `RUN#${runId}`, [STEPJOBS_TABLE.sortKey.name]: `ATTEMPTS#${key}` },
-        UpdateExpression: "ADD #attempts :one SET #ttl = if_not_exists(#ttl, :ttl)",
-        ExpressionAttributeNames: { "#attempts": "attempts", "#ttl": STEPJOBS_TABLE.ttlAttribute },
-        ExpressionAttributeValues: { ":one": 1, ":ttl": Math.floor(now() / 1000) + COUNTER_TTL_SECONDS },
-        ReturnValues: "UPDATED_NEW",
-      }),
-    );
-    return Number(Attributes?.attempts ?? 1);
-  };
-}
-
-/**
- * The counter when the function was deployed with the table (`TABLE_NAME`); otherwise `$$.State.RetryCount` decides.
- * The DynamoDB client is loaded on the first attempt, not at init: `Plan` invocations and cold starts do not pay for it.
+ * `ctx.attempt.number` from the attempt counter in the app's table (DynamoRunStore.countAttempt) when the function
+ * was deployed with it (`TABLE_NAME`); otherwise `$$.State.RetryCount` decides. The DynamoDB client and the store are
+ * loaded on the first attempt, not at init: `Plan` invocations and cold starts do not pay for them.
  */
 function attemptCounterFromEnv(): ((runId: string, key: string) => Promise<number>) | undefined {
   const tableName = process.env.TABLE_NAME;
   if (!tableName) return undefined;
-  let counter: Promise<(runId: string, key: string) => Promise<number>> | undefined;
+  let store: Promise<{ countAttempt(runId: string, key: string): Promise<number> }> | undefined;
   return async (runId, key) => {
-    counter ??= Promise.all([import("@aws-sdk/client-dynamodb"), import("@aws-sdk/lib-dynamodb")]).then(([ddb, lib]) =>
-      dynamoAttemptCounter(lib.DynamoDBDocumentClient.from(new ddb.DynamoDBClient({})), tableName),
+    store ??= Promise.all([
+      import("@aws-sdk/client-dynamodb"),
+      import("@aws-sdk/lib-dynamodb"),
+      import("../lib/store/dynamo-run-store.ts"),
+    ]).then(
+      ([ddb, lib, { DynamoRunStore }]) =>
+        new DynamoRunStore({ client: lib.DynamoDBDocumentClient.from(new ddb.DynamoDBClient({})), tableName }),
     );
-    return (await counter)(runId, key);
+    return (await store).countAttempt(runId, key);
   };
 }
