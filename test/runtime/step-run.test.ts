@@ -240,3 +240,26 @@ describe("replayed results", () => {
     expect(Object.getPrototypeOf((afterSecond.memo[0] as { result: object }).result)).toBe(Object.prototype);
   });
 });
+
+describe("the attempt counter port", () => {
+  it("a counter that fails fails the attempt (thrown, for the state's Retry); the job's try/catch never sees it", async () => {
+    const { job } = get("my-first-workflow");
+    const caught: string[] = [];
+    let ran = 0;
+    const guarded: Job<any> = {
+      ...job,
+      run: async (_p, io) => {
+        try {
+          await io.runTask("charge", async () => ++ran, {});
+        } catch (error) {
+          caught.push((error as Error).name);
+        }
+      },
+    };
+    const planned = await stepRun(guarded, runInput("x", {}), "plan");
+    const throttled = Object.assign(new Error("Rate of requests exceeds the allowed throughput."), { name: "ThrottlingException" });
+    const countAttempt = async () => Promise.reject(throttled);
+    await expect(stepRun(guarded, planned, "task", 0, { countAttempt })).rejects.toMatchObject({ name: "ThrottlingException" });
+    expect([ran, caught]).toEqual([0, []]);
+  });
+});

@@ -20,9 +20,10 @@ export async function taskMode(call: ModeCall): Promise<RunState | BranchOutcome
 async function runTask(call: ModeCall, next: NextTask, task: TargetCall): Promise<TargetOutcome> {
   const { state, ports } = call;
   const { key, task: id } = task.step;
-  const number = ports.countAttempt ? await ports.countAttempt(state.runId, key) : (next.attempt ?? 1) + call.retryCount;
   let result: JsonValue | undefined;
   try {
+    // A counter that cannot count (its table throttled) fails the attempt, for the state's Retry: the job never sees it.
+    const number = ports.countAttempt ? await ports.countAttempt(state.runId, key) : (next.attempt ?? 1) + call.retryCount;
     result = await task.attempt(number);
   } catch (error) {
     return { type: "stop", outcome: { type: "task-failed", error } };
