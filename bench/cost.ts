@@ -6,7 +6,9 @@ import { compileProject } from "../lib/compiler/compile-project.ts";
 import { discoverJobs } from "../lib/compiler/discover-jobs.ts";
 import { dollarsPerRun } from "../lib/compiler/estimate-cost.ts";
 import { renderStateMachine } from "../lib/compiler/render-state-machine.ts";
-import { type ExecutionOutcome, JobMachine, runnerStateNames } from "../lib/local/executor.ts";
+import { runnerStateNames } from "../lib/local/asl-walk.ts";
+import type { ExecutionOutcome } from "../lib/local/execution-log.ts";
+import { JobMachine } from "../lib/local/job-machine.ts";
 import { registeredJobs, TriggerClient } from "../lib/sdk/index.ts";
 
 /**

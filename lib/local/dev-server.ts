@@ -12,7 +12,7 @@ import { createTable } from "../store/table.ts";
 import { ApiAuth } from "./auth.ts";
 import { ChangeFeed } from "./change-feed.ts";
 import { applyEnv, ensureEnvFile } from "./env-file.ts";
-import type { WaitMode } from "./executor.ts";
+import type { WaitMode } from "./resume.ts";
 import { JobRegistry, type LoadReport } from "./job-registry.ts";
 import { LocalRuntime } from "./local-runtime.ts";
 import { LocalScheduler } from "./scheduler.ts";

@@ -6,7 +6,7 @@ import { compileProject, type CompiledJob } from "../compiler/compile-project.ts
 import { compileValidators, type Validators } from "../ingest/validate.ts";
 import { type Job, registeredJobs } from "../sdk/client.ts";
 import { JobDefinitionError } from "../sdk/errors.ts";
-import { JobMachine, type JobMachineOptions, type WaitMode } from "./executor.ts";
+import { JobMachine, type JobMachineOptions, type WaitMode } from "./job-machine.ts";
 
 /**
  * The jobs `stepjobs dev` serves: compiled from the jobs directory (the same `compileProject` as synth and

@@ -1,9 +1,16 @@
 import type { JobPlan } from "../compiler/job-plan.ts";
-import { type BranchOutcome, type FailedState, nextOf, type RunState, type SucceededState, toRunState } from "../runtime/run-state.ts";
+import {
+  type BranchOutcome,
+  type FailedState,
+  nextOf,
+  type ParallelState,
+  type RunState,
+  type SucceededState,
+  toRunState,
+} from "../runtime/run-state.ts";
 import type { AttemptRecord, RunRecord } from "../store/types.ts";
 import type { AslRetrier } from "../compiler/compile-retry.ts";
 import { DYNAMIC_TASK_STATE, stateNameForTask } from "../compiler/task-routing.ts";
-import type { ResumePoint, WaitMode } from "./executor.ts";
 import { decideRetry, drawnWait } from "../compiler/asl-retry.ts";
 import { lambdaErrorCause, ThrownTaskError } from "../runtime/error-info.ts";
 
@@ -12,9 +19,22 @@ import { lambdaErrorCause, ThrownTaskError } from "../runtime/error-info.ts";
  * state the runner returned after its last completed step (memo of finished tasks plus `next`) and every
  * attempt. The run re-enters its state machine with that state as input: `Plan` replays the memo (finished
  * tasks are not run again, their log lines not repeated) and `Route` sends it to the pending task. If that
- * task already had attempts, the execution continues its retry policy instead of restarting it: attempt
- * numbers go on from the last one, the wait still due is waited, and only the retries left are allowed.
+ * task already had attempts, the execution continues its retry policy instead of restarting it: the wait still due
+ * is waited, and only the retries left are allowed (attempt numbers go on from the records: lib/local/attempt-counter.ts).
  */
+
+/** Retry and Wait durations: as the ASL says (`real`, what `stepjobs dev` uses) or none (`zero`, tests). */
+export type WaitMode = "real" | "zero";
+
+/**
+ * Where a resumed execution re-enters a task state that already had attempts: its retriers are reduced by what
+ * those attempts used (see `remainingRetriers` in lib/compiler/asl-retry.ts) for that visit.
+ */
+export interface ResumePoint {
+  readonly stateName: string;
+  /** Retries used per retrier of that state, from `decideRetry`. */
+  readonly used: readonly number[];
+}
 
 /** The error recorded for an attempt the process died during (its outcome is unknown: at-least-once). */
 export const INTERRUPTED_ERROR = { name: "Interrupted", message: "stepjobs dev stopped during this attempt" } as const;
@@ -74,7 +94,7 @@ export function planResume(run: RunRecord, attempts: readonly AttemptRecord[], j
 
   const last = prior[prior.length - 1];
   const counted = countedAttempts(prior);
-  const resume = (used: readonly number[]): ResumePoint => ({ stateName, priorAttempts: prior.length, used });
+  const resume = (used: readonly number[]): ResumePoint => ({ stateName, used });
   // Only the free interruption so far: the task runs again at once with its whole policy (numbered after it).
   if (counted.length === 0) return { kind: "execute", input: state, resume: resume(job.retriersOf(stateName).map(() => 0)), waitMs: 0 };
   const decision = decideRetry(
@@ -124,4 +144,15 @@ export function splitDoneBranches(state: RunState): { input: RunState; doneBranc
   const { branches, ...rest } = state;
   const done = new Set(branches.map((b) => b.next.key));
   return { input: { ...rest, batch: state.batch.filter((t) => !done.has(t.key)) }, doneBranches: branches };
+}
+
+/**
+ * A batch's state with `done` items added to its `branches` (and to its `batch`, where missing), in call order;
+ * an item already there is replaced. Used for the items finished before a restart and for each item finishing.
+ */
+export function withDoneBranches(state: ParallelState, done: readonly BranchOutcome[]): ParallelState {
+  const keys = new Set(done.map((b) => b.next.key));
+  const branches = [...(state.branches ?? []).filter((b) => !keys.has(b.next.key)), ...done].sort((a, b) => a.next.index - b.next.index);
+  const batch = [...state.batch.filter((t) => !keys.has(t.key)), ...done.map((b) => b.next)].sort((a, b) => a.index - b.index);
+  return { ...state, batch, branches };
 }

@@ -74,14 +74,14 @@ describe("planResume", () => {
     expect(planResume(run(waiting), [failed(1, "2026-11-25T00:00:07.000Z")], job, options)).toEqual({
       kind: "execute",
       input: waiting,
-      resume: { stateName: "flaky", priorAttempts: 1, used: [0, 1] },
+      resume: { stateName: "flaky", used: [0, 1] },
       waitMs: 1000,
     });
   });
 
   it("two failed attempts: the backoff goes on (8 s after the second) and the zero-wait mode skips it", () => {
     const attempts = [failed(1, "2026-11-25T00:00:00.000Z"), failed(2, "2026-11-25T00:00:05.000Z")];
-    expect(planResume(run(waiting), attempts, job, options)).toMatchObject({ resume: { priorAttempts: 2, used: [0, 2] }, waitMs: 3000 });
+    expect(planResume(run(waiting), attempts, job, options)).toMatchObject({ resume: { used: [0, 2] }, waitMs: 3000 });
     expect(planResume(run(waiting), attempts, job, { now, waits: "zero" })).toMatchObject({ waitMs: 0 });
   });
 
@@ -113,7 +113,7 @@ describe("planResume", () => {
     expect(planResume(run(waiting), [interrupted(1, "2026-11-25T00:00:09.000Z")], single, options)).toEqual({
       kind: "execute",
       input: waiting,
-      resume: { stateName: "flaky", priorAttempts: 1, used: [0, 0] },
+      resume: { stateName: "flaky", used: [0, 0] },
       waitMs: 0,
     });
   });
@@ -130,7 +130,7 @@ describe("planResume", () => {
     expect(planResume(run(waiting), attempts, job, options)).toEqual({
       kind: "execute",
       input: waiting,
-      resume: { stateName: "flaky", priorAttempts: 2, used: [0, 1] },
+      resume: { stateName: "flaky", used: [0, 1] },
       waitMs: 0,
     });
   });
@@ -140,7 +140,7 @@ describe("planResume", () => {
     expect(planResume(run(waiting), attempts, job, options)).toEqual({
       kind: "execute",
       input: waiting,
-      resume: { stateName: "flaky", priorAttempts: 2, used: [0, 1] },
+      resume: { stateName: "flaky", used: [0, 1] },
       waitMs: 1000,
     });
   });

@@ -2,7 +2,7 @@ import "../../lib/local/polyfills.ts";
 import { StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createRunnerHandler, type RunnerEvent } from "../../lambdas/runner.ts";
-import { allStates, localDefinition, runnerStateNames, zeroWaitOverrides } from "../../lib/local/executor.ts";
+import { allStates, localDefinition, runnerStateNames, zeroWaitOverrides } from "../../lib/local/asl-walk.ts";
 import { decideRetry } from "../../lib/compiler/asl-retry.ts";
 import type { AslRetrier } from "../../lib/compiler/compile-retry.ts";
 import type { AslDefinition } from "../../lib/compiler/render-state-machine.ts";

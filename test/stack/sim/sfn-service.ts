@@ -2,7 +2,7 @@ import "../../../lib/local/polyfills.ts";
 import { createHash, randomUUID } from "node:crypto";
 import { ExecutionError, StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import type { AslRetrier } from "../../../lib/compiler/compile-retry.ts";
-import { allStates } from "../../../lib/local/executor.ts";
+import { allStates } from "../../../lib/local/asl-walk.ts";
 import { decideRetry } from "../../../lib/compiler/asl-retry.ts";
 import type { AccessDeniedError, SimAccount } from "./account.ts";
 import { AwsApiError } from "./api-error.ts";
