@@ -165,6 +165,11 @@ describe("discoverJobs reports job source errors as one line with file:line:col"
       'j.ts:5:55: job "j": its trigger schema does not compile: strict mode: unknown keyword: "requird"',
     ],
     [
+      "an unknown keyword deep in the schema: at that keyword (located from the schema's structure, not ajv's message)",
+      job("j", "", `client.on("e", { schema: { type: "object", properties: { a: { type: "string", minLenght: 1 } } } })`),
+      'j.ts:5:90: job "j": its trigger schema does not compile: strict mode: unknown keyword: "minLenght"',
+    ],
+    [
       "a non-literal id",
       `client.defineJob({ id: ID, name: "N", version: "1" });`,
       'j.ts:1:24: defineJob "id" must be a non-empty string literal',

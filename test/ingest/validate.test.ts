@@ -133,6 +133,23 @@ describe("schema errors", () => {
     expect(call).toThrow('job "mail": its trigger schema does not compile: unknown format "emial" ignored in schema at path "#"');
   });
 
+  it.each([
+    ["a misspelt type (from ajv's error objects)", { type: "strng" }, "/type"],
+    ["an unknown format", { type: "object", properties: { email: { type: "string", format: "emial" } } }, "/properties/email/format"],
+    ["an unknown keyword in an item of anyOf", { anyOf: [{ type: "string" }, { type: "number", minimun: 0 }] }, "/anyOf/1/minimun"],
+    ["an unknown keyword under a key with a slash", { properties: { "a/b": { maxLenght: 1 } } }, "/properties/a~1b/maxLenght"],
+  ])("points at the keyword at fault: %s", (_case, schema, pointer) => {
+    const error = (() => {
+      try {
+        compileValidators([{ id: "bad", trigger: { event: "e", schema } }]);
+      } catch (thrown) {
+        return thrown;
+      }
+    })();
+    expect(error).toBeInstanceOf(SchemaCompileError);
+    expect((error as SchemaCompileError).pointer).toBe(pointer);
+  });
+
   it("rejects two jobs with one id", () => {
     expect(() => compileValidators([plans[0], plans[0]])).toThrow(
       'job "my-first-workflow": its trigger schema does not compile: two jobs have this id',
