@@ -37,7 +37,8 @@ async function sequentialJob(n: number): Promise<JobMachine> {
   const text = `client.defineJob({ id: "${id}", name: "n", version: "1", trigger: client.on("bench.seq", { schema: {} }),
   run: async (payload, io) => { for (let i = 0; i < ${n}; i++) await io.runTask(\`task-\${i}\`, async () => i, {}, { maxAttempts: 1 }); } });`;
   const { plans, errors } = discoverJobs([{ path: `bench/${id}.ts`, text }]);
-  if (errors.length) throw errors[0];
+  const [plan] = plans;
+  if (errors.length || !plan) throw errors[0] ?? new Error(`no plan for ${id}`);
   const client = new TriggerClient({ id: "bench" });
   const job = client.defineJob({
     id,
@@ -48,7 +49,7 @@ async function sequentialJob(n: number): Promise<JobMachine> {
       for (let i = 0; i < n; i++) await io.runTask(`task-${i}`, async () => i, {}, { maxAttempts: 1 });
     },
   });
-  return new JobMachine(job, { plan: plans[0], definition: renderStateMachine(plans[0]), entry: "" }, { waits: "zero" });
+  return new JobMachine(job, { plan, definition: renderStateMachine(plan), entry: "" }, { waits: "zero" });
 }
 
 /** The optimal machine for N Lambda tasks: T0 -> T1 -> ... -> T(N-1), no router. Counted on the same engine. */

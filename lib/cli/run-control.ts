@@ -16,8 +16,8 @@ function runControlCommand(action: "redrive" | "cancel", summary: string, done: 
         { allowPositionals: true, options: { aws: { type: "boolean" }, stack: { type: "string" } } },
         args,
       );
-      if (positionals.length !== 1) throw new UsageError(`${action} takes exactly one run id`);
-      const runId = positionals[0];
+      const [runId] = positionals;
+      if (positionals.length !== 1 || runId === undefined) throw new UsageError(`${action} takes exactly one run id`);
       if (values.aws) {
         return reportingAwsProblems(action, async () => {
           const clients = await awsClients();
@@ -62,8 +62,8 @@ export const continueCommand: Command = {
       { allowPositionals: true, options: { aws: { type: "boolean" }, stack: { type: "string" } } },
       args,
     );
-    if (positionals.length !== 1) throw new UsageError("continue takes exactly one run id");
-    const runId = positionals[0];
+    const [runId] = positionals;
+    if (positionals.length !== 1 || runId === undefined) throw new UsageError("continue takes exactly one run id");
     if (values.aws) {
       return reportingAwsProblems("continue", async () => {
         const clients = await awsClients();

@@ -79,9 +79,9 @@ function bool(field: string, value: unknown): boolean {
 
 /** Picks the one field that is set among aliases; two set at once is ambiguous, so an error. */
 function pick<T>(entries: readonly (readonly [string, T | undefined])[]): readonly [string, T] | undefined {
-  const set = entries.filter((e): e is readonly [string, T] => e[1] !== undefined);
-  if (set.length > 1) throw new RetryOptionsError(set[1][0], `conflicts with ${set[0][0]}; set only one of them`);
-  return set[0];
+  const [first, second] = entries.filter((e): e is readonly [string, T] => e[1] !== undefined);
+  if (first && second) throw new RetryOptionsError(second[0], `conflicts with ${first[0]}; set only one of them`);
+  return first;
 }
 
 /** The fields of one options object, validated, in stepjobs units (attempts, ms). Absent = undefined. */

@@ -42,7 +42,7 @@ export const MAX_EVENT_BODY_BYTES = 256 * 1024;
 
 /** 415 unless the body is declared as JSON. */
 export function checkEventContentType(contentType: string | undefined): void {
-  const type = (contentType ?? "").split(";")[0].trim().toLowerCase();
+  const type = (contentType ?? "").split(";", 1).join("").trim().toLowerCase();
   if (type !== "application/json")
     throw new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", 'send the event as JSON with "Content-Type: application/json"');
 }

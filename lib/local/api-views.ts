@@ -67,9 +67,10 @@ export function runDetailView(
   // Call order: finished tasks by their memo position (parallel ones start in either order), then the rest as started.
   const position = new Map((run.state?.memo ?? []).map((entry, index) => [entry.key, index]));
   const keys = [...byKey].sort(([a], [b]) => (position.get(a) ?? Number.MAX_SAFE_INTEGER) - (position.get(b) ?? Number.MAX_SAFE_INTEGER));
-  const tasks = keys.map(([key, list]) => {
+  const tasks = keys.flatMap(([key, list]) => {
     const entry = memo.get(key);
-    const last = list[list.length - 1];
+    const last = list.at(-1);
+    if (!last) return [];
     let status: TaskStatusView;
     if (entry) status = entry.ok ? "SUCCEEDED" : "FAILED";
     else if (last.status === "RUNNING") status = "RUNNING";
@@ -127,20 +128,23 @@ export function stepViews(run: RunRecord, records: readonly StepRecord[] = []) {
     startedAt: recorded.get(key)?.startedAt ?? null,
     endedAt: recorded.get(key)?.endedAt ?? null,
   });
-  const done = state.memo
-    .map((entry, index) => ({ entry, index }))
-    .filter(({ entry }) => entry.kind !== undefined)
-    .map(({ entry, index }) => ({
-      kind: entry.kind!,
-      id: entry.id,
-      key: entry.key,
-      index,
-      ...timed(entry.key, entry.kind!),
-      status: (entry.ok ? "SUCCEEDED" : "FAILED") as StepStatusView,
-      wakeAt: null as string | null,
-      eventId: entry.ok && entry.kind === "event" ? ((entry.result as { id?: string } | undefined)?.id ?? null) : null,
-      error: entry.ok ? null : entry.error,
-    }));
+  const done = state.memo.flatMap((entry, index) => {
+    const kind = entry.kind;
+    if (kind === undefined) return [];
+    return [
+      {
+        kind,
+        id: entry.id,
+        key: entry.key,
+        index,
+        ...timed(entry.key, kind),
+        status: (entry.ok ? "SUCCEEDED" : "FAILED") as StepStatusView,
+        wakeAt: null as string | null,
+        eventId: entry.ok && kind === "event" ? ((entry.result as { id?: string } | undefined)?.id ?? null) : null,
+        error: entry.ok ? null : entry.error,
+      },
+    ];
+  });
   const next = nextOf(state);
   const pending =
     next && pendingStepKey(state) !== undefined

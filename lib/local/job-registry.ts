@@ -192,7 +192,10 @@ export class JobRegistry {
 export function importProblem(file: string, root: string, error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const located = /^(.+?):(\d+):(\d+): (?:ERROR: )?(.+)$/m.exec(message.split("\n").slice(1).join("\n"));
-  if (located) return `${path.relative(root, located[1])}:${located[2]}:${Number(located[3]) + 1}: ${located[4]}`;
+  if (located) {
+    const [, where = "", line, column, reason] = located;
+    return `${path.relative(root, where)}:${line}:${Number(column) + 1}: ${reason}`;
+  }
   return `${file}: ${message.split("\n")[0]}`;
 }
 

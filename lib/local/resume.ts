@@ -90,9 +90,9 @@ export function planResume(run: RunRecord, attempts: readonly AttemptRecord[], j
   if (!next || state.status !== "running") return { kind: "execute", input: state, waitMs: 0 };
   const stateName = stateNameForTask(job.plan.tasks, next.task);
   const prior = attempts.filter((a) => a.taskKey === next.key).sort((a, b) => a.number - b.number);
-  if (prior.length === 0 || stateName === DYNAMIC_TASK_STATE) return { kind: "execute", input: state, waitMs: 0 };
+  const last = prior.at(-1);
+  if (!last || stateName === DYNAMIC_TASK_STATE) return { kind: "execute", input: state, waitMs: 0 };
 
-  const last = prior[prior.length - 1];
   const counted = countedAttempts(prior);
   const resume = (used: readonly number[]): ResumePoint => ({ stateName, used });
   // Only the free interruption so far: the task runs again at once with its whole policy (numbered after it).
@@ -104,7 +104,7 @@ export function planResume(run: RunRecord, attempts: readonly AttemptRecord[], j
   if (!decision.retry) {
     // The last attempt was the last one allowed and the process died before the Catch: replay the Catch, with the
     // error as a Lambda's `Cause` carries it (its stack and fields too).
-    const error = counted[counted.length - 1].error ?? INTERRUPTED_ERROR;
+    const error = counted.at(-1)?.error ?? INTERRUPTED_ERROR;
     return {
       kind: "execute",
       input: { ...state, caught: { Error: error.name, Cause: lambdaErrorCause(new ThrownTaskError(error)) } },

@@ -168,7 +168,8 @@ export class DynamoTable {
     const items = await this.#collect(this.#newestInput(kind, filter), limit + 1, start);
     if (items.length <= limit) return { items };
     const page = items.slice(0, limit);
-    return { items: page, cursor: encodeCursor(page[page.length - 1]) };
+    const last = page.at(-1);
+    return last ? { items: page, cursor: encodeCursor(last) } : { items: page };
   }
 
   #newestInput(kind: string, filter: Readonly<Record<string, string | undefined>>): QueryCommandInput {

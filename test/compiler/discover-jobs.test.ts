@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { discoverJobs } from "../../lib/compiler/discover-jobs.ts";
+import { defined } from "../helpers/defined.ts";
 
 const header = `import { client } from "../trigger";\n`;
 /** A job file whose run body and options are given; line 1 is the import. */
@@ -73,7 +74,7 @@ describe("discoverJobs finds jobs, triggers and tasks statically", () => {
 
   it("renames a task whose id collides with a fixed state", () => {
     const { plans } = discoverJobs([{ path: "j.ts", text: header + job("j", `    await io.runTask("Route", async () => 1);`) }]);
-    expect(plans[0].tasks.map((t) => t.stateName)).toEqual(["Task Route"]);
+    expect(defined(plans[0]).tasks.map((t) => t.stateName)).toEqual(["Task Route"]);
   });
 
   it("warns when the third argument looks like Trigger.dev v2 options (stepjobs reads it as the payload)", () => {
@@ -95,7 +96,7 @@ describe("discoverJobs finds jobs, triggers and tasks statically", () => {
       `const RETRY = { maxAttempts: 2 } as const;\n` + header + job("j", `    await io.runTask("a", async () => 1, payload, RETRY);`);
     const { plans, errors } = discoverJobs([{ path: "j.ts", text }]);
     expect(errors).toEqual([]);
-    expect(plans[0].tasks[0].maxAttempts).toBe(2);
+    expect(defined(plans[0]).tasks[0]?.maxAttempts).toBe(2);
   });
 });
 

@@ -3,6 +3,7 @@ import { createRunnerHandler } from "../../lambdas/runner.ts";
 import type { RunState } from "../../lib/runtime/run-state.ts";
 import { TriggerClient } from "../../lib/sdk/client.ts";
 import { DynamoRunStore } from "../../lib/store/dynamo-run-store.ts";
+import { runStateOf } from "../helpers/run-states.ts";
 import { useDynalite } from "../store/dynalite-fixture.ts";
 
 /**
@@ -107,7 +108,7 @@ describe("a task's error through the runner Lambda (what Lambda's Node runtime a
       caught: { Error: "PaymentError", Cause: JSON.stringify(envelope) },
     };
     caughtCodes.length = 0;
-    const planned = (await handler({ mode: "plan", state: caught })) as RunState;
+    const planned = runStateOf(await handler({ mode: "plan", state: caught }));
     expect(planned.memo[0]).toEqual({
       key: "pay#0",
       id: "pay",

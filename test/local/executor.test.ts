@@ -210,7 +210,7 @@ describe("errors users write (test/fixtures/errors/custom-errors.ts)", () => {
       fields: { code: "CARD_DECLINED", orderId: "o-42" },
     };
     // The attempt as recorded, the memo entry the Catch leads to, and the run's error: the same, whole.
-    expect(attempts[1].error).toEqual(error);
+    expect(attempts[1]?.error).toEqual(error);
     expect(outcome.final.memo).toEqual([{ key: "charge#0", id: "charge", ok: false, error }]);
     expect(outcome.status === "FAILED" && outcome.error).toEqual(error);
   });

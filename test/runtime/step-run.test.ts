@@ -36,7 +36,7 @@ describe("the tutorial job, driven through its compiled state machine", () => {
     ]);
     expect(run.waits).toEqual([{ state: "process-incoming-data", seconds: 1 }]);
     expect(messages(run.logs)).toEqual(TUTORIAL_RETRY_LOGS);
-    expect(run.logs[0].data).toEqual({ message: "Hello via curl!", shouldFail: true });
+    expect(run.logs[0]?.data).toEqual({ message: "Hello via curl!", shouldFail: true });
     expect(run.final.memo).toEqual([
       {
         key: "process-incoming-data#0",

@@ -7,6 +7,7 @@ import { readWait, toWaitTimestamp } from "../../lib/runtime/steps.ts";
 import { withStatus } from "../helpers/run-states.ts";
 import { type Job, TriggerClient } from "../../lib/sdk/client.ts";
 import type { LogLine } from "../../lib/sdk/types.ts";
+import { defined } from "../helpers/defined.ts";
 
 /** Jobs defined inline: each test states the code it runs. */
 const client = new TriggerClient({ id: "steps-test" });
@@ -230,10 +231,18 @@ describe("parallel tasks (Promise.all)", () => {
     const logs: LogLine[] = [];
     const planned = await stepRun(fanOut, input(), "plan", 0, { now, onLog: (l) => logs.push(l) });
     const branches: BranchOutcome[] = [
-      { status: "branched", next: withStatus(planned, "parallel").batch[1], entry: { key: "b#0", id: "b", ok: true, result: "B" } },
-      { status: "branched", next: withStatus(planned, "parallel").batch[0], entry: { key: "a#0", id: "a", ok: true, result: "A" } },
+      {
+        status: "branched",
+        next: defined(withStatus(planned, "parallel").batch[1]),
+        entry: { key: "b#0", id: "b", ok: true, result: "B" },
+      },
+      {
+        status: "branched",
+        next: defined(withStatus(planned, "parallel").batch[0]),
+        entry: { key: "a#0", id: "a", ok: true, result: "A" },
+      },
     ];
-    const joined = await stepRun(fanOut, { ...planned, branches } as RunState, "plan", 0, { now, onLog: (l) => logs.push(l) });
+    const joined = await stepRun(fanOut, { ...withStatus(planned, "parallel"), branches }, "plan", 0, { now, onLog: (l) => logs.push(l) });
     expect(joined.memo.map((m) => m.key)).toEqual(["a#0", "b#0"]);
     expect(nextOf(joined)).toEqual({ key: "c#0", task: "c", index: 2 });
     expect(logs.map((l) => [l.message, l.data ?? null])).toEqual([
@@ -243,12 +252,12 @@ describe("parallel tasks (Promise.all)", () => {
     const caught = await stepRun(
       fanOut,
       {
-        ...planned,
+        ...withStatus(planned, "parallel"),
         branches: [
-          branches[1],
-          { status: "caught", next: withStatus(planned, "parallel").batch[1], caught: { Error: "Boom", Cause: "b broke" } },
+          defined(branches[1]),
+          { status: "caught", next: defined(withStatus(planned, "parallel").batch[1]), caught: { Error: "Boom", Cause: "b broke" } },
         ],
-      } as RunState,
+      },
       "plan",
       0,
       { now },
@@ -309,7 +318,7 @@ describe("redrive (RunFailed in fail mode, RedriveExecution semantics)", () => {
 
   it("after a redrive, RunFailed continues at the failed task; if it fails again, it throws again (until the next redrive)", async () => {
     const failed = await failedState();
-    const continued = (await advanceRun(importer, failed, "fail", 0, { now, redriveCount: 1 })) as RunState;
+    const continued = await stepRun(importer, failed, "fail", 0, { now, redriveCount: 1 });
     expect([continued.status, nextOf(continued), continued.redrives]).toEqual([
       "running",
       { key: "import#0", task: "import", index: 1 },
@@ -321,7 +330,7 @@ describe("redrive (RunFailed in fail mode, RedriveExecution semantics)", () => {
     expect(again.redrives).toBe(1);
     await expect(advanceRun(importer, again, "fail", 0, { now, redriveCount: 1 })).rejects.toThrow("locked");
     unlocked = true;
-    const fixed = (await advanceRun(importer, again, "fail", 0, { now, redriveCount: 2 })) as RunState;
+    const fixed = await stepRun(importer, again, "fail", 0, { now, redriveCount: 2 });
     const done = await stepRun(importer, fixed, "task", 0, { now });
     expect([done.status, done.status === "succeeded" && done.output, done.redrives]).toEqual(["succeeded", "imported", 2]);
   });

@@ -4,6 +4,7 @@ import { INGEST_MAX_RECEIVE_COUNT, INGEST_VISIBILITY_TIMEOUT } from "../../lib/c
 import { DeployedApp } from "./lane.ts";
 import type { PolicyDocument } from "./sim/iam-policy.ts";
 import { synthesize } from "./synth.ts";
+import { defined } from "../helpers/defined.ts";
 
 /**
  * Nothing accepted is lost: an event ingest cannot take is retried for 24 hours (the queue's budget, time-skipped
@@ -27,7 +28,7 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
   const stdout = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((out += String(chunk)), true));
   const stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((err += String(chunk)), true));
   try {
-    const code = await commands[args[0]].run(args.slice(1));
+    const code = await defined(commands[args[0] ?? ""], `command ${args[0]}`).run(args.slice(1));
     return { code, out, err };
   } finally {
     stdout.mockRestore();
@@ -56,12 +57,12 @@ describe("an event ingest cannot take", () => {
     expect(
       dlq.messages.map((m) => [
         JSON.parse(m.body).detail.id,
-        m.messageAttributes.ERROR_CODE.StringValue,
-        m.messageAttributes.SOURCE.StringValue,
+        m.messageAttributes.ERROR_CODE?.StringValue,
+        m.messageAttributes.SOURCE?.StringValue,
       ]),
     ).toEqual([["lost-1", "AccessDeniedException", "ingest"]]);
     // Every receive was a retry 3 minutes after the last: 24 hours passed on the simulated clock.
-    expect(Number(dlq.messages[0].messageAttributes.RECEIVE_COUNT.StringValue)).toBe(INGEST_MAX_RECEIVE_COUNT);
+    expect(Number(dlq.messages[0]?.messageAttributes.RECEIVE_COUNT?.StringValue)).toBe(INGEST_MAX_RECEIVE_COUNT);
     expect(app.cloud.clock.now() - started).toBeGreaterThanOrEqual(
       (INGEST_MAX_RECEIVE_COUNT - 1) * INGEST_VISIBILITY_TIMEOUT.toMilliseconds(),
     );
@@ -91,9 +92,9 @@ describe("an event ingest cannot take", () => {
     await app.cloud.settled();
     expect(
       dlq.messages.map((m) => [
-        m.messageAttributes.ERROR_CODE.StringValue,
-        m.messageAttributes.ERROR_MESSAGE.StringValue,
-        m.messageAttributes.RECEIVE_COUNT.StringValue,
+        m.messageAttributes.ERROR_CODE?.StringValue,
+        m.messageAttributes.ERROR_MESSAGE?.StringValue,
+        m.messageAttributes.RECEIVE_COUNT?.StringValue,
       ]),
     ).toEqual([["INVALID_EVENT", "event id must be a string of 1 to 256 characters, without control characters", "1"]]);
     expect(app.cloud.account.denials.filter((d) => !d.action.startsWith("dynamodb:"))).toEqual([]);

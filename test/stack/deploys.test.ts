@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { commands } from "../../lib/cli/commands.ts";
 import { DeployedApp } from "./lane.ts";
 import { readAssembly, synthesize, type Assembly } from "./synth.ts";
+import { defined } from "../helpers/defined.ts";
 
 /**
  * Deploying a new version while runs are in flight, and finishing a failed run after a code fix: the same job
@@ -44,7 +45,7 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
   const stdout = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((out += String(chunk)), true));
   const stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((err += String(chunk)), true));
   try {
-    return { code: await commands[args[0]].run(args.slice(1)), out, err };
+    return { code: await defined(commands[args[0] ?? ""], `command ${args[0]}`).run(args.slice(1)), out, err };
   } finally {
     stdout.mockRestore();
     stderr.mockRestore();

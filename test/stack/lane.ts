@@ -4,6 +4,7 @@ import type { Assembly } from "./synth.ts";
 import type { SimStack } from "./sim/cloudformation.ts";
 import { SimCloud } from "./sim/cloud.ts";
 import type { SimExecution } from "./sim/sfn-service.ts";
+import { defined } from "../helpers/defined.ts";
 
 /**
  * The stack lane's harness: a synthesized assembly deployed into a simulated account (test/stack/sim), and the
@@ -88,7 +89,7 @@ export class DeployedApp {
     await this.cloud.settled();
     const execution = [...this.cloud.sfn.executions.values()].filter((e) => e.name === runId);
     expect(execution.map((e) => e.name)).toEqual([runId]);
-    return execution[0];
+    return defined(execution[0], `the execution ${runId}`);
   }
 
   /** The `io.logger` lines a job's runner wrote (its log group), parsed. */

@@ -6,6 +6,7 @@ import { commands } from "../../lib/cli/commands.ts";
 import { runIdFor } from "../../lib/ingest/run-id.ts";
 import { DeployedApp } from "./lane.ts";
 import { synthesize } from "./synth.ts";
+import { defined } from "../helpers/defined.ts";
 
 /**
  * Every fixture of test/fixtures/steps as deployed: parallel tasks in a Map, native waits, sent events starting
@@ -30,7 +31,7 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
   const stdout = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((out += String(chunk)), true));
   const stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((err += String(chunk)), true));
   try {
-    return { code: await commands[args[0]].run(args.slice(1)), out, err };
+    return { code: await defined(commands[args[0] ?? ""], `command ${args[0]}`).run(args.slice(1)), out, err };
   } finally {
     stdout.mockRestore();
     stderr.mockRestore();
@@ -84,7 +85,7 @@ describe("the steps fixtures, as deployed", () => {
     await app.cloud.settled();
     const runs = [...app.cloud.sfn.executions.values()].filter((e) => e.stateMachine.name === "Steps_daily-report");
     expect(runs.map((r) => [r.name, r.status])).toEqual([["daily-report--schedule-daily-report-20261207T090000000Z", "SUCCEEDED"]]);
-    expect(JSON.parse(runs[0].output ?? "null")).toEqual({ for: "2026-12-07T09:00:00Z" });
+    expect(JSON.parse(runs[0]?.output ?? "null")).toEqual({ for: "2026-12-07T09:00:00Z" });
     app.expectNoDenials();
   });
 
@@ -112,12 +113,12 @@ describe("the steps fixtures, as deployed", () => {
     const ids = all.out
       .trim()
       .split("\n")
-      .map((line) => line.split("  ")[0]);
+      .map((line) => line.split("  ", 1).join(""));
     expect(
       first.out
         .trim()
         .split("\n")
-        .map((line) => line.split("  ")[0]),
+        .map((line) => line.split("  ", 1).join("")),
     ).toEqual(ids.slice(0, 2));
     const standard = [...app.cloud.sfn.executions.values()].filter((e) => e.stateMachine.type === "STANDARD");
     expect(ids.filter((id) => !id.startsWith("express-ping")).sort()).toEqual(standard.map((e) => e.name).sort());

@@ -545,5 +545,7 @@ function pickWeighted(routing: readonly { stateMachineVersionArn: string; weight
     roll -= r.weight;
     if (roll < 0) return r.stateMachineVersionArn;
   }
-  return routing[routing.length - 1].stateMachineVersionArn;
+  const last = routing.at(-1);
+  if (!last) throw new Error("an alias routes to no version");
+  return last.stateMachineVersionArn;
 }
