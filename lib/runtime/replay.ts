@@ -15,7 +15,7 @@ import type {
 import { callSite } from "./error-info.ts";
 import { cloneJson, toJson } from "./json.ts";
 import type { MemoEntry, NextTask, RunEvent } from "./run-state.ts";
-import { newStep, type StepCall, stepKey, stepName } from "./steps.ts";
+import { newStep, type StepCall, stepName } from "./steps.ts";
 
 /**
  * Replay: runs `job.run` against the memo. A finished step returns its recorded result at once (and logs
@@ -154,7 +154,7 @@ class Replay {
     const name = stepName(call);
     const occurrence = this.occurrences.get(name) ?? 0;
     this.occurrences.set(name, occurrence + 1);
-    const key = stepKey(call, occurrence);
+    const key = `${name}#${occurrence}`;
     const recorded = this.memo[index];
     if (recorded) {
       if (recorded.key !== key) return this.fail(new NonDeterminismError(recorded.key, key, callSite(new Error())));

@@ -22,12 +22,10 @@ export type StepCall =
   | { readonly kind: "wait"; readonly id: string; readonly duration: WaitDuration }
   | { readonly kind: "event"; readonly id: string; readonly event: SendEventInput };
 
-/** The memo key of the `occurrence`-th call of a step: `${id}#n` for tasks, `${kind}:${id}#n` for waits and events. */
-export function stepKey(call: Pick<StepCall, "kind" | "id">, occurrence: number): string {
-  return `${stepName(call)}#${occurrence}`;
-}
-
-/** A step's key without its occurrence: what occurrences are counted per. */
+/**
+ * A step's key without its occurrence, what occurrences are counted per: the memo key of its n-th call is
+ * `${name}#n`, so `${id}#n` for tasks and `${kind}:${id}#n` for waits and events.
+ */
 export function stepName(call: Pick<StepCall, "kind" | "id">): string {
   return call.kind === "task" ? call.id : `${call.kind}:${call.id}`;
 }
