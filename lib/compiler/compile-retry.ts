@@ -15,6 +15,15 @@ export interface AslRetrier {
   readonly JitterStrategy?: "FULL" | "NONE";
 }
 
+/**
+ * Errors that must never be retried; placed first in a task's `Retry` with `MaxAttempts: 0` so they go straight to
+ * `Catch` (the runner's dynamic retries apply it too).
+ */
+export const NON_RETRIABLE_RETRIER: AslRetrier = {
+  ErrorEquals: ["NonRetriableError", "TaskOutputTooLargeError"],
+  MaxAttempts: 0,
+};
+
 /** The result of {@link compileRetry}: the retrier, the total attempts it allows, and rounding warnings. */
 export interface CompiledRetry {
   readonly retrier: AslRetrier;

@@ -1,4 +1,4 @@
-import type { AslRetrier } from "./compile-retry.ts";
+import { type AslRetrier, NON_RETRIABLE_RETRIER } from "./compile-retry.ts";
 import { describeRetry } from "./describe-retry.ts";
 import type { JobPlan, StepSite, TaskPlan } from "./job-plan.ts";
 import { RESERVED_STATE_NAMES, stateNameFor } from "./state-names.ts";
@@ -49,12 +49,6 @@ export const LAMBDA_SERVICE_RETRIER: AslRetrier = {
   MaxAttempts: 6,
   BackoffRate: 2,
   JitterStrategy: "FULL",
-};
-
-/** Errors that must never be retried; placed first with `MaxAttempts: 0` so they go straight to `Catch`. */
-export const NON_RETRIABLE_RETRIER: AslRetrier = {
-  ErrorEquals: ["NonRetriableError", "TaskOutputTooLargeError"],
-  MaxAttempts: 0,
 };
 
 /** Substitution variable for the app's EventBridge bus name (`io.sendEvent`); CDK binds it via `definitionSubstitutions`. */

@@ -1,6 +1,5 @@
 import type { RetryDecision } from "../compiler/asl-retry.ts";
-import type { AslRetrier } from "../compiler/compile-retry.ts";
-import { NON_RETRIABLE_RETRIER } from "../compiler/render-state-machine.ts";
+import { type AslRetrier, NON_RETRIABLE_RETRIER } from "../compiler/compile-retry.ts";
 
 /**
  * Why a failed attempt is not followed by another from its state's `Retry`, in the user's terms: the policy's

@@ -1,6 +1,5 @@
 import { nextRetry, retryDelaySeconds } from "../../compiler/asl-retry.ts";
-import { compileRetry } from "../../compiler/compile-retry.ts";
-import { NON_RETRIABLE_RETRIER } from "../../compiler/render-state-machine.ts";
+import { compileRetry, NON_RETRIABLE_RETRIER } from "../../compiler/compile-retry.ts";
 import { nextState } from "../next-state.ts";
 import type { TargetCall, TargetOutcome } from "../replay.ts";
 import { type BranchOutcome, caughtOf, type NextTask, nextOf, normalizeCaughtError, type RunState } from "../run-state.ts";
