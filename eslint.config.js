@@ -43,6 +43,11 @@ export default tseslint.config(
     ),
   },
   {
+    // Issue 16: a long function is a concept not named yet; the core stays in small ones.
+    files: ["lib/runtime/**", "lib/local/**", "lib/compiler/**"],
+    rules: { "max-lines-per-function": ["error", { max: 80, IIFEs: true }] },
+  },
+  {
     files: ["lib/dashboard/**"],
     rules: forbid(["**/local/**", "**/store/**", "**/runtime/**", "@aws-sdk/*"], "the dashboard talks to the HTTP API only"),
   },

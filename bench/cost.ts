@@ -6,7 +6,9 @@ import { compileProject } from "../lib/compiler/compile-project.ts";
 import { discoverJobs } from "../lib/compiler/discover-jobs.ts";
 import { dollarsPerRun } from "../lib/compiler/estimate-cost.ts";
 import { renderStateMachine } from "../lib/compiler/render-state-machine.ts";
-import { type ExecutionOutcome, JobMachine, runnerStateNames } from "../lib/local/executor.ts";
+import { runnerStateNames } from "../lib/local/asl-walk.ts";
+import type { ExecutionOutcome } from "../lib/local/execution-log.ts";
+import { JobMachine } from "../lib/local/job-machine.ts";
 import { registeredJobs, TriggerClient } from "../lib/sdk/index.ts";
 
 /**
@@ -35,7 +37,8 @@ async function sequentialJob(n: number): Promise<JobMachine> {
   const text = `client.defineJob({ id: "${id}", name: "n", version: "1", trigger: client.on("bench.seq", { schema: {} }),
   run: async (payload, io) => { for (let i = 0; i < ${n}; i++) await io.runTask(\`task-\${i}\`, async () => i, {}, { maxAttempts: 1 }); } });`;
   const { plans, errors } = discoverJobs([{ path: `bench/${id}.ts`, text }]);
-  if (errors.length) throw errors[0];
+  const [plan] = plans;
+  if (errors.length || !plan) throw errors[0] ?? new Error(`no plan for ${id}`);
   const client = new TriggerClient({ id: "bench" });
   const job = client.defineJob({
     id,
@@ -46,7 +49,7 @@ async function sequentialJob(n: number): Promise<JobMachine> {
       for (let i = 0; i < n; i++) await io.runTask(`task-${i}`, async () => i, {}, { maxAttempts: 1 });
     },
   });
-  return new JobMachine(job, { plan: plans[0], definition: renderStateMachine(plans[0]), entry: "" }, { waits: "zero" });
+  return new JobMachine(job, { plan, definition: renderStateMachine(plan), entry: "" }, { waits: "zero" });
 }
 
 /** The optimal machine for N Lambda tasks: T0 -> T1 -> ... -> T(N-1), no router. Counted on the same engine. */

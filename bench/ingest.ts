@@ -25,6 +25,7 @@ export async function benchIngest(mode: "quick" | "full") {
 
   const standalone = (await importStandalone())["my-first-workflow"];
   const compiled = compileValidators(plans)["my-first-workflow"];
+  if (!standalone || !compiled) throw new Error("no validator for my-first-workflow");
   const handWritten = (p: unknown): boolean => {
     if (typeof p !== "object" || p === null || Array.isArray(p)) return false;
     const o = p as Record<string, unknown>;

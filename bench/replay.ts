@@ -1,4 +1,4 @@
-import { stepRun } from "../lib/runtime/step-run.ts";
+import { stepRun } from "../lib/runtime/runner-event.ts";
 import type { RunState } from "../lib/runtime/run-state.ts";
 import { TriggerClient } from "../lib/sdk/index.ts";
 import { timeMedian } from "./stats.ts";

@@ -7,7 +7,8 @@
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  const at = (i: number) => sorted[i] ?? Number.NaN;
+  return sorted.length % 2 ? at(mid) : (at(mid - 1) + at(mid)) / 2;
 }
 
 /** Runs `fn` `warmup` times, then `reps` times, and returns the median milliseconds per call. */
@@ -29,11 +30,12 @@ export function benchMode(argv: readonly string[] = process.argv): "quick" | "fu
 
 /** Prints rows as an aligned table. */
 export function printTable(title: string, rows: readonly Record<string, string | number>[]): void {
-  if (rows.length === 0) return;
-  const headers = Object.keys(rows[0]);
-  const cell = (v: string | number) => (typeof v === "number" ? formatNumber(v) : v);
+  const [first] = rows;
+  if (!first) return;
+  const headers = Object.keys(first);
+  const cell = (v: string | number | undefined) => (typeof v === "number" ? formatNumber(v) : (v ?? ""));
   const widths = headers.map((h) => Math.max(h.length, ...rows.map((r) => String(cell(r[h])).length)));
-  const line = (values: string[]) => values.map((v, i) => v.padStart(widths[i])).join("  ");
+  const line = (values: string[]) => values.map((v, i) => v.padStart(widths[i] ?? 0)).join("  ");
   process.stdout.write(`\n${title}\n${line(headers)}\n${line(widths.map((w) => "-".repeat(w)))}\n`);
   for (const row of rows) process.stdout.write(line(headers.map((h) => String(cell(row[h])))) + "\n");
 }

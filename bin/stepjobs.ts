@@ -5,7 +5,7 @@
 import { asksForHelp, commandHelp, commands, printUsage } from "../lib/cli/commands.ts";
 import { UsageError } from "../lib/cli/usage-error.ts";
 
-const [name, ...args] = process.argv.slice(2);
+const [name = "", ...args] = process.argv.slice(2);
 const entry = name && Object.hasOwn(commands, name) ? commands[name] : undefined;
 if (!entry) {
   const asked = !name || name === "help" || name === "--help" || name === "-h";

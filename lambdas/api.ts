@@ -10,8 +10,8 @@ import {
   eventValidationError,
   invalidEventAsApiError,
   parseEventBody,
-  secretsEqual,
 } from "../lib/ingest/event-request.ts";
+import { presentsKey } from "../lib/ingest/api-key.ts";
 import { checkEventFits } from "../lib/ingest/event-size.ts";
 import { normalizeEvent, validateEvent } from "../lib/ingest/ingest-event.ts";
 import type { ValidatedJob, Validators } from "../lib/ingest/validate.ts";
@@ -82,7 +82,6 @@ export function createApiHandler(deps: ApiHandlerDeps) {
       const method = request.requestContext.http.method;
       if (request.rawPath !== "/api/v1/events") throw new ApiError(404, "NOT_FOUND", `no route ${method} ${request.rawPath}`);
       if (method !== "POST") throw new ApiError(405, "METHOD_NOT_ALLOWED", `${method} is not allowed on /api/v1/events; use POST`);
-      const bearer = /^Bearer (.+)$/.exec(request.headers?.authorization ?? "");
       let key: string;
       try {
         key = await apiKey();
@@ -90,7 +89,7 @@ export function createApiHandler(deps: ApiHandlerDeps) {
         console.error(error);
         throw new ApiError(503, "UNAVAILABLE", "the API could not read its key from Secrets Manager; retry");
       }
-      if (!bearer || !secretsEqual(bearer[1], key)) {
+      if (!presentsKey(request.headers?.authorization, key)) {
         throw new ApiError(401, "UNAUTHORIZED", "missing or wrong API key: send Authorization: Bearer <TRIGGER_API_KEY>");
       }
       checkEventContentType(request.headers?.["content-type"]);

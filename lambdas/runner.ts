@@ -1,20 +1,8 @@
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { StepSupport } from "../lib/compiler/render-state-machine.ts";
-import type { BranchOutcome, RunInput, RunState } from "../lib/runtime/run-state.ts";
-import { advanceRun, type StepMode } from "../lib/runtime/step-run.ts";
+import type { BranchOutcome, RunState } from "../lib/runtime/run-state.ts";
+import { handleRunnerEvent, type RunnerEvent } from "../lib/runtime/runner-event.ts";
 import { registeredJobs } from "../lib/sdk/client.ts";
-import { STEPJOBS_TABLE } from "../lib/store/table-definition.ts";
 
-/** What a runner state passes (`renderRunnerParameters`): `{ mode, retryCount: $$.State.RetryCount, state: $ }`. */
-export interface RunnerEvent {
-  readonly mode: StepMode;
-  readonly retryCount?: number;
-  /** `$$.Execution.RedriveCount`, passed by `RunFailed`. */
-  readonly redriveCount?: number;
-  /** The step states the machine has (`io.wait`, `io.sendEvent`, parallel). */
-  readonly steps?: readonly StepSupport[];
-  readonly state: RunInput | RunState;
-}
+export type { RunnerEvent };
 
 /**
  * The runner Lambda of one job: its bundle imports the job module (which registers the job) and exports
@@ -31,52 +19,31 @@ export function createRunnerHandler(
     const job = registeredJobs().get(jobId);
     if (!job) throw new Error(`the runner bundle did not register job "${jobId}"; its module must call client.defineJob`);
     const runId = event.state.runId;
-    return advanceRun(job, event.state, event.mode, event.retryCount ?? 0, {
+    return handleRunnerEvent(job, event, {
       onLog: (line) => console.log(JSON.stringify({ runId, jobId, ...line })),
-      steps: event.steps ?? [],
-      redriveCount: event.redriveCount ?? 0,
       ...(countAttempt ? { countAttempt } : {}),
     });
   };
 }
 
-/** How long an attempt counter is kept: as long as event records (an execution lasts at most a year; 90 days of dedupe). */
-const COUNTER_TTL_SECONDS = 400 * 24 * 60 * 60;
-
 /**
- * `ctx.attempt.number` from a per-(run, task key) counter in the app's table: one `UpdateItem ADD` per attempt,
- * made only when the task function is about to run, so throttled invocations (retried by the Lambda service
- * retrier, never reaching the function) are not counted. https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.UpdateExpressions.html#Expressions.UpdateExpressions.ADD
- */
-export function dynamoAttemptCounter(client: DynamoDBDocumentClient, tableName: string, now: () => number = Date.now) {
-  return async (runId: string, key: string): Promise<number> => {
-    const { UpdateCommand } = await import("@aws-sdk/lib-dynamodb");
-    const { Attributes } = await client.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: { [STEPJOBS_TABLE.partitionKey.name]: `RUN#${runId}`, [STEPJOBS_TABLE.sortKey.name]: `ATTEMPTS#${key}` },
-        UpdateExpression: "ADD #attempts :one SET #ttl = if_not_exists(#ttl, :ttl)",
-        ExpressionAttributeNames: { "#attempts": "attempts", "#ttl": STEPJOBS_TABLE.ttlAttribute },
-        ExpressionAttributeValues: { ":one": 1, ":ttl": Math.floor(now() / 1000) + COUNTER_TTL_SECONDS },
-        ReturnValues: "UPDATED_NEW",
-      }),
-    );
-    return Number(Attributes?.attempts ?? 1);
-  };
-}
-
-/**
- * The counter when the function was deployed with the table (`TABLE_NAME`); otherwise `$$.State.RetryCount` decides.
- * The DynamoDB client is loaded on the first attempt, not at init: `Plan` invocations and cold starts do not pay for it.
+ * `ctx.attempt.number` from the attempt counter in the app's table (DynamoRunStore.countAttempt) when the function
+ * was deployed with it (`TABLE_NAME`); otherwise `$$.State.RetryCount` decides. The DynamoDB client and the store are
+ * loaded on the first attempt, not at init: `Plan` invocations and cold starts do not pay for them.
  */
 function attemptCounterFromEnv(): ((runId: string, key: string) => Promise<number>) | undefined {
   const tableName = process.env.TABLE_NAME;
   if (!tableName) return undefined;
-  let counter: Promise<(runId: string, key: string) => Promise<number>> | undefined;
+  let store: Promise<{ countAttempt(runId: string, key: string): Promise<number> }> | undefined;
   return async (runId, key) => {
-    counter ??= Promise.all([import("@aws-sdk/client-dynamodb"), import("@aws-sdk/lib-dynamodb")]).then(([ddb, lib]) =>
-      dynamoAttemptCounter(lib.DynamoDBDocumentClient.from(new ddb.DynamoDBClient({})), tableName),
+    store ??= Promise.all([
+      import("@aws-sdk/client-dynamodb"),
+      import("@aws-sdk/lib-dynamodb"),
+      import("../lib/store/dynamo-run-store.ts"),
+    ]).then(
+      ([ddb, lib, { DynamoRunStore }]) =>
+        new DynamoRunStore({ client: lib.DynamoDBDocumentClient.from(new ddb.DynamoDBClient({})), tableName }),
     );
-    return (await counter)(runId, key);
+    return (await store).countAttempt(runId, key);
   };
 }

@@ -1,5 +1,6 @@
 import { readEnvFile } from "../local/env-file.ts";
 import { runningDevServerUrl } from "./running-dev.ts";
+import { StepJobsError } from "../sdk/errors.ts";
 
 /**
  * The CLI's client of a stepjobs API (`stepjobs dev` locally): base URL from `TRIGGER_API_URL` in the environment or
@@ -11,9 +12,9 @@ import { runningDevServerUrl } from "./running-dev.ts";
 export const DEFAULT_API_URL = "http://localhost:8080";
 
 /** The server did not answer at all: a one-line hint instead of a socket error. */
-export class ServerNotRunningError extends Error {
+export class ServerNotRunningError extends StepJobsError {
   constructor(url: string) {
-    super(`no stepjobs server at ${url}: start it with \`npm run dev\` (or set TRIGGER_API_URL)`);
+    super("SERVER_NOT_RUNNING", `no stepjobs server at ${url}: start it with \`npm run dev\` (or set TRIGGER_API_URL)`);
     this.name = "ServerNotRunningError";
   }
 }

@@ -124,7 +124,7 @@ export async function listAwsRuns(
   const next: Record<string, Position> = {};
   for (const [key, ahead] of read) {
     const n = taken.get(key) ?? 0;
-    next[key] = n < ahead.runs.length ? ahead.at[n] : ahead.end;
+    next[key] = ahead.at[n] ?? ahead.end;
   }
   return { runs: merged.map((m) => m.run), nextCursor: encodeCursor(next) };
 }

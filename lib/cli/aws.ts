@@ -1,8 +1,9 @@
 import { LIVE_ALIAS } from "../constructs/names.ts";
+import { StepJobsError } from "../sdk/errors.ts";
 import { OUTPUT_KEYS } from "../constructs/outputs.ts";
 import { lastRunState } from "../history/last-run-state.ts";
 import { continuationRunId } from "../ingest/run-id.ts";
-import { redriveState } from "../runtime/step-run.ts";
+import { redriveState } from "../runtime/redrive.ts";
 import { toPutEventsEntry } from "../ingest/bus-event.ts";
 import { normalizeEvent } from "../ingest/ingest-event.ts";
 import type { IncomingEvent } from "../ingest/types.ts";
@@ -140,9 +141,9 @@ export async function readStack(clients: AwsClients, stackName: string): Promise
 }
 
 /** A CLI problem with an AWS stack or run, printed as one line. */
-export class AwsCliError extends Error {
+export class AwsCliError extends StepJobsError {
   constructor(message: string) {
-    super(message);
+    super("AWS_CLI", message);
     this.name = "AwsCliError";
   }
 }

@@ -132,7 +132,7 @@ export function stackName(name: string): string {
     .replace(/^@[^/]+\//, "")
     .split(/[^A-Za-z0-9]+/)
     .filter(Boolean);
-  const pascal = words.map((w) => w[0].toUpperCase() + w.slice(1)).join("");
+  const pascal = words.map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join("");
   return /^[A-Za-z]/.test(pascal) ? pascal : `App${pascal}`;
 }
 

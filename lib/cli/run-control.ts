@@ -13,8 +13,8 @@ function runControlCommand(action: "redrive" | "cancel", done: (runId: string, s
         { allowPositionals: true, options: { aws: { type: "boolean" }, stack: { type: "string" } } },
         args,
       );
-      if (positionals.length !== 1) throw new UsageError(`${action} takes exactly one run id`);
-      const runId = positionals[0];
+      const [runId] = positionals;
+      if (positionals.length !== 1 || runId === undefined) throw new UsageError(`${action} takes exactly one run id`);
       if (values.aws) {
         const aws = await import("./aws.ts");
         return aws.reportingAwsProblems(action, async () => {
@@ -57,8 +57,8 @@ export const continueCommand: CommandRun = {
       { allowPositionals: true, options: { aws: { type: "boolean" }, stack: { type: "string" } } },
       args,
     );
-    if (positionals.length !== 1) throw new UsageError("continue takes exactly one run id");
-    const runId = positionals[0];
+    const [runId] = positionals;
+    if (positionals.length !== 1 || runId === undefined) throw new UsageError("continue takes exactly one run id");
     if (values.aws) {
       const aws = await import("./aws.ts");
       return aws.reportingAwsProblems("continue", async () => {

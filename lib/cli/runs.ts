@@ -2,6 +2,7 @@ import { collectPages } from "../dashboard/view/collect-pages.ts";
 import { formatDuration } from "../local/terminal.ts";
 import { ApiClient, apiErrorLine, reportingServerDown } from "./api-client.ts";
 import { type CommandRun, parseCommandArgs } from "./commands.ts";
+import { StepJobsError } from "../sdk/errors.ts";
 import { UsageError } from "./usage-error.ts";
 
 /** Runs listed when neither `--limit` nor `--all` is given (the API's default page). */
@@ -15,7 +16,12 @@ function limitFrom(text: string): number {
 }
 
 /** The API answered something else than a page: its error, as one line. */
-class ListRunsError extends Error {}
+class ListRunsError extends StepJobsError {
+  constructor(message: string) {
+    super("LIST_RUNS", message);
+    this.name = "ListRunsError";
+  }
+}
 
 /**
  * `stepjobs runs [--job id] [--status s] [--limit N | --all]`: the newest runs, one line each. When more runs exist

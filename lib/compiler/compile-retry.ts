@@ -15,6 +15,15 @@ export interface AslRetrier {
   readonly JitterStrategy?: "FULL" | "NONE";
 }
 
+/**
+ * Errors that must never be retried; placed first in a task's `Retry` with `MaxAttempts: 0` so they go straight to
+ * `Catch` (the runner's dynamic retries apply it too).
+ */
+export const NON_RETRIABLE_RETRIER: AslRetrier = {
+  ErrorEquals: ["NonRetriableError", "TaskOutputTooLargeError"],
+  MaxAttempts: 0,
+};
+
 /** The result of {@link compileRetry}: the retrier, the total attempts it allows, and rounding warnings. */
 export interface CompiledRetry {
   readonly retrier: AslRetrier;
@@ -79,9 +88,9 @@ function bool(field: string, value: unknown): boolean {
 
 /** Picks the one field that is set among aliases; two set at once is ambiguous, so an error. */
 function pick<T>(entries: readonly (readonly [string, T | undefined])[]): readonly [string, T] | undefined {
-  const set = entries.filter((e): e is readonly [string, T] => e[1] !== undefined);
-  if (set.length > 1) throw new RetryOptionsError(set[1][0], `conflicts with ${set[0][0]}; set only one of them`);
-  return set[0];
+  const [first, second] = entries.filter((e): e is readonly [string, T] => e[1] !== undefined);
+  if (first && second) throw new RetryOptionsError(second[0], `conflicts with ${first[0]}; set only one of them`);
+  return first;
 }
 
 /** The fields of one options object, validated, in stepjobs units (attempts, ms). Absent = undefined. */
@@ -203,16 +212,4 @@ export function compileRetry(options?: RunTaskOptions | RetryOptions, defaults?:
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/**
- * The wait before retry number `retry` (1-based) under `retrier`, as Step Functions computes it:
- * `IntervalSeconds * BackoffRate^(retry-1)`, capped by `MaxDelaySeconds`, times a uniform random
- * fraction under FULL jitter. Used for tasks whose retries the runner drives (`DynamicTask`).
- */
-export function retryDelaySeconds(retrier: AslRetrier, retry: number, random: () => number = Math.random): number {
-  const base = (retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** (retry - 1);
-  const capped = retrier.MaxDelaySeconds !== undefined ? Math.min(base, retrier.MaxDelaySeconds) : base;
-  const jittered = retrier.JitterStrategy === "FULL" ? capped * random() : capped;
-  return Math.ceil(jittered);
 }

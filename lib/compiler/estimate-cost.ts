@@ -63,6 +63,7 @@ export function statesEntered(definition: AslDefinition, steps: readonly RunStep
   let index = 0;
   for (let guard = 0; guard < 10 * (steps.length + 2); guard++) {
     const state = states[name];
+    if (!state) throw new Error(`${definition.Comment}: no state "${name}"`);
     entered.push(name);
     if (state.Type === "Succeed" || state.Type === "Fail") return entered;
     if (state.Type === "Choice") {

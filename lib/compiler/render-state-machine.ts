@@ -1,7 +1,8 @@
-import type { AslRetrier } from "./compile-retry.ts";
+import { type AslRetrier, NON_RETRIABLE_RETRIER } from "./compile-retry.ts";
 import { describeRetry } from "./describe-retry.ts";
 import type { JobPlan, StepSite, TaskPlan } from "./job-plan.ts";
 import { RESERVED_STATE_NAMES, stateNameFor } from "./state-names.ts";
+import { renderTaskRules } from "./task-routing.ts";
 
 /**
  * Rendering a JobPlan into Amazon States Language (JSONPath), one small function per concept.
@@ -48,12 +49,6 @@ export const LAMBDA_SERVICE_RETRIER: AslRetrier = {
   MaxAttempts: 6,
   BackoffRate: 2,
   JitterStrategy: "FULL",
-};
-
-/** Errors that must never be retried; placed first with `MaxAttempts: 0` so they go straight to `Catch`. */
-export const NON_RETRIABLE_RETRIER: AslRetrier = {
-  ErrorEquals: ["NonRetriableError", "TaskOutputTooLargeError"],
-  MaxAttempts: 0,
 };
 
 /** Substitution variable for the app's EventBridge bus name (`io.sendEvent`); CDK binds it via `definitionSubstitutions`. */
@@ -140,15 +135,6 @@ export function renderTaskState(task: TaskPlan, steps: readonly StepSupport[] = 
     Catch: renderTaskCatch(exits.catchTo ?? "Plan"),
     ...(exits.end ? { End: true } : { Next: exits.next ?? "Route" }),
   };
-}
-
-/** `Route` rules sending a run to its task's state (`StringMatches` for template-literal ids). */
-function renderTaskRules(tasks: readonly TaskPlan[], stateOf: (t: TaskPlan) => string): Record<string, unknown>[] {
-  return tasks.map((t) =>
-    t.match === "literal"
-      ? { Variable: "$.next.task", StringEquals: t.id, Next: stateOf(t) }
-      : { Variable: "$.next.task", StringMatches: t.id, Next: stateOf(t) },
-  );
 }
 
 /** `Route` rules for the durable steps the machine has: `io.wait`, `io.sendEvent` and parallel batches. */

@@ -72,8 +72,8 @@ function checkField(text: string, field: (typeof FIELDS)[number]): string | unde
   for (const part of text.split(",")) {
     const [range, step, rest] = part.split("/");
     if (rest !== undefined || (step !== undefined && !/^\d+$/.test(step))) return `"${part}" has a bad step`;
-    if (range === "*") continue;
-    const [from, to, more] = range.split("-");
+    if (range === undefined || range === "*") continue;
+    const [from = "", to, more] = range.split("-");
     if (more !== undefined) return `"${range}" is not a range`;
     const problem = checkValue(from, field) ?? (to === undefined ? undefined : checkValue(to, field));
     if (problem) return problem;
@@ -91,7 +91,7 @@ export function cronProblem(cron: string): string | undefined {
     return `has ${fields.length} field${fields.length === 1 ? "" : "s"}; AWS cron takes 6: minutes hours day-of-month month day-of-week year`;
   }
   for (const [i, field] of FIELDS.entries()) {
-    const problem = checkField(fields[i], field);
+    const problem = checkField(fields[i] ?? "", field);
     if (problem) return `${field.name}: ${problem}`;
   }
   if ((fields[2] === "?") === (fields[4] === "?")) return "one of day-of-month and day-of-week must be ?, and only one";

@@ -121,7 +121,7 @@ function assembleFunction(outputs: Outputs, built: string, entry: string, target
     if (files.has(file)) return;
     files.add(file);
     const key = Object.keys(outputs).find((k) => absolute(k) === file);
-    for (const i of key ? outputs[key].imports : []) if (!i.external && !i.path.startsWith("node:")) visit(absolute(i.path));
+    for (const i of key ? (outputs[key]?.imports ?? []) : []) if (!i.external && !i.path.startsWith("node:")) visit(absolute(i.path));
   };
   visit(entryFile);
   for (const file of files) {

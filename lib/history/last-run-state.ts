@@ -1,5 +1,5 @@
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
-import type { RunState } from "../runtime/run-state.ts";
+import { readRunState, type RunState } from "../runtime/run-state.ts";
 
 /**
  * The last run state an execution recorded (GetExecutionHistory, oldest first): the state `RunFailed` was entered
@@ -27,9 +27,8 @@ export function lastRunState(events: readonly HistoryEvent[]): RunState | undefi
 function parseRunState(text: string | undefined): RunState | undefined {
   if (text === undefined) return undefined;
   try {
-    const value = JSON.parse(text) as Partial<RunState> | null;
     // A Parallel item's output is not the run's state: it has no runId and event.
-    return value && typeof value.runId === "string" && value.event ? ({ memo: [], status: "running", ...value } as RunState) : undefined;
+    return readRunState(JSON.parse(text));
   } catch {
     return undefined;
   }

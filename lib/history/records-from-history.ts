@@ -1,6 +1,6 @@
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
 import { LAMBDA_SERVICE_RETRIER } from "../compiler/render-state-machine.ts";
-import { normalizeCaughtError, type RunInput, type RunState } from "../runtime/run-state.ts";
+import { nextOf, normalizeCaughtError, readRunState, type RunInput, type RunState } from "../runtime/run-state.ts";
 import type { AttemptRecord, RunRecord, StepRecord } from "../store/types.ts";
 import { stepKeyOf } from "./step-states.ts";
 
@@ -104,8 +104,7 @@ export function recordsFromHistory(events: readonly HistoryEvent[], meta: Histor
     const name = event.stateEnteredEventDetails?.name;
     if (event.type?.endsWith("StateEntered") && name !== undefined) {
       statesEntered.add(name);
-      const entered = parse<RunState>(event.stateEnteredEventDetails?.input);
-      const stepKey = stepKeyOf(name, entered);
+      const stepKey = stepKeyOf(name, parse(event.stateEnteredEventDetails?.input));
       if (stepKey !== undefined) steps.push({ runId: input?.runId ?? "", key: stepKey, stateName: name, startedAt: at });
     }
     if (event.type?.endsWith("StateExited")) {
@@ -118,10 +117,11 @@ export function recordsFromHistory(events: readonly HistoryEvent[], meta: Histor
         startedAt = at;
         break;
       case "TaskStateEntered": {
-        const entered = parse<RunState>(event.stateEnteredEventDetails?.input);
+        const entered = readRunState(parse(event.stateEnteredEventDetails?.input));
+        const next = entered && nextOf(entered);
         const taskName = name ?? "";
-        if (!NON_TASK_RUNNER_STATES.has(taskName) && entered?.next && stepKeyOf(taskName, entered) === undefined) {
-          lastVisit = { stateName: taskName, key: entered.next.key, taskId: entered.next.task, next: entered.next.attempt ?? 1 };
+        if (!NON_TASK_RUNNER_STATES.has(taskName) && next && stepKeyOf(taskName, entered) === undefined) {
+          lastVisit = { stateName: taskName, key: next.key, taskId: next.task, next: next.attempt ?? 1 };
           visits.set(event.id ?? 0, lastVisit);
         }
         break;
@@ -149,8 +149,8 @@ export function recordsFromHistory(events: readonly HistoryEvent[], meta: Histor
         break;
       case "TaskStateExited": {
         // The run's state after a runner step; a Parallel item's exit carries the item's outcome, which has no memo.
-        const output = parse<RunState>(event.stateExitedEventDetails?.output);
-        if (Array.isArray(output?.memo)) state = output;
+        const output = parse<{ memo?: unknown }>(event.stateExitedEventDetails?.output);
+        if (Array.isArray(output?.memo)) state = readRunState(output) ?? state;
         if (visit === lastVisit) lastVisit = undefined;
         break;
       }

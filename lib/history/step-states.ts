@@ -1,4 +1,4 @@
-import type { RunState } from "../runtime/run-state.ts";
+import { nextOf, type NextTask, type RunState } from "../runtime/run-state.ts";
 
 /**
  * Which native state runs an `io.wait` or `io.sendEvent`, read the same way from the dev executor's event log and
@@ -15,13 +15,13 @@ export const STEP_STATE_KINDS: Readonly<Record<string, "wait" | "event">> = { Sl
  */
 export function stepKeyOf(stateName: string, input: unknown): string | undefined {
   const kind = STEP_STATE_KINDS[stateName];
-  const next = (input as Partial<RunState> | null | undefined)?.next;
+  const next = input && typeof input === "object" ? (input as { next?: Partial<NextTask> }).next : undefined;
   return kind !== undefined && next?.kind === kind && typeof next.key === "string" ? next.key : undefined;
 }
 
 /** The step a run state is in the middle of: an `io.wait` (`sleeping`) or an `io.sendEvent` (`sending`), by memo key. */
 export function pendingStepKey(state: RunState): string | undefined {
-  const next = state.next;
+  const next = nextOf(state);
   if (!next) return undefined;
   const pending = (state.status === "sleeping" && next.kind === "wait") || (state.status === "sending" && next.kind === "event");
   return pending ? next.key : undefined;

@@ -48,10 +48,13 @@ export class InvalidEventPatternError extends StepJobsError {
 /** A job's trigger schema cannot be compiled by ajv (invalid JSON Schema, unknown keyword or format). */
 export class SchemaCompileError extends StepJobsError {
   readonly jobId: string;
-  constructor(jobId: string, message: string, options?: { cause?: unknown }) {
+  /** JSON pointer (RFC 6901) into the schema to the keyword at fault, when it is known. */
+  readonly pointer?: string;
+  constructor(jobId: string, message: string, options?: { cause?: unknown; pointer?: string }) {
     super("SCHEMA_COMPILE", `job "${jobId}": its trigger schema does not compile: ${message}`, options);
     this.name = "SchemaCompileError";
     this.jobId = jobId;
+    if (options?.pointer !== undefined) this.pointer = options.pointer;
   }
 }
 

@@ -30,7 +30,7 @@ const V2_MATCHERS = [
 type V2Matcher = (typeof V2_MATCHERS)[number];
 
 /** EventBridge's numeric comparison for each v2 bound. */
-const BOUNDS: Readonly<Record<string, { side: "lower" | "upper"; op: string }>> = {
+const BOUNDS: Readonly<Record<"$gt" | "$gte" | "$lt" | "$lte", { side: "lower" | "upper"; op: string }>> = {
   $gt: { side: "lower", op: ">" },
   $gte: { side: "lower", op: ">=" },
   $lt: { side: "upper", op: "<" },
@@ -231,7 +231,7 @@ function fieldCode(field: string): string {
 
 /** `a, b and c`. */
 function listed(names: readonly string[]): string {
-  return names.length === 1 ? names[0] : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+  return names.length === 1 ? String(names[0]) : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

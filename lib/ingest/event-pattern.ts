@@ -229,9 +229,9 @@ function compileNumeric(operand: unknown, path: string): ValueTest {
 function wildcardRegExp(wildcard: string, path: string): RegExp {
   let source = "";
   for (let i = 0; i < wildcard.length; i++) {
-    const ch = wildcard[i];
+    const ch = wildcard.charAt(i);
     if (ch === "\\") {
-      const next = wildcard[i + 1];
+      const next = wildcard.charAt(i + 1);
       if (next !== "*" && next !== "\\")
         throw new InvalidEventPatternError(path, `wildcard "${wildcard}": only \\* and \\\\ may be escaped`);
       source += escapeRegExp(next);
@@ -250,7 +250,7 @@ function escapeRegExp(text: string): string {
 /** `cidr`: IPv4 (`10.0.0.0/24`) or IPv6 (`2001:db8::/32`) ranges; a bare address means a single host. */
 function compileCidr(operand: unknown, path: string): ValueTest {
   if (typeof operand !== "string") throw new InvalidEventPatternError(path, "cidr must be a string");
-  const [base, bitsText] = operand.split("/", 2);
+  const [base = "", bitsText] = operand.split("/", 2);
   const network = parseIp(base);
   if (!network) throw new InvalidEventPatternError(path, `cidr "${operand}" is not an IPv4 or IPv6 range`);
   const width = network.version === 4 ? 32 : 128;
@@ -282,9 +282,9 @@ function parseIpv4(text: string): bigint | undefined {
 function parseIpv6(text: string): bigint | undefined {
   const halves = text.split("::");
   if (halves.length > 2) return undefined;
-  const groups = (half: string) => (half === "" ? [] : half.split(":"));
+  const groups = (half: string | undefined) => (half === undefined || half === "" ? [] : half.split(":"));
   const head = groups(halves[0]);
-  const tail = halves.length === 2 ? groups(halves[1]) : [];
+  const tail = groups(halves[1]);
   const missing = 8 - head.length - tail.length;
   if ((halves.length === 1 && missing !== 0) || (halves.length === 2 && missing < 1)) return undefined;
   const all = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill("0"), ...tail];
@@ -306,11 +306,11 @@ function foldCase(text: string): string {
 }
 
 function singleEntry(object: Record<string, unknown>, path: string): [string, unknown] {
-  const entries = Object.entries(object);
-  if (entries.length !== 1) {
+  const [entry, ...more] = Object.entries(object);
+  if (!entry || more.length > 0) {
     throw new InvalidEventPatternError(path, `a matcher object must have exactly one operator, got ${JSON.stringify(object)}`);
   }
-  return entries[0];
+  return entry;
 }
 
 function onlyKey(object: Record<string, unknown>, key: string, path: string): unknown {

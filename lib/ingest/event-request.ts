@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import { StepJobsError, type ValidationIssue } from "../sdk/errors.ts";
 import type { IncomingEvent } from "./types.ts";
 
@@ -8,15 +7,14 @@ import type { IncomingEvent } from "./types.ts";
  */
 
 /** An API error: HTTP status, stable code, a one-line message, optional details (e.g. validation issues). */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
+export class ApiError extends StepJobsError {
+  readonly status: number;
+  readonly details?: unknown;
+  constructor(status: number, code: string, message: string, details?: unknown) {
+    super(code, message);
     this.name = "ApiError";
+    this.status = status;
+    this.details = details;
   }
 }
 
@@ -44,7 +42,7 @@ export const MAX_EVENT_BODY_BYTES = 256 * 1024;
 
 /** 415 unless the body is declared as JSON. */
 export function checkEventContentType(contentType: string | undefined): void {
-  const type = (contentType ?? "").split(";")[0].trim().toLowerCase();
+  const type = (contentType ?? "").split(";", 1).join("").trim().toLowerCase();
   if (type !== "application/json")
     throw new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", 'send the event as JSON with "Content-Type: application/json"');
 }
@@ -69,18 +67,6 @@ export function parseEventBody(text: string): IncomingEvent {
   if (typeof event.name !== "string" || event.name.trim() === "")
     throw new ApiError(400, "MISSING_NAME", 'event "name" is required and must be a non-empty string');
   return event as unknown as IncomingEvent;
-}
-
-function digest(value: string): Buffer {
-  return createHash("sha256").update(value, "utf8").digest();
-}
-
-/**
- * Constant-time equality of two secrets: both are hashed with SHA-256 first, so `timingSafeEqual` compares
- * equal-length buffers and the comparison leaks neither content nor length.
- */
-export function secretsEqual(presented: string, expected: string): boolean {
-  return timingSafeEqual(digest(presented), digest(expected));
 }
 
 /** The note a `200` answer to a repeated event id carries when the request's body differs from the recorded event's. */

@@ -1,4 +1,5 @@
-import { jsonSize, type RunInput } from "../runtime/run-state.ts";
+import { jsonSize } from "../runtime/json.ts";
+import type { RunInput } from "../runtime/run-state.ts";
 import { toPutEventsEntry } from "./bus-event.ts";
 import { EventTooLargeError } from "./errors.ts";
 import type { NormalizedEvent } from "./types.ts";

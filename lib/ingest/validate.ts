@@ -3,6 +3,7 @@ import standaloneCode from "ajv/dist/standalone/index.js";
 import addFormats from "ajv-formats";
 import type { JobPlan } from "../compiler/job-plan.ts";
 import { SchemaCompileError } from "./errors.ts";
+import { schemaProblem } from "./schema-problems.ts";
 import type { AjvError } from "./validation-issues.ts";
 
 /** Issue formatting, re-exported so `validate.ts` is the one import for compiling and reporting. */
@@ -87,6 +88,8 @@ function ajvWithSchemas(plans: readonly ValidatedJob[], options: Options): { ajv
   for (const plan of plans) {
     if (keys.has(plan.id)) throw new SchemaCompileError(plan.id, "two jobs have this id");
     const key = `stepjobs:job:${keys.size}`;
+    const problem = schemaProblem(ajv, plan.trigger.schema);
+    if (problem) throw new SchemaCompileError(plan.id, problem.message, { pointer: problem.pointer });
     try {
       ajv.addSchema(plan.trigger.schema, key);
     } catch (error) {

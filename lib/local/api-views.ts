@@ -1,11 +1,11 @@
 import { describeRetry } from "../compiler/describe-retry.ts";
-import { stringMatches } from "../compiler/string-matches.ts";
 import type { JobPlan } from "../compiler/job-plan.ts";
 import type { AslDefinition } from "../compiler/render-state-machine.ts";
 import { eventPatternFor } from "../ingest/event-pattern.ts";
+import { stateNameForTask } from "../compiler/task-routing.ts";
 import type { EventRecord } from "../ingest/types.ts";
 import { pendingStepKey } from "../history/step-states.ts";
-import type { NextTask } from "../runtime/run-state.ts";
+import { type NextTask, nextOf } from "../runtime/run-state.ts";
 import type { AttemptRecord, LogRecord, RunRecord, StepRecord } from "../store/types.ts";
 
 /**
@@ -46,12 +46,6 @@ export function runSummaryView(run: RunRecord) {
 /** Task status as the API reports it. RETRYING: the last attempt failed and the native Retry will run another. */
 export type TaskStatusView = "RUNNING" | "RETRYING" | "SUCCEEDED" | "FAILED";
 
-/** The ASL state that runs task `taskId`, as the `Route` Choice decides it (DynamicTask when none matches). */
-export function stateNameForTask(plan: JobPlan | undefined, taskId: string): string {
-  const task = plan?.tasks.find((t) => (t.match === "literal" ? t.id === taskId : stringMatches(t.id, taskId)));
-  return task?.stateName ?? "DynamicTask";
-}
-
 /**
  * `GET /api/v1/runs/:id`: the run, its tasks with every attempt (in the order they ran), its waits and sent events
  * with their times, the states it entered, and its logs.
@@ -74,9 +68,10 @@ export function runDetailView(
   // Call order: finished tasks by their memo position (parallel ones start in either order), then the rest as started.
   const position = new Map((run.state?.memo ?? []).map((entry, index) => [entry.key, index]));
   const keys = [...byKey].sort(([a], [b]) => (position.get(a) ?? Number.MAX_SAFE_INTEGER) - (position.get(b) ?? Number.MAX_SAFE_INTEGER));
-  const tasks = keys.map(([key, list]) => {
+  const tasks = keys.flatMap(([key, list]) => {
     const entry = memo.get(key);
-    const last = list[list.length - 1];
+    const last = list.at(-1);
+    if (!last) return [];
     let status: TaskStatusView;
     if (entry) status = entry.ok ? "SUCCEEDED" : "FAILED";
     else if (last.status === "RUNNING") status = "RUNNING";
@@ -85,7 +80,7 @@ export function runDetailView(
     return {
       id: last.taskId,
       key,
-      stateName: last.stateName ?? stateNameForTask(plan, last.taskId),
+      stateName: last.stateName ?? stateNameForTask(plan?.tasks, last.taskId),
       status,
       attempts: list.map((a) => ({
         number: a.number,
@@ -134,21 +129,24 @@ export function stepViews(run: RunRecord, records: readonly StepRecord[] = []) {
     startedAt: recorded.get(key)?.startedAt ?? null,
     endedAt: recorded.get(key)?.endedAt ?? null,
   });
-  const done = state.memo
-    .map((entry, index) => ({ entry, index }))
-    .filter(({ entry }) => entry.kind !== undefined)
-    .map(({ entry, index }) => ({
-      kind: entry.kind!,
-      id: entry.id,
-      key: entry.key,
-      index,
-      ...timed(entry.key, entry.kind!),
-      status: (entry.ok ? "SUCCEEDED" : "FAILED") as StepStatusView,
-      wakeAt: null as string | null,
-      eventId: entry.ok && entry.kind === "event" ? ((entry.result as { id?: string } | undefined)?.id ?? null) : null,
-      error: entry.ok ? null : entry.error,
-    }));
-  const next = state.next;
+  const done = state.memo.flatMap((entry, index) => {
+    const kind = entry.kind;
+    if (kind === undefined) return [];
+    return [
+      {
+        kind,
+        id: entry.id,
+        key: entry.key,
+        index,
+        ...timed(entry.key, kind),
+        status: (entry.ok ? "SUCCEEDED" : "FAILED") as StepStatusView,
+        wakeAt: null as string | null,
+        eventId: entry.ok && kind === "event" ? ((entry.result as { id?: string } | undefined)?.id ?? null) : null,
+        error: entry.ok ? null : entry.error,
+      },
+    ];
+  });
+  const next = nextOf(state);
   const pending =
     next && pendingStepKey(state) !== undefined
       ? [
@@ -195,6 +193,7 @@ export function jobView(source: JobSource, nextFire?: Date) {
     },
     tasks: plan.tasks.map((t) => ({
       id: t.id,
+      match: t.match,
       stateName: t.stateName,
       maxAttempts: t.maxAttempts,
       retry: t.retry,
@@ -203,6 +202,3 @@ export function jobView(source: JobSource, nextFire?: Date) {
     asl: definition,
   };
 }
-
-/** Re-exported for the dashboard-facing code and tests that match `Route` rules. */
-export { stringMatches };

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { secretsEqual } from "../ingest/event-request.ts";
+import { bearerToken, secretsEqual } from "../ingest/api-key.ts";
 import type { IncomingMessage } from "node:http";
 
 /**
@@ -13,8 +13,6 @@ import type { IncomingMessage } from "node:http";
 
 /** Name of the dashboard's session cookie. */
 export const SESSION_COOKIE = "stepjobs_session";
-
-export { secretsEqual };
 
 /** The value of one cookie in a `Cookie` header. */
 export function readCookie(header: string | undefined, name: string): string | undefined {
@@ -52,9 +50,8 @@ export class ApiAuth {
 
   /** Whether the request carries the API key or the session cookie. */
   isAuthorized(req: IncomingMessage): boolean {
-    const header = req.headers.authorization ?? "";
-    const bearer = /^Bearer\s+(.+)$/i.exec(header.trim());
-    return (bearer !== null && this.acceptsKey(bearer[1])) || this.hasSession(req);
+    const token = bearerToken(req.headers.authorization);
+    return (token !== undefined && this.acceptsKey(token)) || this.hasSession(req);
   }
 
   /** Whether the request carries the session cookie. */

@@ -12,7 +12,7 @@ import { createTable } from "../store/table.ts";
 import { ApiAuth } from "./auth.ts";
 import { ChangeFeed } from "./change-feed.ts";
 import { applyEnv, ensureEnvFile } from "./env-file.ts";
-import type { WaitMode } from "./executor.ts";
+import type { WaitMode } from "./resume.ts";
 import { JobRegistry, type LoadReport } from "./job-registry.ts";
 import { LocalRuntime } from "./local-runtime.ts";
 import { LocalScheduler } from "./scheduler.ts";
@@ -80,23 +80,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const root = path.resolve(options.root);
   const { print } = options;
   const format = new TerminalFormat(options.color);
-
-  const env = ensureEnvFile(root);
-  if (env.generated.length > 0)
-    print(`wrote ${env.generated.join(" and ")} to ${env.path} (the API key is read from there; it is never printed)`);
-  applyEnv(env.values);
-  const apiKey = process.env.TRIGGER_API_KEY!;
-
+  const apiKey = readApiKey(root, print);
   const dataDir = path.resolve(root, options.dataDir ?? ".stepjobs");
-  fs.mkdirSync(dataDir, { recursive: true });
-  // On a worker thread: the store gets a core of its own (about 1.4x the runs per second on two cores, bench/).
-  const dynalite = await startDynalite({ path: dataDir, thread: true });
-  const fixed = dynalite.repair ? dynalite.repair.put + dynalite.repair.deleted : 0;
-  if (fixed > 0) print(`the last stepjobs dev was stopped mid-write: rebuilt the store's indexes from its table (${fixed} entries fixed)`);
-  const client = createDocumentClient(dynalite.endpoint);
-  await createTable(client);
-  const stores: LocalStores = { events: new DynamoEventStore({ client }), runs: new DynamoRunStore({ client }) };
-
+  const { dynalite, stores } = await openStore(dataDir, print);
   const registry = new JobRegistry({
     root,
     jobsDir: options.jobsDir ?? "src/jobs",
@@ -109,39 +95,30 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
   const changes = new ChangeFeed();
   const onError = (error: unknown) => print(`stepjobs dev: internal error: ${(error as Error)?.stack ?? String(error)}`);
-  // `io.sendEvent` publishes to the same ingest as `POST /api/v1/events` (the in-process bus).
-  const ingest = async (incoming: IncomingEvent): Promise<IngestResult> => {
-    const result = await ingestEvent(incoming, {
-      jobs: registry.list().map((j) => j.compiled.plan),
-      validators: registry.validators,
-      events: stores.events,
-      starter: runtime,
-    });
-    if (!result.duplicate) changes.emit({ type: "event", id: result.record.id });
-    return result;
-  };
-  const publish = async (event: OutgoingEvent): Promise<void> => void (await ingest(incomingFromOutgoing(event)));
-  const runtime = new LocalRuntime({ stores, registry, changes, print, format, waits: options.waits, onError, publish });
-  const scheduler = new LocalScheduler({ fire: async (event) => void (await ingest(event)), onError });
-  const syncSchedules = () => scheduler.sync(registry.list().map((j) => j.compiled.plan));
-  syncSchedules();
+  const { ingest, runtime, scheduler, syncSchedules } = wireRuntime({
+    registry,
+    stores,
+    changes,
+    print,
+    format,
+    waits: options.waits,
+    onError,
+  });
   const resumed = await runtime.resumeUnfinished();
   if (resumed > 0) print(`resuming ${resumed} unfinished run${resumed === 1 ? "" : "s"}`);
 
-  const appId = registry.list()[0]?.job.client.id ?? path.basename(root);
   const host = options.host ?? "127.0.0.1";
+  const deps = {
+    auth: new ApiAuth(apiKey),
+    appId: registry.list()[0]?.job.client.id ?? path.basename(root),
+    registry,
+    stores,
+    changes,
+    onError,
+    ingest,
+  };
   const started = await startServer(
-    {
-      auth: new ApiAuth(apiKey),
-      appId,
-      registry,
-      stores,
-      changes,
-      onError,
-      ingest,
-      nextFire: (jobId) => scheduler.next(jobId),
-      runControl: runtime,
-    },
+    { ...deps, nextFire: (jobId) => scheduler.next(jobId), runControl: runtime },
     { host, port: options.port ?? 8080 },
   ).catch(async (error: unknown) => {
     // Port taken: stop what already runs, so the process can exit with the message.
@@ -150,51 +127,106 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     await dynalite.close();
     throw error;
   });
-  const { server, url } = started;
   print(
-    `stepjobs dev: API and dashboard on ${url}  (data in ${path.relative(root, dataDir) || dataDir}, jobs in ${path.relative(root, registry.directory)})`,
+    `stepjobs dev: API and dashboard on ${started.url}  (data in ${path.relative(root, dataDir) || dataDir}, jobs in ${path.relative(root, registry.directory)})`,
   );
   if (started.beyondLoopback) print(`stepjobs dev: ${beyondLoopbackWarning(host, "the API key (TRIGGER_API_KEY in .env)")}`);
-
-  // Reloads run one at a time: an edit during a reload triggers another after it.
-  let reloading: Promise<void> = Promise.resolve();
-  const stopWatching =
-    options.watch === false
-      ? () => {}
-      : registry.watch(() => {
-          reloading = reloading
-            .then(async () => {
-              const before = new Set(registry.list().map((job) => job.id));
-              const report = await registry.load();
-              printReport(report, format, print, before);
-              syncSchedules();
-              for (const job of report.loaded) changes.emit({ type: "job", id: job.id });
-            })
-            .catch(onError);
-        });
-
-  return {
-    url,
-    registry,
-    runtime,
-    stores,
-    async close() {
-      stopWatching();
-      scheduler.stop();
-      await closeServer(server);
-      // Runs in a retry wait or a Wait state stop at once; a task in flight gets a moment to finish and be recorded,
-      // so a stop does not use one of its attempts (an attempt cut short counts as failed on the next start).
-      const executing = await runtime.suspend(DRAIN_NOTICE_MS);
-      if (executing > 0) {
-        const runs = `${executing} run${executing === 1 ? "" : "s"}`;
-        print(`stepjobs dev: letting ${runs} finish the task in flight (up to ${DRAIN_SECONDS} s; Ctrl+C again to stop now)`);
-        const left = await runtime.suspend(DRAIN_SECONDS * 1000);
-        if (left > 0)
-          print(`stepjobs dev: ${left} run${left === 1 ? "" : "s"} still in a task; the next start counts it as an interrupted attempt`);
-      }
-      await dynalite.close();
-    },
+  const stopWatching = options.watch === false ? () => {} : watchJobs(registry, { format, print, changes, onError, syncSchedules });
+  const close = async () => {
+    stopWatching();
+    scheduler.stop();
+    await closeServer(started.server);
+    await drain(runtime, print);
+    await dynalite.close();
   };
+  return { url: started.url, registry, runtime, stores, close };
+}
+
+/** The API key from the project's `.env`, written with a fresh key when there is none (and never printed). */
+function readApiKey(root: string, print: (line: string) => void): string {
+  const env = ensureEnvFile(root);
+  if (env.generated.length > 0)
+    print(`wrote ${env.generated.join(" and ")} to ${env.path} (the API key is read from there; it is never printed)`);
+  applyEnv(env.values);
+  const apiKey = process.env.TRIGGER_API_KEY;
+  if (!apiKey) throw new Error(`TRIGGER_API_KEY is empty in ${env.path}`);
+  return apiKey;
+}
+
+/** dynalite on the data dir, on a worker thread (the store gets a core of its own: about 1.4x the runs per second on two cores, bench/). */
+async function openStore(dataDir: string, print: (line: string) => void) {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const dynalite = await startDynalite({ path: dataDir, thread: true });
+  const fixed = dynalite.repair ? dynalite.repair.put + dynalite.repair.deleted : 0;
+  if (fixed > 0) print(`the last stepjobs dev was stopped mid-write: rebuilt the store's indexes from its table (${fixed} entries fixed)`);
+  const client = createDocumentClient(dynalite.endpoint);
+  await createTable(client);
+  const stores: LocalStores = { events: new DynamoEventStore({ client }), runs: new DynamoRunStore({ client }) };
+  return { dynalite, stores };
+}
+
+/** What runs jobs: ingest (the API's and `io.sendEvent`'s, the in-process bus), the runtime it starts runs on, the scheduler. */
+function wireRuntime(deps: {
+  readonly registry: JobRegistry;
+  readonly stores: LocalStores;
+  readonly changes: ChangeFeed;
+  readonly print: (line: string) => void;
+  readonly format: TerminalFormat;
+  readonly waits: WaitMode | undefined;
+  readonly onError: (error: unknown) => void;
+}) {
+  const { registry, stores, changes, onError } = deps;
+  const ingest = async (incoming: IncomingEvent): Promise<IngestResult> => {
+    const jobs = registry.list().map((j) => j.compiled.plan);
+    const result = await ingestEvent(incoming, { jobs, validators: registry.validators, events: stores.events, starter: runtime });
+    if (!result.duplicate) changes.emit({ type: "event", id: result.record.id });
+    return result;
+  };
+  const publish = async (event: OutgoingEvent): Promise<void> => void (await ingest(incomingFromOutgoing(event)));
+  const runtime = new LocalRuntime({ ...deps, publish });
+  const scheduler = new LocalScheduler({ fire: async (event) => void (await ingest(event)), onError });
+  const syncSchedules = () => scheduler.sync(registry.list().map((j) => j.compiled.plan));
+  syncSchedules();
+  return { ingest, runtime, scheduler, syncSchedules };
+}
+
+/** Re-registers edited jobs, one reload at a time (an edit during a reload triggers another after it); returns the stop. */
+function watchJobs(
+  registry: JobRegistry,
+  how: {
+    readonly format: TerminalFormat;
+    readonly print: (line: string) => void;
+    readonly changes: ChangeFeed;
+    readonly onError: (error: unknown) => void;
+    readonly syncSchedules: () => void;
+  },
+): () => void {
+  let reloading: Promise<void> = Promise.resolve();
+  return registry.watch(() => {
+    reloading = reloading
+      .then(async () => {
+        const before = new Set(registry.list().map((job) => job.id));
+        const report = await registry.load();
+        printReport(report, how.format, how.print, before);
+        how.syncSchedules();
+        for (const job of report.loaded) how.changes.emit({ type: "job", id: job.id });
+      })
+      .catch(how.onError);
+  });
+}
+
+/**
+ * Runs in a retry wait or a Wait state stop at once; a task in flight gets a moment to finish and be recorded, so a
+ * stop does not use one of its attempts (an attempt cut short counts as failed on the next start).
+ */
+async function drain(runtime: LocalRuntime, print: (line: string) => void): Promise<void> {
+  const executing = await runtime.suspend(DRAIN_NOTICE_MS);
+  if (executing === 0) return;
+  const runs = `${executing} run${executing === 1 ? "" : "s"}`;
+  print(`stepjobs dev: letting ${runs} finish the task in flight (up to ${DRAIN_SECONDS} s; Ctrl+C again to stop now)`);
+  const left = await runtime.suspend(DRAIN_SECONDS * 1000);
+  if (left > 0)
+    print(`stepjobs dev: ${left} run${left === 1 ? "" : "s"} still in a task; the next start counts it as an interrupted attempt`);
 }
 
 function closeServer(server: http.Server): Promise<void> {

@@ -19,9 +19,10 @@ export function parseEnv(text: string): Record<string, string> {
     if (!line || line.startsWith("#")) continue;
     const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
     if (!match) continue;
-    let value = match[2].trim();
+    const [, name = "", written = ""] = match;
+    let value = written.trim();
     if ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'"))) value = value.slice(1, -1);
-    values[match[1]] = value;
+    values[name] = value;
   }
   return values;
 }

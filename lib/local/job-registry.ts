@@ -6,7 +6,7 @@ import { compileProject, type CompiledJob } from "../compiler/compile-project.ts
 import { compileValidators, type Validators } from "../ingest/validate.ts";
 import { type Job, registeredJobs } from "../sdk/client.ts";
 import { JobDefinitionError } from "../sdk/errors.ts";
-import { JobMachine, type JobMachineOptions, type WaitMode } from "./executor.ts";
+import { JobMachine, type JobMachineOptions, type WaitMode } from "./job-machine.ts";
 
 /**
  * The jobs `stepjobs dev` serves: compiled from the jobs directory (the same `compileProject` as synth and
@@ -192,7 +192,10 @@ export class JobRegistry {
 export function importProblem(file: string, root: string, error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const located = /^(.+?):(\d+):(\d+): (?:ERROR: )?(.+)$/m.exec(message.split("\n").slice(1).join("\n"));
-  if (located) return `${path.relative(root, located[1])}:${located[2]}:${Number(located[3]) + 1}: ${located[4]}`;
+  if (located) {
+    const [, where = "", line, column, reason] = located;
+    return `${path.relative(root, where)}:${line}:${Number(column) + 1}: ${reason}`;
+  }
   return `${file}: ${message.split("\n")[0]}`;
 }
 

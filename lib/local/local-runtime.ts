@@ -1,14 +1,17 @@
 import { setMaxListeners } from "node:events";
 import type { Starter } from "../ingest/types.ts";
 import { type RunInput, type RunState, toRunState } from "../runtime/run-state.ts";
-import { redriveState } from "../runtime/step-run.ts";
+import { redriveState } from "../runtime/redrive.ts";
 import { StepJobsError } from "../sdk/errors.ts";
 import type { AttemptRecord, RunRecord } from "../store/types.ts";
 import type { ChangeFeed } from "./change-feed.ts";
-import type { ExecuteOptions, ExecutionOutcome, PublishEvent, RunObserver, WaitMode } from "./executor.ts";
+import type { ExecutionOutcome } from "./execution-log.ts";
+import type { ExecuteOptions } from "./job-machine.ts";
+import type { PublishEvent } from "./put-events-binding.ts";
+import type { RunObserver } from "./run-observer.ts";
 import type { JobRegistry, LoadedJob } from "./job-registry.ts";
 import { pendingStepKey, stepKeyOf } from "../history/step-states.ts";
-import { countedAttempts, INTERRUPTED_ERROR, planResume, splitDoneBranches } from "./resume.ts";
+import { countedAttempts, INTERRUPTED_ERROR, planResume, splitDoneBranches, type WaitMode } from "./resume.ts";
 import type { LocalStores } from "./stores.ts";
 import type { TerminalFormat } from "./terminal.ts";
 
@@ -117,7 +120,7 @@ export class LocalRuntime implements Starter {
     // the attempt's end) or was interrupted (it will run again: tasks are at-least-once).
     const finished = new Set([
       ...(run.state?.memo ?? []).filter((entry) => entry.ok).map((entry) => entry.key),
-      ...(run.state?.branches ?? []).filter((b) => b.status === "branched").map((b) => b.next.key),
+      ...(run.state?.status === "parallel" ? (run.state.branches ?? []) : []).filter((b) => b.status === "branched").map((b) => b.next.key),
     ]);
     const cut: AttemptRecord[] = [];
     for (const a of attempts.filter((a) => a.status === "RUNNING")) {
@@ -155,17 +158,19 @@ export class LocalRuntime implements Starter {
         loaded.id,
         run.id,
         Date.parse(run.startedAt),
-        s.status === "succeeded"
-          ? { status: "SUCCEEDED", output: s.output ?? null, state: s }
-          : { status: "FAILED", error: s.error ?? { name: "Error", message: "run failed" }, state: s },
+        s.status === "succeeded" ? { status: "SUCCEEDED", output: s.output, state: s } : { status: "FAILED", error: s.error, state: s },
       );
       return;
     }
-    // The Map runs a batch's items afresh: each goes on from the attempts it already made (`next.attempt`), so the
-    // task sees the number the record shows and the interrupted attempts stay in the record.
-    const input = withAttemptsSoFar(plan.input, highestAttempts(attempts));
+    // Attempts go on counting after the recorded ones (the interrupted ones stay in the record).
     this.active.set(run.id, Promise.resolve());
-    this.launch(loaded, run, input, { resume: plan.resume, waitMs: plan.waitMs, resumed: true, doneBranches: plan.doneBranches });
+    this.launch(loaded, run, plan.input, {
+      resume: plan.resume,
+      waitMs: plan.waitMs,
+      resumed: true,
+      doneBranches: plan.doneBranches,
+      attemptsBefore: highestAttempts(attempts),
+    });
   }
 
   /** Resolves when no run is executing (tests, shutdown). */
@@ -212,11 +217,9 @@ export class LocalRuntime implements Starter {
     // items that had finished kept).
     const saved = run.state.status === "failed" ? redriveState(run.state, redriveCount) : { ...run.state, redrives: redriveCount };
     const split = splitDoneBranches(saved);
-    // Attempts go on counting after the ones already made: a batch's items carry their next number, other steps
-    // are numbered after them by the executor.
-    const attemptOffsets = highestAttempts(await this.options.stores.runs.listAttempts(runId));
-    const input = withAttemptsSoFar(split.input, attemptOffsets);
-    for (const item of input.batch ?? []) attemptOffsets.delete(item.key);
+    // Attempts go on counting after the ones already made.
+    const attemptsBefore = highestAttempts(await this.options.stores.runs.listAttempts(runId));
+    const input = split.input;
     // The saved state keeps a batch's finished items: a stop before the Map ends must not lose them.
     const updated = await this.options.stores.runs.updateRun(runId, {
       status: "RUNNING",
@@ -228,7 +231,7 @@ export class LocalRuntime implements Starter {
     const wakeAt = input.status === "sleeping" && input.next?.wakeAt ? Date.parse(input.next.wakeAt) : undefined;
     const waitMs = wakeAt === undefined || this.options.waits === "zero" ? 0 : Math.max(0, wakeAt - this.now().getTime());
     this.active.set(runId, Promise.resolve());
-    this.launch(loaded, updated, input, { redriveCount, waitMs, doneBranches: split.doneBranches, attemptOffsets });
+    this.launch(loaded, updated, input, { redriveCount, waitMs, doneBranches: split.doneBranches, attemptsBefore });
     return updated;
   }
 
@@ -299,7 +302,7 @@ export class LocalRuntime implements Starter {
           signal: controller.signal,
           suspend: this.suspension.signal,
           doneBranches: how.doneBranches,
-          attemptOffsets: how.attemptOffsets,
+          attemptsBefore: how.attemptsBefore,
         });
     this.controllers.delete(run.id);
     // The step records of the last states are written before the run ends (and before a stop closes the store).
@@ -409,7 +412,7 @@ export class LocalRuntime implements Starter {
 }
 
 /** How a run's execution starts (`launch`, `drive`): the executor's options it passes on, and what comes first. */
-interface Launch extends Pick<ExecuteOptions, "resume" | "redriveCount" | "doneBranches" | "attemptOffsets"> {
+interface Launch extends Pick<ExecuteOptions, "resume" | "redriveCount" | "doneBranches" | "attemptsBefore"> {
   /** Waited before the execution starts (the rest of a retry wait or a Wait state). */
   readonly waitMs?: number;
   /** Resumed after a restart (the terminal says so). */
@@ -421,10 +424,4 @@ function highestAttempts(attempts: readonly { readonly taskKey: string; readonly
   const highest = new Map<string, number>();
   for (const a of attempts) highest.set(a.taskKey, Math.max(highest.get(a.taskKey) ?? 0, a.number));
   return highest;
-}
-
-/** A batch whose items continue after the attempts already recorded for them (their first is `highest + 1`); any other state as it is. */
-function withAttemptsSoFar(state: RunState, highest: ReadonlyMap<string, number>): RunState {
-  if (!state.batch) return state;
-  return { ...state, batch: state.batch.map((item) => (highest.has(item.key) ? { ...item, attempt: highest.get(item.key)! + 1 } : item)) };
 }

@@ -1,7 +1,7 @@
 /**
  * Polyfills the dev runtime needs on Node 20. aws-local-stepfunctions 3.0.0 declares node>=22 and calls
  * `Promise.withResolvers` (ES2024, Node 22) inside every Task state; Node 20 lacks it. This module must be
- * imported before that library: ESM evaluates imports in order, so `executor.ts` imports it first.
+ * imported before that library: ESM evaluates imports in order, so `job-machine.ts` imports it first.
  */
 
 interface Resolvers<T> {

@@ -148,7 +148,12 @@ type Handlers = Record<
 const RUN_STATUSES = new Set(["RUNNING", "SUCCEEDED", "FAILED", "ABORTED"]);
 
 function createHandlers(deps: ApiDeps): Handlers {
-  const { stores, registry } = deps;
+  return { ...eventHandlers(deps), ...runHandlers(deps), ...jobHandlers(deps) };
+}
+
+/** `POST /api/v1/events` and the event list and record. */
+function eventHandlers(deps: ApiDeps): Pick<Handlers, "postEvent" | "listEvents" | "getEvent"> {
+  const { stores } = deps;
   return {
     async postEvent(req, res) {
       const incoming = await readEventBody(req);
@@ -157,22 +162,7 @@ function createHandlers(deps: ApiDeps): Handlers {
         sendJson(res, answer.status, answer.body);
         return;
       }
-      let result: IngestResult;
-      try {
-        result = await deps.ingest(incoming);
-      } catch (error) {
-        const invalid = invalidEventAsApiError(error);
-        if (invalid instanceof ApiError) throw invalid;
-        // The store or a start failed: nothing is lost (a record, if written, is retried by the same id), so say
-        // so and let the client retry, as the cloud API does when PutEvents fails.
-        deps.onError?.(error);
-        throw new ApiError(
-          503,
-          "UNAVAILABLE",
-          `the event could not be recorded or its runs started (${(error as Error)?.message ?? String(error)}); send it again with the same id: it will not start a second run`,
-        );
-      }
-      const { record, duplicate, differs } = result;
+      const { record, duplicate, differs } = await ingestOrUnavailable(deps, incoming);
       if (record.status === "REJECTED") {
         throw eventValidationError(record, record.errors);
       }
@@ -189,6 +179,32 @@ function createHandlers(deps: ApiDeps): Handlers {
       if (!record) throw new ApiError(404, "NOT_FOUND", `no event with id "${id}"`);
       sendJson(res, 200, eventView(record));
     },
+  };
+}
+
+/**
+ * Ingests an event. A store or start failure is a 503: nothing is lost (a record, if written, is retried by the same
+ * id), so the client may retry, as the cloud API answers when PutEvents fails.
+ */
+async function ingestOrUnavailable(deps: ApiDeps, incoming: IncomingEvent): Promise<IngestResult> {
+  try {
+    return await deps.ingest(incoming);
+  } catch (error) {
+    const invalid = invalidEventAsApiError(error);
+    if (invalid instanceof ApiError) throw invalid;
+    deps.onError?.(error);
+    throw new ApiError(
+      503,
+      "UNAVAILABLE",
+      `the event could not be recorded or its runs started (${(error as Error)?.message ?? String(error)}); send it again with the same id: it will not start a second run`,
+    );
+  }
+}
+
+/** The run list and detail (from the store, or a deployed stack's `runSource`), redrive and cancel. */
+function runHandlers(deps: ApiDeps): Pick<Handlers, "listRuns" | "getRun" | "redriveRun" | "cancelRun"> {
+  const { stores, registry } = deps;
+  return {
     async listRuns(_req, res, url) {
       const jobId = url.searchParams.get("jobId") ?? undefined;
       const status = url.searchParams.get("status")?.toUpperCase() || undefined;
@@ -230,6 +246,13 @@ function createHandlers(deps: ApiDeps): Handlers {
     async cancelRun(_req, res, _url, id) {
       sendJson(res, 200, runSummaryView(await controlRun(deps, "cancel", id)));
     },
+  };
+}
+
+/** The jobs, the app, and the live-update stream. */
+function jobHandlers(deps: ApiDeps): Pick<Handlers, "listJobs" | "getJob" | "getApp" | "stream"> {
+  const { registry } = deps;
+  return {
     async listJobs(_req, res) {
       sendJson(res, 200, { jobs: registry.list().map((j) => jobView(j, deps.nextFire?.(j.id))) });
     },

@@ -3,7 +3,7 @@ import { describeTrigger } from "../compiler/describe-trigger.ts";
 import type { JobPlan } from "../compiler/job-plan.ts";
 import type { ErrorInfo } from "../runtime/run-state.ts";
 import type { LogLine } from "../sdk/types.ts";
-import type { AttemptEnd } from "./executor.ts";
+import type { AttemptEnd } from "./run-observer.ts";
 
 /**
  * The lines `stepjobs dev` prints: one per registered job, run start and end, task attempt, and `io.logger`

@@ -146,3 +146,11 @@ export function fromTrace(trace: unknown): Pick<ErrorInfo, "stack" | "fields"> {
   const stack = userFrames(lines.filter((line) => line.startsWith("at ")).join("\n"));
   return { ...(stack ? { stack } : {}), ...(fields ? { fields } : {}) };
 }
+
+/** The caller of a durable step (`io.runTask`, ...), as `file:line:col`, read from the stack of an error made in stepjobs' runtime. */
+export function callSite(error: Error): string | undefined {
+  const lines = (error.stack ?? "").split("\n").slice(1);
+  const frame = lines.find((l) => !l.includes("/lib/runtime/") && !l.includes("node:internal"));
+  const match = frame?.match(/\(?((?:file:\/\/)?[^\s()]+):(\d+):(\d+)\)?\s*$/);
+  return match ? `${(match[1] ?? "").replace(/^file:\/\//, "")}:${match[2]}:${match[3]}` : undefined;
+}

@@ -68,37 +68,103 @@ export interface NextTask {
   readonly waitSeconds?: number;
 }
 
-/**
- * Where the run is; `Route` branches on it: `running` (a task next), `waiting` (a runner-driven retry wait),
- * `sleeping` (`io.wait`), `sending` (`io.sendEvent`), `parallel` (several tasks at once, `batch`), or finished.
- */
-export type RunStatus = "running" | "waiting" | "sleeping" | "sending" | "parallel" | "succeeded" | "failed";
-
 /** What one item of the `Parallel` Map state returns: the finished task, or the `Catch` of its last attempt. */
 export type BranchOutcome =
   | { readonly status: "branched"; readonly next: NextTask; readonly entry: MemoEntry }
-  | { readonly status: "caught"; readonly next: NextTask; readonly caught: { readonly Error?: string; readonly Cause?: string } };
+  | { readonly status: "caught"; readonly next: NextTask; readonly caught: CaughtError };
 
-/** The whole state. `caught` is written by a task state's `Catch` (`ResultPath: "$.caught"`). */
-export interface RunState {
+/** What a state's `Catch` writes (`ResultPath: "$.caught"`): the ASL error name and its cause. */
+export interface CaughtError {
+  readonly Error?: string;
+  readonly Cause?: string;
+}
+
+/** The fields of every run state. */
+interface RunStateBase {
   readonly runId: string;
   readonly event: RunEvent;
-  readonly status: RunStatus;
   readonly memo: readonly MemoEntry[];
-  readonly next?: NextTask;
-  /** The tasks the `Parallel` Map state runs concurrently (status `parallel`). */
-  readonly batch?: readonly NextTask[];
-  /** The `Parallel` Map state's result, one outcome per `batch` item (`ResultPath: "$.branches"`). */
-  readonly branches?: readonly BranchOutcome[];
-  /** Set on the state of one `Parallel` item: the runner executes `next` and returns a {@link BranchOutcome}. */
-  readonly branch?: boolean;
-  /** The `SendEvent` state's result (`ResultPath: "$.sent"`). */
-  readonly sent?: unknown;
   /** The redrive (`$$.Execution.RedriveCount`) this state belongs to; absent before the first redrive. */
   readonly redrives?: number;
-  readonly output?: JsonValue;
-  readonly error?: ErrorInfo;
-  readonly caught?: { readonly Error?: string; readonly Cause?: string };
+}
+
+/**
+ * A task is next (`Route` sends it to its task state, or to `DynamicTask`). Without `next`, nothing has run yet (the
+ * execution's input, or a redriven run's state): `Plan` replays to find the first step.
+ */
+export interface RunningState extends RunStateBase {
+  readonly status: "running";
+  readonly next?: NextTask;
+  /** Set on the state of one `Parallel` item: the runner executes `next` and returns a {@link BranchOutcome}. */
+  readonly branch?: boolean;
+  /** Written by the task state's `Catch` after `next`'s last attempt. */
+  readonly caught?: CaughtError;
+}
+
+/** A dynamic task failed and the runner-driven retry waits `next.waitSeconds` in `DynamicWait` before `next.attempt`. */
+export interface WaitingState extends RunStateBase {
+  readonly status: "waiting";
+  readonly next: NextTask;
+  readonly branch?: boolean;
+  /** Written by `DynamicTask`'s `Catch` when the retried attempt failed too. */
+  readonly caught?: CaughtError;
+}
+
+/** An `io.wait`: `Route` sends the run to `Sleep` (`next.seconds`) or `SleepUntil` (`next.wakeAt`). */
+export interface SleepingState extends RunStateBase {
+  readonly status: "sleeping";
+  readonly next: NextTask;
+}
+
+/** An `io.sendEvent`: `Route` sends the run to `SendEvent`, which puts `next.event` on the bus. */
+export interface SendingState extends RunStateBase {
+  readonly status: "sending";
+  readonly next: NextTask;
+  /** The `SendEvent` state's result (`ResultPath: "$.sent"`). */
+  readonly sent?: unknown;
+  /** Written by `SendEvent`'s `Catch` when `PutEvents` kept failing. */
+  readonly caught?: CaughtError;
+}
+
+/** Several tasks at once (a `Promise.all`): the `Parallel` Map state runs `batch`, one item per task. */
+export interface ParallelState extends RunStateBase {
+  readonly status: "parallel";
+  readonly batch: readonly NextTask[];
+  /** The Map state's result, one outcome per `batch` item (`ResultPath: "$.branches"`). */
+  readonly branches?: readonly BranchOutcome[];
+}
+
+/** The job returned: `Succeeded` outputs `output`. */
+export interface SucceededState extends RunStateBase {
+  readonly status: "succeeded";
+  readonly output: JsonValue;
+}
+
+/** The job failed (between tasks, or a task's error it did not catch): `RunFailed` throws `error`. */
+export interface FailedState extends RunStateBase {
+  readonly status: "failed";
+  readonly error: ErrorInfo;
+}
+
+/** The whole state, a union on `status`, which `Route` branches on. */
+export type RunState = RunningState | WaitingState | SleepingState | SendingState | ParallelState | SucceededState | FailedState;
+
+/** Where the run is. */
+export type RunStatus = RunState["status"];
+
+/** The step a state goes to next, if it names one. */
+export function nextOf(state: RunState): NextTask | undefined {
+  return "next" in state ? state.next : undefined;
+}
+
+/** Whether the state is one `Parallel` item's (the Map's `ItemSelector` sets `branch`). */
+export function isBranchItem(state: RunState): boolean {
+  return "branch" in state && state.branch === true;
+}
+
+/** The `Catch` a state carries, if a task's (or a send's) last attempt failed into it. */
+export function caughtOf(state: RunState): CaughtError | undefined {
+  return "caught" in state ? state.caught : undefined;
 }
 
 /** The execution input that ingest passes to `StartExecution`. */
@@ -107,10 +173,20 @@ export interface RunInput {
   readonly event: RunEvent;
 }
 
-/** Turns the execution input (or a state) into a full state. */
+/** Turns the execution input (or a state) into a full state: an input has not run anything yet. */
 export function toRunState(input: RunInput | RunState): RunState {
-  const s = input as Partial<RunState> & RunInput;
-  return { ...s, status: s.status ?? "running", memo: s.memo ?? [] };
+  return "status" in input ? input : { ...input, status: "running", memo: [] };
+}
+
+/**
+ * A run state read from JSON stepjobs did not just write (an execution history, a stored record): undefined unless
+ * it has a run id and an event (a `Parallel` item's output has neither); an execution's input becomes its state.
+ */
+export function readRunState(value: unknown): RunState | undefined {
+  if (!value || typeof value !== "object") return undefined;
+  const candidate = value as { runId?: unknown; event?: unknown };
+  if (typeof candidate.runId !== "string" || !candidate.event || typeof candidate.event !== "object") return undefined;
+  return toRunState(value as RunInput | RunState);
 }
 
 /**
@@ -118,7 +194,7 @@ export function toRunState(input: RunInput | RunState): RunState {
  * in `Cause` (the dev executor passes the same, see lib/runtime/error-info.ts); the trace carries the task's stack and
  * fields. Any other `Cause` (a `Fail` state's, a timeout's) is the message.
  */
-export function normalizeCaughtError(caught: RunState["caught"]): ErrorInfo {
+export function normalizeCaughtError(caught: CaughtError | undefined): ErrorInfo {
   const name = caught?.Error ?? "Error";
   const cause = caught?.Cause ?? "";
   try {
@@ -134,26 +210,4 @@ export function normalizeCaughtError(caught: RunState["caught"]): ErrorInfo {
     // a plain message
   }
   return { name, message: cause };
-}
-
-/**
- * A deep copy of a JSON value (one that came out of `JSON.parse`, as every memo result does), about 7x faster
- * than a stringify/parse round trip for the small results tasks return. A `__proto__` key stays an own property,
- * as `JSON.parse` leaves it, instead of setting the copy's prototype.
- */
-export function cloneJson<T extends JsonValue | undefined>(value: T): T {
-  if (value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) return value.map((item) => cloneJson(item)) as T;
-  const copy: Record<string, JsonValue> = {};
-  for (const key of Object.keys(value)) {
-    const item = cloneJson((value as Record<string, JsonValue>)[key]);
-    if (key === "__proto__") Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
-    else copy[key] = item;
-  }
-  return copy as T;
-}
-
-/** Size of a value as the UTF-8 JSON Step Functions counts against its quota. */
-export function jsonSize(value: unknown): number {
-  return Buffer.byteLength(JSON.stringify(value) ?? "", "utf8");
 }

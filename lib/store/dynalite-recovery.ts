@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { StepJobsError } from "../sdk/errors.ts";
 
 /**
  * Crash recovery for a dynalite data dir. dynalite writes an item's secondary-index entries and then the item,
@@ -16,10 +17,12 @@ import path from "node:path";
 export const OPEN_MARKER = "STEPJOBS-OPEN";
 
 /** The data dir is open in another process (LevelDB allows one: its LOCK file). */
-export class DataDirInUseError extends Error {
-  constructor(readonly dir: string) {
-    super(`the data dir ${dir} is in use by another process (another stepjobs dev?); stop it or pass --data-dir`);
+export class DataDirInUseError extends StepJobsError {
+  readonly dir: string;
+  constructor(dir: string) {
+    super("DATA_DIR_IN_USE", `the data dir ${dir} is in use by another process (another stepjobs dev?); stop it or pass --data-dir`);
     this.name = "DataDirInUseError";
+    this.dir = dir;
   }
 }
 

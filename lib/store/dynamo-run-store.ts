@@ -1,41 +1,25 @@
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { jsonSize } from "../runtime/run-state.ts";
-import { TaskOutputTooLargeError } from "../sdk/errors.ts";
-import type { JsonValue } from "../sdk/types.ts";
 import { DynamoTable, KEY, isConditionalCheckFailed, listLimit, type DynamoStoreOptions, type Item } from "./dynamo-table.ts";
 import { AttemptNotFoundError, RunNotFoundError } from "./errors.ts";
-import type {
-  AttemptRecord,
-  AttemptUpdate,
-  LogRecord,
-  MemoStore,
-  Page,
-  RunQuery,
-  RunRecord,
-  RunStore,
-  RunUpdate,
-  StepRecord,
-} from "./types.ts";
+import type { AttemptRecord, AttemptUpdate, LogRecord, Page, RunQuery, RunRecord, RunStore, RunUpdate, StepRecord } from "./types.ts";
 
 /**
- * RunStore and MemoStore on DynamoDB (dynalite in `stepjobs dev`; the cloud runner uses the memo part).
- * A run and everything under it (attempts, logs, memo) share the partition `RUN#<id>`, so one Query reads them.
+ * The RunStore on DynamoDB (dynalite in `stepjobs dev`), and the attempt counter the cloud runner numbers attempts
+ * with. A run and everything under it (attempts, steps, logs, attempt counters) share the partition `RUN#<id>`, so
+ * one Query reads them.
  */
 
 /** Item kind (list-index partition) of runs. */
 const RUN_KIND = "RUN";
 
 /**
- * DynamoDB's maximum item size, 400 KB, counting attribute names and values (UTF-8):
- * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html#limits-items
+ * How long an attempt counter is kept: as long as event records (an execution lasts at most a year; 90 days of
+ * dedupe). Set on the first count, so a counter outlives its run's last attempt by at least that.
  */
-export const MAX_ITEM_BYTES = 400 * 1024;
+export const ATTEMPT_COUNTER_TTL_SECONDS = 400 * 24 * 60 * 60;
 
-/** Upper bound of a DynamoDB number's stored size (up to 38 significant digits: 20 bytes, plus 1). */
-const MAX_NUMBER_BYTES = 21;
-
-/** Runs, attempts, logs and memo overflow in the stepjobs table. */
-export class DynamoRunStore implements RunStore, MemoStore {
+/** Runs, attempts, steps, logs and attempt counters in the stepjobs table. */
+export class DynamoRunStore implements RunStore {
   readonly #table: DynamoTable;
   /** Orders log lines written in the same millisecond by this process. */
   #logSequence = 0;
@@ -145,20 +129,12 @@ export class DynamoRunStore implements RunStore, MemoStore {
   }
 
   /**
-   * Stores a task result outside the state. Refuses, with TaskOutputTooLargeError, a value whose item would
-   * pass DynamoDB's 400 KB item limit; the error's `limit` is the largest JSON that fits for this key.
+   * Counts one more attempt of task `taskKey` in run `runId` and returns the count (1 on the first): the cloud
+   * runner's `countAttempt` port, one `UpdateItem ADD` made right before the task function runs, so Lambda throttles
+   * (which `$$.State.RetryCount` counts, though the function never ran) do not inflate `ctx.attempt.number`.
    */
-  async putMemo(runId: string, taskKey: string, value: JsonValue): Promise<void> {
-    const item: Item = { [KEY.pk]: runPk(runId), [KEY.sk]: memoSk(taskKey), valueJson: JSON.stringify(value), ...this.#table.expiry() };
-    const limit = MAX_ITEM_BYTES - itemOverhead(item, "valueJson");
-    const size = jsonSize(value);
-    if (size > limit) throw new TaskOutputTooLargeError(taskKey, size, limit);
-    await this.#table.put(item);
-  }
-
-  async getMemo(runId: string, taskKey: string): Promise<JsonValue | undefined> {
-    const item = await this.#table.get(runPk(runId), memoSk(taskKey));
-    return item && (JSON.parse(item.valueJson as string) as JsonValue);
+  async countAttempt(runId: string, taskKey: string): Promise<number> {
+    return this.#table.increment(runPk(runId), attemptCounterSk(taskKey), "attempts", ATTEMPT_COUNTER_TTL_SECONDS);
   }
 
   /**
@@ -203,17 +179,6 @@ export class DynamoRunStore implements RunStore, MemoStore {
   }
 }
 
-/** Bytes an item takes besides the value of `valueAttribute` (names count; a number counts at most 21). */
-function itemOverhead(item: Item, valueAttribute: string): number {
-  let bytes = 0;
-  for (const [name, value] of Object.entries(item)) {
-    bytes += Buffer.byteLength(name, "utf8");
-    if (name === valueAttribute) continue;
-    bytes += typeof value === "number" ? MAX_NUMBER_BYTES : Buffer.byteLength(String(value), "utf8");
-  }
-  return bytes;
-}
-
 function runPk(id: string): string {
   return `RUN#${id}`;
 }
@@ -227,8 +192,9 @@ function stepSk(key: string): string {
   return `STEP#${key}`;
 }
 
-function memoSk(taskKey: string): string {
-  return `MEMO#${taskKey}`;
+/** The cloud runner's attempt counter of a task key (kept as first deployed: `ATTEMPTS#`, not an attempt's `ATTEMPT#`). */
+function attemptCounterSk(taskKey: string): string {
+  return `ATTEMPTS#${taskKey}`;
 }
 
 function jsonOrUndefined(value: unknown): string | undefined {

@@ -1,4 +1,11 @@
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from "@aws-sdk/lib-dynamodb";
 import { InvalidCursorError } from "./errors.ts";
 import { STEPJOBS_TABLE } from "./table.ts";
 import type { Page } from "./types.ts";
@@ -7,14 +14,17 @@ import type { Page } from "./types.ts";
  * The DynamoDB primitives every store shares: conditional create, consistent get, paged queries (the
  * Powertools persistence-layer pattern: stores do domain work, this does the table work). Item layout:
  *
- * | item    | pk            | sk                             | gsi1pk / gsi1sk            |
- * |---------|---------------|--------------------------------|----------------------------|
- * | event   | `EVENT#<id>`  | `EVENT`                        | `EVENT` / `<receivedAt>#<id>` |
- * | run     | `RUN#<id>`    | `RUN`                          | `RUN` / `<startedAt>#<id>` |
- * | attempt | `RUN#<runId>` | `ATTEMPT#<taskKey>#<number>`   | -                          |
- * | log     | `RUN#<runId>` | `LOG#<at>#<sequence>`          | -                          |
- * | memo    | `RUN#<runId>` | `MEMO#<taskKey>`               | -                          |
- * | step    | `RUN#<runId>` | `STEP#<stepKey>`               | -                          |
+ * | item            | pk            | sk                             | gsi1pk / gsi1sk               |
+ * |-----------------|---------------|--------------------------------|-------------------------------|
+ * | event           | `EVENT#<id>`  | `EVENT`                        | `EVENT` / `<receivedAt>#<id>` |
+ * | run             | `RUN#<id>`    | `RUN`                          | `RUN` / `<startedAt>#<id>`    |
+ * | attempt         | `RUN#<runId>` | `ATTEMPT#<taskKey>#<number>`   | -                             |
+ * | attempt counter | `RUN#<runId>` | `ATTEMPTS#<taskKey>`           | -                             |
+ * | log             | `RUN#<runId>` | `LOG#<at>#<sequence>`          | -                             |
+ * | step            | `RUN#<runId>` | `STEP#<stepKey>`               | -                             |
+ *
+ * The attempt counter is written only by the cloud runner (`ctx.attempt.number`, one per task key: `attempts`,
+ * `expiresAt` set on the first count); `stepjobs dev` numbers attempts from its attempt items.
  */
 
 /** An item as the DocumentClient reads and writes it. */
@@ -92,6 +102,25 @@ export class DynamoTable {
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: item }));
   }
 
+  /**
+   * Adds 1 to the number `attribute` of the item at (`pk`, `sk`), creating it at 1, and returns the new value; a new
+   * item expires `expiresInSeconds` from now (the TTL is set once). UpdateItem ADD:
+   * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.UpdateExpressions.html#Expressions.UpdateExpressions.ADD
+   */
+  async increment(pk: string, sk: string, attribute: string, expiresInSeconds: number): Promise<number> {
+    const { Attributes } = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { [PK.name]: pk, [SK.name]: sk },
+        UpdateExpression: "ADD #count :one SET #ttl = if_not_exists(#ttl, :ttl)",
+        ExpressionAttributeNames: { "#count": attribute, "#ttl": TTL },
+        ExpressionAttributeValues: { ":one": 1, ":ttl": Math.floor(this.#now().getTime() / 1000) + expiresInSeconds },
+        ReturnValues: "UPDATED_NEW",
+      }),
+    );
+    return Number(Attributes?.[attribute] ?? 1);
+  }
+
   /** A strongly consistent read, so a write just acknowledged is seen. */
   async get(pk: string, sk: string): Promise<Item | undefined> {
     const { Item } = await this.client.send(
@@ -139,7 +168,8 @@ export class DynamoTable {
     const items = await this.#collect(this.#newestInput(kind, filter), limit + 1, start);
     if (items.length <= limit) return { items };
     const page = items.slice(0, limit);
-    return { items: page, cursor: encodeCursor(page[page.length - 1]) };
+    const last = page.at(-1);
+    return last ? { items: page, cursor: encodeCursor(last) } : { items: page };
   }
 
   #newestInput(kind: string, filter: Readonly<Record<string, string | undefined>>): QueryCommandInput {

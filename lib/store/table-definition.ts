@@ -1,5 +1,5 @@
 /**
- * The single DynamoDB table behind every store (events, runs, attempts, logs, memo), as plain data: the CDK
+ * The single DynamoDB table behind every store (events, runs, attempts, steps, logs), as plain data: the CDK
  * construct maps it to a `TableV2`, `stepjobs dev` creates it on dynalite with {@link createTable}.
  * Single-table design: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-general-nosql-design.html
  */
@@ -16,7 +16,7 @@ export interface TableDefinition {
   readonly defaultName: string;
   /** `pk`: the entity (`EVENT#<id>`, `RUN#<id>`). */
   readonly partitionKey: KeyAttribute;
-  /** `sk`: the item within the entity (`EVENT`, `RUN`, `ATTEMPT#...`, `LOG#...`, `MEMO#...`). */
+  /** `sk`: the item within the entity (`EVENT`, `RUN`, `ATTEMPT#...`, `LOG#...`; the layout: dynamo-table.ts). */
   readonly sortKey: KeyAttribute;
   /**
    * GSI listing one kind of item newest first: partition = kind, sort = `<ISO time>#<id>`. One GSI partition

@@ -1,10 +1,9 @@
 import type { EventRecord } from "../ingest/types.ts";
 import type { RunState } from "../runtime/run-state.ts";
 import type { ErrorInfo } from "../sdk/errors.ts";
-import type { JsonValue } from "../sdk/types.ts";
 
 /**
- * Contracts of the run store used by `stepjobs dev` (on dynalite) and, for memo overflow, by the cloud runner.
+ * Contracts of the run store used by `stepjobs dev` (on dynalite); the cloud runner uses only its attempt counter.
  * Shapes match the `/api/v1/runs` responses of the local API.
  */
 
@@ -155,13 +154,4 @@ export interface RunStore {
   appendLog(log: LogRecord): Promise<void>;
   /** In the order written. */
   listLogs(runId: string): Promise<LogRecord[]>;
-}
-
-/**
- * Task results too large to ride in the state (ARCHITECTURE §3 "Size"), keyed by run and task key.
- * A value whose item would exceed DynamoDB's 400 KB item limit is refused with `TaskOutputTooLargeError`.
- */
-export interface MemoStore {
-  putMemo(runId: string, taskKey: string, value: JsonValue): Promise<void>;
-  getMemo(runId: string, taskKey: string): Promise<JsonValue | undefined>;
 }

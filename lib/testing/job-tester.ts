@@ -5,7 +5,7 @@ import { normalizeEvent, validateEvent } from "../ingest/ingest-event.ts";
 import { runIdFor } from "../ingest/run-id.ts";
 import { compileValidators, type Validators } from "../ingest/validate.ts";
 import { toValidationIssues } from "../ingest/validation-issues.ts";
-import { JobMachine } from "../local/executor.ts";
+import { JobMachine } from "../local/job-machine.ts";
 import { ValidatedAslCache } from "../local/validated-asl-cache.ts";
 import type { RunInput } from "../runtime/run-state.ts";
 import { type Job, registeredJobs } from "../sdk/client.ts";

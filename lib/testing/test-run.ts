@@ -1,4 +1,5 @@
-import type { AttemptEnd, ExecutionOutcome, RunObserver } from "../local/executor.ts";
+import type { ExecutionOutcome } from "../local/execution-log.ts";
+import type { AttemptEnd, RunObserver } from "../local/run-observer.ts";
 import type { ErrorInfo, MemoEntry, OutgoingEvent, RunState } from "../runtime/run-state.ts";
 import type { JsonValue, LogLine } from "../sdk/types.ts";
 
@@ -83,12 +84,12 @@ export class TestRunRecorder {
       this.logs.push(line);
     },
     stepped: (_runId, state: RunState) => {
-      const next = state.next;
-      if (state.status === "sleeping" && next) {
+      if (state.status === "sleeping") {
+        const next = state.next;
         const seconds = next.seconds ?? Math.max(0, Math.ceil((Date.parse(next.wakeAt ?? "") - this.clock().getTime()) / 1000));
         this.steps.push({ kind: "wait", key: next.key, seconds });
       }
-      if (state.status === "sending" && next?.event) this.steps.push({ kind: "event", key: next.key, event: next.event });
+      if (state.status === "sending" && state.next.event) this.steps.push({ kind: "event", key: state.next.key, event: state.next.event });
     },
   };
 

@@ -9,6 +9,7 @@ import tutorial from "../fixtures/histories/tutorial-retried.json" with { type: 
 import { ROOT } from "../helpers/load-job.ts";
 import { recordingAws } from "../helpers/recording-aws.ts";
 import { collectPageErrors, launchChromium } from "./harness.ts";
+import { defined } from "../helpers/defined.ts";
 
 /**
  * `stepjobs dashboard --aws` in Chromium: the same pages over a deployed stack, read from recorded Step Functions
@@ -54,7 +55,9 @@ const aws = recordingAws({
       })),
   }),
   DescribeExecutionCommand: (input: { executionArn: string }) => executions[input.executionArn],
-  GetExecutionHistoryCommand: (input: { executionArn: string }) => ({ events: executions[input.executionArn].events }),
+  GetExecutionHistoryCommand: (input: { executionArn: string }) => ({
+    events: defined(executions[input.executionArn], input.executionArn).events,
+  }),
   QueryCommand: { Items: [] },
 });
 

@@ -117,7 +117,7 @@ export async function startDev(jobsDir = path.join(REPO_ROOT, "src/jobs"), optio
   const url = await new Promise<string>((resolve, reject) => {
     const check = (): void => {
       const match = /API and dashboard on (http:\/\/\S+)/.exec(printed);
-      if (match) resolve(match[1]);
+      if (match?.[1]) resolve(match[1]);
     };
     child.stdout!.on("data", check);
     child.once("exit", (code) => reject(new Error(`stepjobs dev exited with ${code} before listening:\n${printed}`)));

@@ -3,6 +3,7 @@ import { compileProject } from "../../lib/compiler/compile-project.ts";
 import { INGEST_MAX_RECEIVE_COUNT, INGEST_VISIBILITY_TIMEOUT, jobGroupOf } from "../../lib/constructs/step-jobs.ts";
 import { ROOT } from "../helpers/load-job.ts";
 import { type Assembly, synthesize } from "../stack/synth.ts";
+import { defined } from "../helpers/defined.ts";
 
 /**
  * The shape of the synthesized template, exactly: what the stack lane (test/stack) then proves by running it. These
@@ -16,7 +17,7 @@ const JOBS = ["my-first-workflow", "priority-workflow"] as const;
 function only(type: string, part = ""): { file: string; logicalId: string; resource: any } {
   const found = app.resources(type).filter((r) => r.logicalId.includes(part));
   expect(found.map((r) => r.logicalId)).toHaveLength(1);
-  return found[0];
+  return defined(found[0], `a ${type} resource`);
 }
 
 /** A resource's policy statements, by the policy attached to role `rolePart`. */
@@ -93,7 +94,7 @@ describe("StepJobs: each job", () => {
       ]);
     }
     expect(new Set(runners.map((r) => JSON.stringify(r.resource.Properties.Role))).size).toBe(1);
-    expect(runners[0].resource.Properties.Environment.Variables).toEqual({
+    expect(defined(runners[0], "a runner").resource.Properties.Environment.Variables).toEqual({
       TABLE_NAME: expect.anything(),
       NODE_OPTIONS: "--enable-source-maps",
     });
@@ -320,6 +321,6 @@ describe("StepJobs: shared resources", () => {
       "JobNamePrefix",
       "TableName",
     ]);
-    expect(app.template.Outputs!.JobNamePrefix.Value).toBe("StepJobs_");
+    expect(app.template.Outputs?.JobNamePrefix?.Value).toBe("StepJobs_");
   });
 });

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { compileProject } from "../../lib/compiler/compile-project.ts";
 import { ROOT } from "../helpers/load-job.ts";
 import { type Assembly, synthesize } from "../stack/synth.ts";
+import { defined } from "../helpers/defined.ts";
 
 /** The jobs using io.wait, io.sendEvent, Promise.all, mode: "express" and schedules, deployed as a user would. */
 const JOBS_DIR = "test/fixtures/steps";
@@ -12,7 +13,7 @@ const compiled = new Map(compileProject({ root: ROOT, jobsDir: JOBS_DIR }).jobs.
 function only(type: string, part = ""): { file: string; logicalId: string; resource: any } {
   const found = app.resources(type).filter((r) => r.logicalId.includes(part));
   expect(found.map((r) => r.logicalId)).toHaveLength(1);
-  return found[0];
+  return defined(found[0], `a ${type} resource`);
 }
 
 beforeAll(() => {

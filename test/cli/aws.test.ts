@@ -4,6 +4,7 @@ import { commands } from "../../lib/cli/commands.ts";
 import alwaysFails from "../fixtures/histories/always-fails.json" with { type: "json" };
 import tutorial from "../fixtures/histories/tutorial-retried.json" with { type: "json" };
 import { type Answers, recordingAws } from "../helpers/recording-aws.ts";
+import { defined } from "../helpers/defined.ts";
 
 /**
  * The CLI against a deployed stack, with a recording AWS client: the exact requests (DescribeStacks, ListExecutions,
@@ -52,7 +53,7 @@ const MACHINES = {
 async function cli(args: string[], answers: Answers) {
   const aws = recordingAws({ DescribeStacksCommand: STACK, ListStateMachinesCommand: MACHINES, ...answers });
   useAwsClients(aws.clients);
-  const code = await (await commands[args[0]].load()).run(args.slice(1));
+  const code = await (await defined(commands[args[0] ?? ""], `command ${args[0]}`).load()).run(args.slice(1));
   return { code, calls: aws.calls.map((c) => [c.command, c.input]) };
 }
 
@@ -241,7 +242,7 @@ describe("redrive, cancel and send --aws", () => {
         DetailType: "my.event",
         Detail: JSON.stringify({
           id: "e9",
-          timestamp: (input.Entries[0].Time as Date).toISOString(),
+          timestamp: (defined(input.Entries[0], "an entry").Time as Date).toISOString(),
           payload: { message: "hi", shouldFail: false },
         }),
         Time: expect.any(Date),

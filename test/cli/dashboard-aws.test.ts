@@ -12,6 +12,7 @@ import tutorial from "../fixtures/histories/tutorial-retried.json" with { type: 
 import { externalAddress } from "../helpers/external-address.ts";
 import { ROOT } from "../helpers/load-job.ts";
 import { recordingAws } from "../helpers/recording-aws.ts";
+import { sessionOf } from "../helpers/defined.ts";
 
 /** `stepjobs dashboard --aws`: the same UI and API routes, read-only, over a deployed stack (recording AWS clients). */
 const SM = "arn:aws:states:us-east-1:123456789012:stateMachine:AppJobmyfirstworkflow";
@@ -82,7 +83,7 @@ beforeAll(async () => {
   stack.apiUrl = `http://127.0.0.1:${(stackApi.address() as AddressInfo).port}/`;
   ({ server, url } = await startAwsDashboard({ clients: aws.clients, stack, jobs, root: ROOT, host: "127.0.0.1", port: 0 }));
   const page = await fetch(`${url}/runs`);
-  cookie = page.headers.get("set-cookie")!.split(";")[0];
+  cookie = sessionOf(page);
 });
 afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -178,7 +179,7 @@ describe("stepjobs dashboard --aws", () => {
       const page = await fetch(`${other.url}/runs`);
       const response = await fetch(`${other.url}/api/v1/events`, {
         method: "POST",
-        headers: { cookie: page.headers.get("set-cookie")!.split(";")[0], "content-type": "application/json" },
+        headers: { cookie: sessionOf(page), "content-type": "application/json" },
         body: JSON.stringify({ name: "my.event", payload: { message: "hi" } }),
       });
       const body = await response.json();
@@ -206,7 +207,7 @@ describe("stepjobs dashboard --aws", () => {
         redirect: "manual",
       });
       expect([login.status, login.headers.get("location")]).toEqual([303, "/runs"]);
-      const runs = await fetch(`${remote}/api/v1/runs`, { headers: { cookie: login.headers.get("set-cookie")!.split(";")[0] } });
+      const runs = await fetch(`${remote}/api/v1/runs`, { headers: { cookie: sessionOf(login) } });
       expect(runs.status).toBe(200);
     } finally {
       await new Promise<void>((resolve) => shared.server.close(() => resolve()));

@@ -1,3 +1,4 @@
+import { defined } from "../helpers/defined.ts";
 import os from "node:os";
 import { describe, expect, it } from "vitest";
 import { commands } from "../../lib/cli/commands.ts";
@@ -9,7 +10,10 @@ describe("stepjobs <command> --help", () => {
     const names = Object.keys(commands);
     const answers = await Promise.all(names.map((name) => runCli([name, "--help"], {}, os.tmpdir())));
     expect(answers).toEqual(
-      names.map((name) => ({ code: 0, stdout: `stepjobs ${name}: ${commands[name].summary}\n${commands[name].usage}\n`, stderr: "" })),
+      names.map((name) => {
+        const command = defined(commands[name], `command ${name}`);
+        return { code: 0, stdout: `stepjobs ${name}: ${command.summary}\n${command.usage}\n`, stderr: "" };
+      }),
     );
   });
 

@@ -150,7 +150,7 @@ describe("stepjobs synth", () => {
     });
     const result = await stepjobs(["synth"], dir);
     // The summary's fourth field: the task count, then each task and its retry policy.
-    expect([result.code, result.stdout.split("  ")[3].split(" (")[0]]).toEqual([0, "1 task: only"]);
+    expect([result.code, result.stdout.split("  ")[3]?.split(" (")[0]]).toEqual([0, "1 task: only"]);
   });
 
   it("usage errors exit 2 with the usage line", async () => {

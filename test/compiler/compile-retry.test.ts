@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { compileRetry, retryDelaySeconds } from "../../lib/compiler/compile-retry.ts";
+import { retryDelaySeconds } from "../../lib/compiler/asl-retry.ts";
+import { compileRetry } from "../../lib/compiler/compile-retry.ts";
 import { describeRetry } from "../../lib/compiler/describe-retry.ts";
 
 describe("compileRetry maps stepjobs/Trigger.dev options to one ASL retrier (ARCHITECTURE section 4)", () => {
@@ -117,21 +118,6 @@ describe("compileRetry maps stepjobs/Trigger.dev options to one ASL retrier (ARC
     expect(() => compileRetry({}, { maxAttempts: -2 })).toThrow(
       "defaults.retry.maxAttempts must be an integer from 1 to 100000000, got -2",
     );
-  });
-});
-
-describe("retryDelaySeconds computes the wait Step Functions would", () => {
-  const r = { ErrorEquals: ["States.ALL"], IntervalSeconds: 2, MaxAttempts: 5, BackoffRate: 3, MaxDelaySeconds: 30 };
-  it.each([
-    [1, 2],
-    [2, 6],
-    [3, 18],
-    [4, 30],
-  ])("retry %i waits %i s (capped at MaxDelaySeconds)", (retry, seconds) => {
-    expect(retryDelaySeconds(r, retry)).toBe(seconds);
-  });
-  it("applies FULL jitter as a uniform fraction", () => {
-    expect(retryDelaySeconds({ ...r, JitterStrategy: "FULL" }, 2, () => 0.5)).toBe(3);
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { discoverJobs } from "../../lib/compiler/discover-jobs.ts";
+import { defined } from "../helpers/defined.ts";
 
 const header = `import { client } from "../trigger";\n`;
 /** A job file whose run body and options are given; line 1 is the import. */
@@ -73,7 +74,7 @@ describe("discoverJobs finds jobs, triggers and tasks statically", () => {
 
   it("renames a task whose id collides with a fixed state", () => {
     const { plans } = discoverJobs([{ path: "j.ts", text: header + job("j", `    await io.runTask("Route", async () => 1);`) }]);
-    expect(plans[0].tasks.map((t) => t.stateName)).toEqual(["Task Route"]);
+    expect(defined(plans[0]).tasks.map((t) => t.stateName)).toEqual(["Task Route"]);
   });
 
   it("warns when the third argument looks like Trigger.dev v2 options (stepjobs reads it as the payload)", () => {
@@ -111,7 +112,7 @@ describe("discoverJobs finds jobs, triggers and tasks statically", () => {
       `const RETRY = { maxAttempts: 2 } as const;\n` + header + job("j", `    await io.runTask("a", async () => 1, payload, RETRY);`);
     const { plans, errors } = discoverJobs([{ path: "j.ts", text }]);
     expect(errors).toEqual([]);
-    expect(plans[0].tasks[0].maxAttempts).toBe(2);
+    expect(defined(plans[0]).tasks[0]?.maxAttempts).toBe(2);
   });
 });
 
@@ -199,6 +200,11 @@ describe("discoverJobs reports job source errors as one line with file:line:col"
       "eventTrigger with a list of event names",
       job("j", "", `eventTrigger({ name: ["a", "b"], schema: { type: "object" } })`),
       'j.ts:5:33: job "j" trigger lists several event names; a job listens to one: define a job per event name (they can share a run function)',
+    ],
+    [
+      "an unknown keyword deep in the schema: at that keyword (located from the schema's structure, not ajv's message)",
+      job("j", "", `client.on("e", { schema: { type: "object", properties: { a: { type: "string", minLenght: 1 } } } })`),
+      'j.ts:5:90: job "j": its trigger schema does not compile: strict mode: unknown keyword: "minLenght"',
     ],
     [
       "a non-literal id",

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { costReport } from "../../lib/cli/cost.ts";
 import { compileProject } from "../../lib/compiler/compile-project.ts";
 import { countRun, estimateJobCost, planSteps, statesEntered } from "../../lib/compiler/estimate-cost.ts";
-import { JobMachine } from "../../lib/local/executor.ts";
+import { JobMachine } from "../../lib/local/job-machine.ts";
 import { registeredJobs } from "../../lib/sdk/client.ts";
 import { ROOT, runInput } from "../helpers/load-job.ts";
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { discoverJobs } from "../../lib/compiler/discover-jobs.ts";
 import { cronProblem, intervalProblem, schedulePlan } from "../../lib/compiler/schedule.ts";
+import { defined } from "../helpers/defined.ts";
 
 describe("cron expressions, checked as EventBridge Scheduler checks them", () => {
   it.each([
@@ -48,7 +49,7 @@ describe("discovery of schedule triggers", () => {
   it("a valid cronTrigger becomes the job's schedule event, source and { ts } schema", () => {
     const { plans, errors } = discoverJobs([job(`cronTrigger({ cron: "0 9 ? * MON-FRI *" })`)]);
     expect(errors).toEqual([]);
-    expect(plans[0].trigger).toEqual({
+    expect(defined(plans[0]).trigger).toEqual({
       event: "stepjobs.schedule.s",
       source: "stepjobs.scheduler",
       schema: {

@@ -4,6 +4,7 @@ import { compileProject } from "../../lib/compiler/compile-project.ts";
 import { discoverJobs } from "../../lib/compiler/discover-jobs.ts";
 import { LAMBDA_SERVICE_RETRIER, PUT_EVENTS_RETRIER, type AslDefinition } from "../../lib/compiler/render-state-machine.ts";
 import { ROOT } from "../helpers/load-job.ts";
+import { defined } from "../helpers/defined.ts";
 
 const project = compileProject({ root: ROOT, jobsDir: "test/fixtures/steps" });
 const job = (id: string) => project.jobs.find((j) => j.plan.id === id)!;
@@ -33,7 +34,7 @@ describe("discovery of waits, sent events and parallel tasks", () => {
 
   it("a Promise.race over timers (no io inside) is not parallel work", () => {
     const found = discoverJobs([source(`await Promise.race([new Promise((r) => setTimeout(r, 1))]);`)]);
-    expect(found.plans[0].steps).toBeUndefined();
+    expect(defined(found.plans[0]).steps).toBeUndefined();
   });
 
   it.each([
@@ -180,7 +181,7 @@ describe("the states they compile to", () => {
 
   it("a task named like a step state gets a prefix; the range check catches a state name used twice, nested included", () => {
     const found = discoverJobs([source(`await io.runTask("Sleep", async () => 1); await io.wait("w", 1);`)]);
-    expect(found.plans[0].tasks[0].stateName).toBe("Task Sleep");
+    expect(defined(found.plans[0]).tasks[0]?.stateName).toBe("Task Sleep");
     const broken: AslDefinition = {
       Comment: "",
       StartAt: "A",

@@ -3,6 +3,7 @@ import { compileProject } from "../../lib/compiler/compile-project.ts";
 import type { AslDocument } from "../../lib/dashboard/view/api-types.ts";
 import { layoutStateMachine, nodeWidth } from "../../lib/dashboard/view/asl-graph.ts";
 import { DYNAMIC_STATES } from "../../lib/dashboard/view/visited-states.ts";
+import { defined } from "../helpers/defined.ts";
 
 describe("layoutStateMachine draws an ASL definition without a graph library", () => {
   it("lays out a loop exactly: forward edges as S-curves, the back edge around the left lane", () => {
@@ -69,7 +70,7 @@ describe("layoutStateMachine draws an ASL definition without a graph library", (
   });
 
   it("shows the dynamic states when asked, the default branch included", () => {
-    const job = compileProject({ root: process.cwd(), jobsDir: "src/jobs" }).jobs[0];
+    const job = defined(compileProject({ root: process.cwd(), jobsDir: "src/jobs" }).jobs[0]);
     const layout = layoutStateMachine(job.definition as unknown as AslDocument);
     expect(layout.nodes.find((n) => n.id === "DynamicTask")?.layer).toBe(3);
     expect(layout.nodes.find((n) => n.id === "DynamicRetry")?.layer).toBe(4);

@@ -126,7 +126,7 @@ describe("layoutTimeline places every attempt and wait on one shared axis", () =
       T0 + 1000,
     );
     expect(layout.spanMs).toBe(1000);
-    expect(layout.rows[0].waits).toEqual([{ afterAttempt: 1, startPct: 20, widthPct: 80, durationMs: 800, open: true }]);
+    expect(layout.rows[0]?.waits).toEqual([{ afterAttempt: 1, startPct: 20, widthPct: 80, durationMs: 800, open: true }]);
   });
 
   it("a running attempt is open and drawn up to now", () => {
@@ -137,8 +137,8 @@ describe("layoutTimeline places every attempt and wait on one shared axis", () =
       },
       T0 + 500,
     );
-    expect(layout.rows[0].attempts[0]).toMatchObject({ startPct: 50, widthPct: 50, durationMs: 250, open: true });
-    expect(layout.rows[0].waits).toEqual([]);
+    expect(layout.rows[0]?.attempts[0]).toMatchObject({ startPct: 50, widthPct: 50, durationMs: 250, open: true });
+    expect(layout.rows[0]?.waits).toEqual([]);
   });
 
   it("a failed last attempt of a task that failed for good has no wait after it", () => {
@@ -156,7 +156,7 @@ describe("layoutTimeline places every attempt and wait on one shared axis", () =
       },
       T0 + 5000,
     );
-    expect(layout.rows[0].waits).toEqual([]);
+    expect(layout.rows[0]?.waits).toEqual([]);
     expect(layout.spanMs).toBe(400);
   });
 });
@@ -170,7 +170,7 @@ describe("layoutTimeline draws waits and sent events where they ran", () => {
     endedAt: string | null,
   ): RunStep => ({
     kind,
-    id: key.split(":")[1].split("#")[0],
+    id: key.replace(/^[^:]*:/, "").replace(/#.*$/, ""),
     key,
     index: 0,
     stateName: kind === "wait" ? "Sleep" : "SendEvent",

@@ -10,13 +10,14 @@ const job: Pick<Job, "tasks" | "asl"> = {
   tasks: [
     {
       id: "process-incoming-data",
+      match: "literal",
       stateName: "process-incoming-data",
       maxAttempts: 3,
       retry: {},
       retryDescription: "3 attempts, 1 s apart",
     },
-    { id: "Plan", stateName: "Task Plan", maxAttempts: 3, retry: {}, retryDescription: "" },
-    { id: "item-*", stateName: "item-*", maxAttempts: 3, retry: {}, retryDescription: "" },
+    { id: "Plan", match: "literal", stateName: "Task Plan", maxAttempts: 3, retry: {}, retryDescription: "" },
+    { id: "item-*", match: "pattern", stateName: "item-*", maxAttempts: 3, retry: {}, retryDescription: "" },
   ],
   asl: {
     StartAt: "Plan",
@@ -48,6 +49,20 @@ describe("which states a run visited", () => {
     ["computed-id", "DynamicTask"],
   ])("task %s runs in state %s", (taskId, state) => {
     expect(stateForTask(job, taskId)).toBe(state);
+  });
+
+  it("a task id is routed as the machine's Route decides: the first matching rule, `\\*` a literal star", () => {
+    const task = (id: string, match: "literal" | "pattern") => ({
+      id,
+      match,
+      stateName: id,
+      maxAttempts: 3,
+      retry: {},
+      retryDescription: "",
+    });
+    const routed = { tasks: [task("item-*", "pattern"), task("item-7", "literal"), task("price-\\*-*", "pattern")] };
+    expect(stateForTask(routed, "item-7")).toBe("item-*");
+    expect(stateForTask(routed, "price-*-9")).toBe("price-\\*-*");
   });
 
   it("a succeeded run: Plan, Route, its tasks, Succeeded", () => {
@@ -92,6 +107,7 @@ describe("the states a run entered, as it recorded them", () => {
   const job = {
     tasks: fulfil.plan.tasks.map((t) => ({
       id: t.id,
+      match: t.match,
       stateName: t.stateName,
       maxAttempts: t.maxAttempts,
       retry: t.retry,

@@ -16,7 +16,7 @@ afterAll(() => fs.rmSync(logs, { recursive: true, force: true }));
 
 /** Runs the CLI recording every module it loads; answers its result and the packages (node_modules) it loaded. */
 async function cliLoading(args: string[]) {
-  const log = moduleLog(logs, args[0]);
+  const log = moduleLog(logs, args[0] ?? "");
   const result = await runCli(args, recordingModules(log), dev.root);
   return { result, packages: loadedPackages(log) };
 }

@@ -39,10 +39,10 @@ describe("a task's error keeps its class name, stack and fields", () => {
     const lines = stdout.split("\n");
     const attempt = lines.findIndex((l) => l.includes("attempt 2  FAILED"));
     expect(lines[attempt]).toMatch(/PaymentError: card declined \{"code":"CARD_DECLINED","orderId":"o-42"\}$/);
-    expect(lines[attempt + 1].trim()).toMatch(THROWN_AT);
+    expect(lines[attempt + 1]?.trim()).toMatch(THROWN_AT);
     const runError = lines.findIndex((l) => l.startsWith("  error "));
     expect(lines[runError]).toBe('  error PaymentError: card declined {"code":"CARD_DECLINED","orderId":"o-42"}');
-    expect(lines[runError + 1].trim()).toMatch(THROWN_AT);
+    expect(lines[runError + 1]?.trim()).toMatch(THROWN_AT);
   });
 
   it("the terminal names where each attempt threw and why the last is not retried, and prints the stack when the run fails", async () => {
@@ -55,6 +55,6 @@ describe("a task's error keeps its class name, stack and fields", () => {
     expect(dev.output).not.toContain("no retries left");
     const failed = out.findIndex((l) => l.includes("run FAILED"));
     expect(out[failed]).toMatch(/: PaymentError: card declined \{"code":"CARD_DECLINED","orderId":"o-42"\}$/);
-    expect(out[failed + 1].trim()).toMatch(THROWN_AT);
+    expect(out[failed + 1]?.trim()).toMatch(THROWN_AT);
   });
 });

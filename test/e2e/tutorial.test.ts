@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { devServerForThisFile, freePort, runCli } from "./helpers.ts";
 import { TUTORIAL_RETRY_LOGS } from "../helpers/tutorial-expectations.ts";
+import { defined } from "../helpers/defined.ts";
 
 /** The tutorial's journey against `stepjobs dev` spawned as a child process, over real HTTP and the CLI. */
 
@@ -133,8 +134,7 @@ describe("the mini-challenge job", () => {
     );
     expect(sent.code).toBe(0);
     const match = /^event (\S+)\nrun (priority-workflow--\S+) {2}\(priority-workflow\) {2}-> stepjobs run \2 --follow\n$/.exec(sent.stdout);
-    expect(match).not.toBeNull();
-    const run = await dev.waitForRun(match![2]);
+    const run = await dev.waitForRun(defined(match?.[2], `a run id in ${JSON.stringify(sent.stdout)}`));
     expect(run.status).toBe("SUCCEEDED");
     expect(attemptsOf(run)).toEqual([
       [

@@ -1,10 +1,11 @@
+import { decideRetry } from "../../lib/compiler/asl-retry.ts";
 import type { AslRetrier } from "../../lib/compiler/compile-retry.ts";
 import type { AslDefinition } from "../../lib/compiler/render-state-machine.ts";
 import type { RunInput, RunState } from "../../lib/runtime/run-state.ts";
-import { type StepMode, stepRun } from "../../lib/runtime/step-run.ts";
+import { type StepMode, stepRun } from "../../lib/runtime/runner-event.ts";
 import type { Job } from "../../lib/sdk/client.ts";
 import type { LogLine } from "../../lib/sdk/types.ts";
-import { stringMatches } from "../../lib/local/api-views.ts";
+import { stringMatches } from "../../lib/compiler/string-matches.ts";
 
 /** One state the driver entered, in order, with what happened there. */
 export interface Visit {
@@ -26,15 +27,11 @@ export interface DrivenRun {
   readonly final: RunState;
 }
 
-function retrierFor(retry: readonly AslRetrier[], errorName: string): AslRetrier | undefined {
-  return retry.find((r) => r.ErrorEquals.includes(errorName) || r.ErrorEquals.includes("States.ALL"));
-}
-
 /**
  * Walks a compiled state machine the way Step Functions does for the subset stepjobs renders
  * (Task with Retry/Catch, Choice on StringEquals/StringMatches, Wait, Succeed, Fail), calling
- * `stepRun` for each runner invocation with `$$.State.RetryCount`. Retry counters are kept per
- * retrier, as the ASL spec says. A fast, deterministic driver for unit tests; the real engine
+ * `stepRun` for each runner invocation with `$$.State.RetryCount`. Retries are decided by the ASL retry
+ * module (lib/compiler/asl-retry.ts) over the visit's errors, as the ASL spec says. A fast, deterministic driver for unit tests; the real engine
  * (aws-local-stepfunctions) is exercised by the local runtime's tests.
  */
 export async function driveRun(job: Job<any>, definition: AslDefinition, input: RunInput, maxSteps = 10_000): Promise<DrivenRun> {
@@ -48,7 +45,7 @@ export async function driveRun(job: Job<any>, definition: AslDefinition, input: 
     switch (state.Type) {
       case "Task": {
         const mode = state.Parameters.Payload.mode as StepMode;
-        const counters = new Map<AslRetrier, number>();
+        const errors: string[] = [];
         let retryCount = 0;
         for (;;) {
           try {
@@ -60,12 +57,10 @@ export async function driveRun(job: Job<any>, definition: AslDefinition, input: 
           } catch (error) {
             const errorName = (error as Error).name;
             visits.push({ state: name, retryCount, error: errorName });
-            const retrier = retrierFor(state.Retry ?? [], errorName);
-            const used = retrier ? (counters.get(retrier) ?? 0) : 0;
-            if (retrier && used < (retrier.MaxAttempts ?? 3)) {
-              counters.set(retrier, used + 1);
-              const base = (retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** used;
-              waits.push({ state: name, seconds: Math.min(base, retrier.MaxDelaySeconds ?? Infinity) });
+            errors.push(errorName);
+            const decision = decideRetry((state.Retry ?? []) as AslRetrier[], errors);
+            if (decision.retry) {
+              waits.push({ state: name, seconds: decision.waitSeconds });
               retryCount++;
               continue;
             }

@@ -5,7 +5,9 @@ export type Resources = Record<string, { Type: string; Properties: Record<string
 
 /** The logical id of the single resource of `type` whose id contains `part` (fails the test when not exactly one). */
 export function logicalIdIn(resources: Resources, type: string, part: string): string {
-  const ids = Object.keys(resources).filter((id) => resources[id].Type === type && id.includes(part));
+  const ids = Object.entries(resources)
+    .filter(([id, resource]) => resource.Type === type && id.includes(part))
+    .map(([id]) => id);
   expect(ids).toHaveLength(1);
-  return ids[0];
+  return ids[0] ?? "";
 }

@@ -12,6 +12,7 @@ import {
   type Validators,
 } from "../../lib/ingest/validate.ts";
 import { tutorialPlans } from "./tutorial-jobs.ts";
+import { defined } from "../helpers/defined.ts";
 
 const { myFirstWorkflow, priorityWorkflow } = tutorialPlans();
 
@@ -48,7 +49,7 @@ const plans: ValidatedJob[] = [
 ];
 
 function issuesOf(validators: Validators, jobId: string, payload: unknown) {
-  const validate = validators[jobId];
+  const validate = defined(validators[jobId], `the validator of ${jobId}`);
   return validate(payload) ? [] : toValidationIssues(jobId, validate.errors);
 }
 
@@ -133,8 +134,26 @@ describe("schema errors", () => {
     expect(call).toThrow('job "mail": its trigger schema does not compile: unknown format "emial" ignored in schema at path "#"');
   });
 
+  it.each([
+    ["a misspelt type (from ajv's error objects)", { type: "strng" }, "/type"],
+    ["an unknown format", { type: "object", properties: { email: { type: "string", format: "emial" } } }, "/properties/email/format"],
+    ["an unknown keyword in an item of anyOf", { anyOf: [{ type: "string" }, { type: "number", minimun: 0 }] }, "/anyOf/1/minimun"],
+    ["an unknown keyword under a key with a slash", { properties: { "a/b": { maxLenght: 1 } } }, "/properties/a~1b/maxLenght"],
+  ])("points at the keyword at fault: %s", (_case, schema, pointer) => {
+    const error = (() => {
+      try {
+        compileValidators([{ id: "bad", trigger: { event: "e", schema } }]);
+      } catch (thrown) {
+        return thrown;
+      }
+    })();
+    expect(error).toBeInstanceOf(SchemaCompileError);
+    expect((error as SchemaCompileError).pointer).toBe(pointer);
+  });
+
   it("rejects two jobs with one id", () => {
-    expect(() => compileValidators([plans[0], plans[0]])).toThrow(
+    const [plan] = plans;
+    expect(() => compileValidators([defined(plan), defined(plan)])).toThrow(
       'job "my-first-workflow": its trigger schema does not compile: two jobs have this id',
     );
   });
@@ -196,8 +215,9 @@ describe("generateStandaloneValidators", () => {
       logLevel: "silent",
     });
     const bundled = join(dir, "bundled.mjs");
-    writeFileSync(bundled, outputFiles[0].text);
-    expect(outputFiles[0].text).not.toMatch(/from "ajv/);
+    const [bundle] = outputFiles;
+    writeFileSync(bundled, defined(bundle, "the bundle").text);
+    expect(bundle?.text).not.toMatch(/from "ajv/);
     const { validators } = (await import(pathToFileURL(bundled).href)) as { validators: Validators };
     expect(issuesOf(validators, "signup", { email: "nope" })).toEqual([
       { jobId: "signup", path: "/email", message: 'must match format "email"' },

@@ -81,6 +81,12 @@ describe("API handler (Function URL)", () => {
     ]);
   });
 
+  it("takes the key under the bearer scheme written in any case, as stepjobs dev does (one check: lib/ingest/api-key.ts)", async () => {
+    const eventBridge = recordingEventBridge();
+    const response = await handler(eventBridge)(request(tutorial, { authorization: `bearer  ${KEY}` }));
+    expect(response.statusCode).toBe(202);
+  });
+
   it.each([
     ["no Authorization header", { authorization: "" }, 401, "UNAUTHORIZED"],
     ["a key differing in one character", { authorization: `Bearer ${KEY.slice(0, -1)}0` }, 401, "UNAUTHORIZED"],

@@ -1,8 +1,9 @@
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createRunnerHandler, dynamoAttemptCounter } from "../../lambdas/runner.ts";
+import { createRunnerHandler } from "../../lambdas/runner.ts";
 import type { RunState } from "../../lib/runtime/run-state.ts";
 import { TriggerClient } from "../../lib/sdk/client.ts";
+import { DynamoRunStore } from "../../lib/store/dynamo-run-store.ts";
+import { runStateOf } from "../helpers/run-states.ts";
 import { useDynalite } from "../store/dynalite-fixture.ts";
 
 /**
@@ -17,13 +18,6 @@ beforeAll(async () => {
 });
 
 describe("the runner's attempt counter (DynamoDB ADD per attempt)", () => {
-  it("counts 1, 2, 3 per (run, task key), separately per key, with a TTL", async () => {
-    const count = dynamoAttemptCounter(db.client(), table, () => 1_000_000_000_000);
-    expect([await count("r1", "a#0"), await count("r1", "a#0"), await count("r1", "b#0"), await count("r1", "a#0")]).toEqual([1, 2, 1, 3]);
-    const { Item } = await db.client().send(new GetCommand({ TableName: table, Key: { pk: "RUN#r1", sk: "ATTEMPTS#a#0" } }));
-    expect(Item).toEqual({ pk: "RUN#r1", sk: "ATTEMPTS#a#0", attempts: 3, expiresAt: 1_000_000_000 + 400 * 24 * 3600 });
-  });
-
   it("after two throttles ($$.State.RetryCount = 2, the function never ran), the first real attempt is attempt 1", async () => {
     const client = new TriggerClient({ id: "runner-test" });
     const seen: number[] = [];
@@ -34,7 +28,8 @@ describe("the runner's attempt counter (DynamoDB ADD per attempt)", () => {
       trigger: client.on("attempts", { schema: { type: "object" } }),
       run: async (_payload, io, ctx) => io.runTask("t", async () => void seen.push(ctx.attempt.number)),
     });
-    const handler = createRunnerHandler("attempts", dynamoAttemptCounter(db.client(), table));
+    const runs = new DynamoRunStore({ client: db.client(), tableName: table });
+    const handler = createRunnerHandler("attempts", (runId, key) => runs.countAttempt(runId, key));
     const state: RunState = {
       runId: "throttled",
       event: { id: "e", name: "attempts", timestamp: "2026-11-25T00:00:00Z", payload: {} },
@@ -113,7 +108,7 @@ describe("a task's error through the runner Lambda (what Lambda's Node runtime a
       caught: { Error: "PaymentError", Cause: JSON.stringify(envelope) },
     };
     caughtCodes.length = 0;
-    const planned = (await handler({ mode: "plan", state: caught })) as RunState;
+    const planned = runStateOf(await handler({ mode: "plan", state: caught }));
     expect(planned.memo[0]).toEqual({
       key: "pay#0",
       id: "pay",

@@ -3,7 +3,7 @@ import type { IncomingMessage } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { stringMatches } from "../../lib/local/api-views.ts";
+import { stringMatches } from "../../lib/compiler/string-matches.ts";
 import { ApiAuth, isLoopbackAddress, readCookie } from "../../lib/local/auth.ts";
 import { ensureEnvFile, parseEnv } from "../../lib/local/env-file.ts";
 

@@ -1,15 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { compileProject } from "../../lib/compiler/compile-project.ts";
-import {
-  type AttemptEnd,
-  type ExecutionOutcome,
-  JobMachine,
-  localDefinition,
-  type ResumePoint,
-  type RunObserver,
-  runnerStateNames,
-} from "../../lib/local/executor.ts";
-import { attemptStop, decideRetry, remainingRetriers } from "../../lib/local/native-retry.ts";
+import { localDefinition, runnerStateNames } from "../../lib/local/asl-walk.ts";
+import type { ExecutionOutcome } from "../../lib/local/execution-log.ts";
+import { type ExecuteOptions, JobMachine } from "../../lib/local/job-machine.ts";
+import type { AttemptEnd, RunObserver } from "../../lib/local/run-observer.ts";
+import { decideRetry, remainingRetriers } from "../../lib/compiler/asl-retry.ts";
+import { attemptStop } from "../../lib/local/attempt-stop.ts";
 import type { RunInput, RunState } from "../../lib/runtime/run-state.ts";
 import { registeredJobs } from "../../lib/sdk/client.ts";
 import type { LogLine } from "../../lib/sdk/types.ts";
@@ -30,7 +26,7 @@ beforeAll(async () => {
 });
 
 /** Runs an execution, collecting what the observer sees. */
-async function execute(jobId: string, input: RunInput | RunState, resume?: ResumePoint) {
+async function execute(jobId: string, input: RunInput | RunState, resumed: Pick<ExecuteOptions, "resume" | "attemptsBefore"> = {}) {
   const attempts: AttemptEnd[] = [];
   const logs: LogLine[] = [];
   const steps: string[] = [];
@@ -39,7 +35,7 @@ async function execute(jobId: string, input: RunInput | RunState, resume?: Resum
     log: (_runId, line) => void logs.push(line),
     stepped: (_runId, _state, stateName) => void steps.push(stateName),
   };
-  const outcome: ExecutionOutcome = await machines.get(jobId)!.execute(input, { observer, resume });
+  const outcome: ExecutionOutcome = await machines.get(jobId)!.execute(input, { observer, ...resumed });
   return { outcome, attempts, logs, steps };
 }
 
@@ -175,14 +171,17 @@ describe("a task that always fails", () => {
       memo: [],
       next: { key: "flaky-api#0", task: "flaky-api", index: 0 },
     };
-    const { outcome, attempts } = await execute("always-fails", saved, { stateName: "flaky-api", priorAttempts: 2, used });
+    const { outcome, attempts } = await execute("always-fails", saved, {
+      resume: { stateName: "flaky-api", used },
+      attemptsBefore: new Map([["flaky-api#0", 2]]),
+    });
     expect(outcome.status).toBe("FAILED");
     expect(attemptRows(attempts)).toEqual([failed(3, { waitSeconds: 0, intervalSeconds: 8, jitter: false }), failed(4, null)]);
   });
 });
 
 /** The tutorial run as saved when the process stopped in task 1's retry wait after one failed attempt. */
-function stoppedInTask1RetryWait(message: string): { saved: RunState; resume: ResumePoint } {
+function stoppedInTask1RetryWait(message: string): { saved: RunState; resumed: Pick<ExecuteOptions, "resume" | "attemptsBefore"> } {
   const machine = machines.get("my-first-workflow")!;
   const saved: RunState = {
     ...runInput("my.event", { message, shouldFail: true }),
@@ -191,7 +190,10 @@ function stoppedInTask1RetryWait(message: string): { saved: RunState; resume: Re
     next: { key: "process-incoming-data#0", task: "process-incoming-data", index: 0 },
   };
   const used = decideRetry(machine.retriersOf("process-incoming-data"), ["Error"]).used;
-  return { saved, resume: { stateName: "process-incoming-data", priorAttempts: 1, used } };
+  return {
+    saved,
+    resumed: { resume: { stateName: "process-incoming-data", used }, attemptsBefore: new Map([["process-incoming-data#0", 1]]) },
+  };
 }
 
 describe("errors users write (test/fixtures/errors/custom-errors.ts)", () => {
@@ -209,7 +211,7 @@ describe("errors users write (test/fixtures/errors/custom-errors.ts)", () => {
       fields: { code: "CARD_DECLINED", orderId: "o-42" },
     };
     // The attempt as recorded, the memo entry the Catch leads to, and the run's error: the same, whole.
-    expect(attempts[1].error).toEqual(error);
+    expect(attempts[1]?.error).toEqual(error);
     expect(outcome.final.memo).toEqual([{ key: "charge#0", id: "charge", ok: false, error }]);
     expect(outcome.status === "FAILED" && outcome.error).toEqual(error);
   });
@@ -257,8 +259,8 @@ describe("why a failed attempt is its task's last (what the terminal says instea
 
 describe("resuming the tutorial job after a restart during its retry wait", () => {
   it("re-enters task 1 at attempt 2; later task states get their full policy again", async () => {
-    const { saved, resume } = stoppedInTask1RetryWait("again");
-    const { outcome, attempts, logs } = await execute("my-first-workflow", saved, resume);
+    const { saved, resumed } = stoppedInTask1RetryWait("again");
+    const { outcome, attempts, logs } = await execute("my-first-workflow", saved, resumed);
     expect(outcome.status).toBe("SUCCEEDED");
     expect(attemptRows(attempts)).toEqual([
       ["process-incoming-data", "process-incoming-data", 2, "SUCCEEDED", null, null],
@@ -271,7 +273,7 @@ describe("resuming the tutorial job after a restart during its retry wait", () =
 
 describe("a resumed execution after it hands off to the unmodified machine", () => {
   it("keeps its options: a cancel during a later task still ends it ABORTED", async () => {
-    const { saved, resume } = stoppedInTask1RetryWait("cancel me");
+    const { saved, resumed } = stoppedInTask1RetryWait("cancel me");
     const controller = new AbortController();
     const started: string[] = [];
     const observer: RunObserver = {
@@ -280,7 +282,7 @@ describe("a resumed execution after it hands off to the unmodified machine", () 
         if (a.taskId === "send-confirmation") controller.abort();
       },
     };
-    const outcome = await machines.get("my-first-workflow")!.execute(saved, { observer, resume, signal: controller.signal });
+    const outcome = await machines.get("my-first-workflow")!.execute(saved, { observer, ...resumed, signal: controller.signal });
     expect([outcome.status, started]).toEqual(["ABORTED", ["process-incoming-data", "send-confirmation"]]);
   });
 });
@@ -298,33 +300,6 @@ describe("tasks synth sees as a pattern or not at all", () => {
       ["compute-total", "DynamicTask", 3, "SUCCEEDED", null, null],
     ]);
     expect(calls["compute-total#0"]).toBe(3);
-  });
-});
-
-describe("the Retry field as a pure function", () => {
-  const tutorial = [
-    { ErrorEquals: ["NonRetriableError", "TaskOutputTooLargeError"], MaxAttempts: 0 },
-    { ErrorEquals: ["States.ALL"], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2, MaxDelaySeconds: 5 },
-  ];
-  it.each([
-    [[], { retry: false, waitSeconds: 0, jitter: false, used: [0, 0] }],
-    [["Error"], { retry: true, retrierIndex: 1, waitSeconds: 2, jitter: false, used: [0, 1] }],
-    [["Error", "Error"], { retry: true, retrierIndex: 1, waitSeconds: 4, jitter: false, used: [0, 2] }],
-    [["Error", "Error", "Error"], { retry: true, retrierIndex: 1, waitSeconds: 5, jitter: false, used: [0, 3] }],
-    [
-      ["Error", "Error", "Error", "Error"],
-      { retry: false, retrierIndex: 1, waitSeconds: 0, jitter: false, used: [0, 3], stop: "exhausted" },
-    ],
-    [["NonRetriableError"], { retry: false, retrierIndex: 0, waitSeconds: 0, jitter: false, used: [0, 0], stop: "none-allowed" }],
-  ])("after failures %j", (errors, expected) => {
-    expect(decideRetry(tutorial, errors)).toEqual(expected);
-  });
-
-  it("remaining retriers keep the total and continue the backoff", () => {
-    expect(remainingRetriers(tutorial, [0, 2])).toEqual([
-      tutorial[0],
-      { ErrorEquals: ["States.ALL"], IntervalSeconds: 8, MaxAttempts: 1, BackoffRate: 2, MaxDelaySeconds: 5 },
-    ]);
   });
 });
 

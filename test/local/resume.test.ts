@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { JobPlan } from "../../lib/compiler/job-plan.ts";
 import { INTERRUPTED_ERROR, planResume } from "../../lib/local/resume.ts";
-import { normalizeCaughtError, type RunState } from "../../lib/runtime/run-state.ts";
+import { caughtOf, normalizeCaughtError, type RunState } from "../../lib/runtime/run-state.ts";
 import type { AttemptRecord, RunRecord } from "../../lib/store/types.ts";
 
 /** How a run left RUNNING by a stopped `stepjobs dev` continues: a table of saved states and attempts. */
@@ -74,14 +74,14 @@ describe("planResume", () => {
     expect(planResume(run(waiting), [failed(1, "2026-11-25T00:00:07.000Z")], job, options)).toEqual({
       kind: "execute",
       input: waiting,
-      resume: { stateName: "flaky", priorAttempts: 1, used: [0, 1] },
+      resume: { stateName: "flaky", used: [0, 1] },
       waitMs: 1000,
     });
   });
 
   it("two failed attempts: the backoff goes on (8 s after the second) and the zero-wait mode skips it", () => {
     const attempts = [failed(1, "2026-11-25T00:00:00.000Z"), failed(2, "2026-11-25T00:00:05.000Z")];
-    expect(planResume(run(waiting), attempts, job, options)).toMatchObject({ resume: { priorAttempts: 2, used: [0, 2] }, waitMs: 3000 });
+    expect(planResume(run(waiting), attempts, job, options)).toMatchObject({ resume: { used: [0, 2] }, waitMs: 3000 });
     expect(planResume(run(waiting), attempts, job, { now, waits: "zero" })).toMatchObject({ waitMs: 0 });
   });
 
@@ -90,7 +90,7 @@ describe("planResume", () => {
     const plan = planResume(run(waiting), attempts, job, options);
     expect(plan).toEqual({ kind: "execute", input: { ...waiting, caught: { Error: "Error", Cause: expect.any(String) } }, waitMs: 0 });
     // The Cause is a Lambda error envelope, so Plan records the attempt's error whole (stack and fields included).
-    expect(plan.kind === "execute" && normalizeCaughtError(plan.input.caught)).toEqual({ name: "Error", message: "m3" });
+    expect(plan.kind === "execute" && normalizeCaughtError(caughtOf(plan.input))).toEqual({ name: "Error", message: "m3" });
   });
 
   /**
@@ -113,7 +113,7 @@ describe("planResume", () => {
     expect(planResume(run(waiting), [interrupted(1, "2026-11-25T00:00:09.000Z")], single, options)).toEqual({
       kind: "execute",
       input: waiting,
-      resume: { stateName: "flaky", priorAttempts: 1, used: [0, 0] },
+      resume: { stateName: "flaky", used: [0, 0] },
       waitMs: 0,
     });
   });
@@ -121,8 +121,8 @@ describe("planResume", () => {
   it("maxAttempts: 1 interrupted twice: the second interruption counts, the Catch is replayed with Interrupted", () => {
     const attempts = [interrupted(1, "2026-11-25T00:00:05.000Z"), interrupted(2, "2026-11-25T00:00:09.000Z")];
     const plan = planResume(run(waiting), attempts, single, options);
-    expect(plan.kind === "execute" && plan.input.caught?.Error).toBe("Interrupted");
-    expect(plan.kind === "execute" && normalizeCaughtError(plan.input.caught)).toEqual(INTERRUPTED_ERROR);
+    expect(plan.kind === "execute" && caughtOf(plan.input)?.Error).toBe("Interrupted");
+    expect(plan.kind === "execute" && normalizeCaughtError(caughtOf(plan.input))).toEqual(INTERRUPTED_ERROR);
   });
 
   it("a failure, then an interruption: the interrupted attempt is free, the retry after the failure runs at once", () => {
@@ -130,7 +130,7 @@ describe("planResume", () => {
     expect(planResume(run(waiting), attempts, job, options)).toEqual({
       kind: "execute",
       input: waiting,
-      resume: { stateName: "flaky", priorAttempts: 2, used: [0, 1] },
+      resume: { stateName: "flaky", used: [0, 1] },
       waitMs: 0,
     });
   });
@@ -140,13 +140,13 @@ describe("planResume", () => {
     expect(planResume(run(waiting), attempts, job, options)).toEqual({
       kind: "execute",
       input: waiting,
-      resume: { stateName: "flaky", priorAttempts: 2, used: [0, 1] },
+      resume: { stateName: "flaky", used: [0, 1] },
       waitMs: 1000,
     });
   });
 
   it("a NonRetriableError failure is not retried after a restart either", () => {
     const plan = planResume(run(waiting), [failed(1, "2026-11-25T00:00:00.000Z", "NonRetriableError")], job, options);
-    expect(plan.kind === "execute" && normalizeCaughtError(plan.input.caught)).toEqual({ name: "NonRetriableError", message: "m1" });
+    expect(plan.kind === "execute" && normalizeCaughtError(caughtOf(plan.input))).toEqual({ name: "NonRetriableError", message: "m1" });
   });
 });

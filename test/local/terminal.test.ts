@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { AttemptEnd } from "../../lib/local/executor.ts";
+import type { AttemptEnd } from "../../lib/local/run-observer.ts";
 import { escapeControls, TerminalFormat } from "../../lib/local/terminal.ts";
 
 /** The attempt line of `stepjobs dev`: what happens next, in words that are true for each case. */

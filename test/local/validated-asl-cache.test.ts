@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CompiledJob, compileProject } from "../../lib/compiler/compile-project.ts";
-import { JobMachine } from "../../lib/local/executor.ts";
+import { JobMachine } from "../../lib/local/job-machine.ts";
 import { ValidatedAslCache } from "../../lib/local/validated-asl-cache.ts";
 import { registeredJobs } from "../../lib/sdk/client.ts";
 import { ROOT } from "../helpers/load-job.ts";

@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { recordsFromHistory } from "../../lib/history/records-from-history.ts";
 import { runIdFor } from "../../lib/ingest/run-id.ts";
 import { ROOT } from "../helpers/load-job.ts";
+import { defined } from "../helpers/defined.ts";
 
 /**
  * The opt-in LocalStack lane: deploys the real stack with `npm run deploy:local` (aws-cdk-local) and runs the
@@ -28,13 +29,13 @@ describe.skipIf(!endpoint)("LocalStack lane (skipped: needs LOCALSTACK_ENDPOINT 
       string,
       Record<string, string>
     >;
-    outputs = Object.values(file)[0];
+    outputs = defined(Object.values(file)[0], "a stack in cdk.out/localstack-outputs.json");
   }, 600_000);
 
   const output = (prefix: string) => {
     const key = Object.keys(outputs).find((k) => k.startsWith(prefix));
     if (!key) throw new Error(`stack output ${prefix}* missing: ${Object.keys(outputs).join(", ")}`);
-    return outputs[key];
+    return defined(outputs[key]);
   };
 
   async function waitForRun(runId: string) {
@@ -100,6 +101,6 @@ describe.skipIf(!endpoint)("LocalStack lane (skipped: needs LOCALSTACK_ENDPOINT 
     });
     expect(response.status).toBe(202);
     const body = (await response.json()) as { id: string; runs: { id: string }[] };
-    expectTutorialRun(await waitForRun(body.runs[0].id));
+    expectTutorialRun(await waitForRun(defined(body.runs[0], "a run").id));
   });
 });

@@ -77,7 +77,7 @@ describe("the packed package in a fresh project", () => {
 
   it("declares Node ^20.20.0 || >=22, and this machine runs the oldest of those lines, where every test in this file runs", () => {
     expect(MANIFEST.engines).toEqual({ node: "^20.20.0 || >=22" });
-    const [major, minor] = process.versions.node.split(".").map(Number);
+    const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
     expect([major, minor >= 20]).toEqual([20, true]);
   });
 

@@ -5,8 +5,8 @@ import { devServerForThisFile } from "../e2e/helpers.ts";
 
 /**
  * The API key is a secret: never printed, never in the dashboard's HTML or JavaScript; the server listens on
- * 127.0.0.1 by default. (The key compare is constant-time: lib/ingest/event-request.ts `secretsEqual`, tested in
- * test/ingest; a payload with `<script>` rendering as text is tested in test/browser/dashboard.test.ts.)
+ * 127.0.0.1 by default. (The key compare is constant-time: lib/ingest/api-key.ts `secretsEqual`, tested in
+ * test/ingest/api-key.test.ts; a payload with `<script>` rendering as text is tested in test/browser/dashboard.test.ts.)
  */
 const dev = devServerForThisFile();
 

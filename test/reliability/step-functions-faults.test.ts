@@ -1,11 +1,12 @@
 import "../../lib/local/polyfills.ts";
 import { StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createRunnerHandler, dynamoAttemptCounter, type RunnerEvent } from "../../lambdas/runner.ts";
-import { allStates, localDefinition, runnerStateNames, zeroWaitOverrides } from "../../lib/local/executor.ts";
-import { decideRetry } from "../../lib/local/native-retry.ts";
+import { createRunnerHandler, type RunnerEvent } from "../../lambdas/runner.ts";
+import { allStates, localDefinition, runnerStateNames, zeroWaitOverrides } from "../../lib/local/asl-walk.ts";
+import { decideRetry } from "../../lib/compiler/asl-retry.ts";
 import type { AslRetrier } from "../../lib/compiler/compile-retry.ts";
 import type { AslDefinition } from "../../lib/compiler/render-state-machine.ts";
+import { DynamoRunStore } from "../../lib/store/dynamo-run-store.ts";
 import { loadJobs, runInput } from "../helpers/load-job.ts";
 import { useDynalite } from "../store/dynalite-fixture.ts";
 
@@ -38,7 +39,8 @@ const lambdaError = (name: string, message: string) => Object.assign(new Error(m
 /** Runs one execution; `script[stateName]` says what each invocation of that state does (then "run"). */
 async function execute(runId: string, payload: unknown, script: Record<string, Fault[]>) {
   vi.spyOn(console, "log").mockImplementation((line: string) => void logged.push(JSON.parse(line)));
-  const runner = createRunnerHandler("my-first-workflow", dynamoAttemptCounter(db.client(), table));
+  const runs = new DynamoRunStore({ client: db.client(), tableName: table });
+  const runner = createRunnerHandler("my-first-workflow", (id, key) => runs.countAttempt(id, key));
   const invocations: [string, Fault][] = [];
   const seen = new Map<string, number>();
   // aws-local-stepfunctions has no `$$.State.RetryCount`: keep it as Step Functions does (the retries of the

@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { stepRun } from "../../lib/runtime/step-run.ts";
+import { stepRun } from "../../lib/runtime/runner-event.ts";
+import { nextOf } from "../../lib/runtime/run-state.ts";
+import { withStatus } from "../helpers/run-states.ts";
 import type { AslDefinition } from "../../lib/compiler/render-state-machine.ts";
 import type { Job } from "../../lib/sdk/client.ts";
 import { driveRun } from "../helpers/drive-run.ts";
@@ -34,7 +36,7 @@ describe("the tutorial job, driven through its compiled state machine", () => {
     ]);
     expect(run.waits).toEqual([{ state: "process-incoming-data", seconds: 1 }]);
     expect(messages(run.logs)).toEqual(TUTORIAL_RETRY_LOGS);
-    expect(run.logs[0].data).toEqual({ message: "Hello via curl!", shouldFail: true });
+    expect(run.logs[0]?.data).toEqual({ message: "Hello via curl!", shouldFail: true });
     expect(run.final.memo).toEqual([
       {
         key: "process-incoming-data#0",
@@ -106,13 +108,13 @@ describe("failures", () => {
     flags.swap = false;
     const first = await stepRun(job, runInput("non.deterministic", {}), "plan");
     const afterA = await stepRun(job, first, "task");
-    expect(afterA.next).toEqual({ key: "c#0", task: "c", index: 1 });
+    expect(nextOf(afterA)).toEqual({ key: "c#0", task: "c", index: 1 });
     flags.swap = true;
     const replayed = await stepRun(job, afterA, "task");
     flags.swap = false;
     expect(replayed.status).toBe("failed");
-    expect(replayed.error?.name).toBe("NonDeterminismError");
-    expect(replayed.error?.message).toMatch(
+    expect(withStatus(replayed, "failed").error.name).toBe("NonDeterminismError");
+    expect(withStatus(replayed, "failed").error.message).toMatch(
       /^replay expected task "a#0" but the job called "b#0" at .*test\/fixtures\/jobs\/nondeterministic\.ts:\d+:\d+; task order must depend only on the payload and earlier task results$/,
     );
     expect(replayed.memo).toEqual(afterA.memo);
@@ -132,7 +134,7 @@ describe("failures", () => {
     const done = await stepRun(broken, planned, "task");
     expect(runs).toBe(1);
     expect(done.status).toBe("failed");
-    expect(done.error).toEqual({
+    expect(withStatus(done, "failed").error).toEqual({
       name: "TypeError",
       message: "cannot read properties of undefined",
       stack: expect.stringMatching(/^at Object\.run \(test\/runtime\/step-run\.test\.ts:\d+:\d+\)$/),
@@ -179,7 +181,7 @@ describe("limits", () => {
   it("the 3,001st task fails the run with TooManyTasksError naming the limit", async () => {
     const failed = await stepRun(loopJob(3001), { ...runInput("x", {}), status: "running", memo: memoOf(3000) }, "plan");
     expect(failed.status).toBe("failed");
-    expect(failed.error).toEqual({
+    expect(withStatus(failed, "failed").error).toEqual({
       name: "TooManyTasksError",
       message:
         "the run called more than 3000 tasks; one Step Functions execution keeps at most 25,000 history events (about 7 per task), so batch items inside a task or start child runs",
@@ -236,5 +238,28 @@ describe("replayed results", () => {
       ["second#0", 2],
     ]);
     expect(Object.getPrototypeOf((afterSecond.memo[0] as { result: object }).result)).toBe(Object.prototype);
+  });
+});
+
+describe("the attempt counter port", () => {
+  it("a counter that fails fails the attempt (thrown, for the state's Retry); the job's try/catch never sees it", async () => {
+    const { job } = get("my-first-workflow");
+    const caught: string[] = [];
+    let ran = 0;
+    const guarded: Job<any> = {
+      ...job,
+      run: async (_p, io) => {
+        try {
+          await io.runTask("charge", async () => ++ran, {});
+        } catch (error) {
+          caught.push((error as Error).name);
+        }
+      },
+    };
+    const planned = await stepRun(guarded, runInput("x", {}), "plan");
+    const throttled = Object.assign(new Error("Rate of requests exceeds the allowed throughput."), { name: "ThrottlingException" });
+    const countAttempt = async () => Promise.reject(throttled);
+    await expect(stepRun(guarded, planned, "task", 0, { countAttempt })).rejects.toMatchObject({ name: "ThrottlingException" });
+    expect([ran, caught]).toEqual([0, []]);
   });
 });

@@ -5,6 +5,7 @@ import type { Assembly } from "./synth.ts";
 import type { SimStack } from "./sim/cloudformation.ts";
 import { SimCloud } from "./sim/cloud.ts";
 import type { SimExecution } from "./sim/sfn-service.ts";
+import { defined } from "../helpers/defined.ts";
 
 /**
  * The stack lane's harness: a synthesized assembly deployed into a simulated account (test/stack/sim), and the
@@ -89,7 +90,7 @@ export class DeployedApp {
     await this.cloud.settled();
     const execution = [...this.cloud.sfn.executions.values()].filter((e) => e.name === runId);
     expect(execution.map((e) => e.name)).toEqual([runId]);
-    return execution[0];
+    return defined(execution[0], `the execution ${runId}`);
   }
 
   /** The `io.logger` lines a job's runner wrote (its log group), parsed. */
@@ -139,7 +140,7 @@ export async function cli(...args: string[]): Promise<{ code: number; out: strin
   const stdout = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((out += String(chunk)), true));
   const stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((err += String(chunk)), true));
   try {
-    const command = await commands[args[0]].load();
+    const command = await defined(commands[args[0] ?? ""], `command ${args[0]}`).load();
     return { code: await command.run(args.slice(1)), out, err };
   } finally {
     stdout.mockRestore();

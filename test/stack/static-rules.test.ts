@@ -7,6 +7,7 @@ import { iamActionsExist, STATIC_RULES } from "./rules/index.ts";
 import type { DeployedApp as RuleInput } from "./rules/types.ts";
 import type { DeployedResource, SimStack } from "./sim/cloudformation.ts";
 import { synthesize } from "./synth.ts";
+import { defined } from "../helpers/defined.ts";
 
 /**
  * What an emulator cannot show by running: the limits AWS enforces at deploy time or later. Checked on the deployed
@@ -36,9 +37,12 @@ afterAll(async () => {
   for (const app of deployed.values()) await app.close();
 });
 
+/** A static rule by its name (its file's). */
+const ruleNamed = (name: string) => defined(STATIC_RULES[name], `the rule ${name}`);
+
 describe.each(APPS.map((a) => a.name))("%s", (name) => {
   it.each(Object.keys(STATIC_RULES))("passes %s", (rule) => {
-    expect(STATIC_RULES[rule](ruleInput(deployed.get(name)!))).toEqual([]);
+    expect(defined(STATIC_RULES[rule])(ruleInput(defined(deployed.get(name))))).toEqual([]);
   });
 
   it("grants only IAM actions that exist, with condition keys they support (Service Authorization Reference data)", async () => {
@@ -79,24 +83,24 @@ describe("the rules can fail", () => {
   it("each names its violation", async () => {
     const statement = { Effect: "Allow", Action: "sqs:SendMessage", Resource: "*" };
     expect(
-      STATIC_RULES["sqs-policy-size"](single("AWS::SQS::QueuePolicy", { PolicyDocument: { Statement: Array(21).fill(statement) } })),
+      ruleNamed("sqs-policy-size")(single("AWS::SQS::QueuePolicy", { PolicyDocument: { Statement: Array(21).fill(statement) } })),
     ).toEqual(["S/R: 21 statements, SQS allows 20"]);
     expect(
-      STATIC_RULES["lambda-environment-size"](single("AWS::Lambda::Function", { Environment: { Variables: { ARNS: "x".repeat(4100) } } })),
+      ruleNamed("lambda-environment-size")(single("AWS::Lambda::Function", { Environment: { Variables: { ARNS: "x".repeat(4100) } } })),
     ).toEqual(["S/R: environment is 4104 bytes, Lambda allows 4,096"]);
-    expect(STATIC_RULES["name-lengths"](single("AWS::Lambda::Function", {}, { physicalId: "f".repeat(65) }))).toEqual([
+    expect(ruleNamed("name-lengths")(single("AWS::Lambda::Function", {}, { physicalId: "f".repeat(65) }))).toEqual([
       `S/R: name "${"f".repeat(65)}" is 65 characters, AWS::Lambda::Function allows 64`,
     ]);
-    expect(STATIC_RULES["retained-versions"](single("AWS::StepFunctions::StateMachineVersion", {}))).toEqual(["S/R is not retained"]);
+    expect(ruleNamed("retained-versions")(single("AWS::StepFunctions::StateMachineVersion", {}))).toEqual(["S/R is not retained"]);
     expect(
-      STATIC_RULES["vended-log-groups"](
+      ruleNamed("vended-log-groups")(
         single("AWS::StepFunctions::StateMachine", {
           LoggingConfiguration: { Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: "arn:aws:logs:r:a:log-group:mine:*" } }] },
         }),
       ),
     ).toEqual(["S/R logs to arn:aws:logs:r:a:log-group:mine:*, not under /aws/vendedlogs/"]);
     expect(
-      STATIC_RULES["role-policy-size"](
+      ruleNamed("role-policy-size")(
         single("AWS::IAM::Policy", { Roles: ["big"], PolicyDocument: { Statement: Array(200).fill(statement) } }),
       ),
     ).toEqual(["role big: inline policies are 12215 characters, IAM allows 10,240"]);

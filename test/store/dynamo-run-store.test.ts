@@ -1,8 +1,7 @@
-import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import type { RunState } from "../../lib/runtime/run-state.ts";
-import { TaskOutputTooLargeError } from "../../lib/sdk/errors.ts";
-import { DynamoRunStore, MAX_ITEM_BYTES } from "../../lib/store/dynamo-run-store.ts";
+import { ATTEMPT_COUNTER_TTL_SECONDS, DynamoRunStore } from "../../lib/store/dynamo-run-store.ts";
 import { AttemptNotFoundError, InvalidCursorError, RunNotFoundError } from "../../lib/store/errors.ts";
 import type { AttemptRecord, LogRecord, RunRecord } from "../../lib/store/types.ts";
 import { useDynalite } from "./dynalite-fixture.ts";
@@ -272,38 +271,20 @@ describe("DynamoRunStore steps and states entered on dynalite", () => {
   });
 });
 
-describe("DynamoRunStore memo overflow on dynalite", () => {
-  it("stores and reads back task results", async () => {
-    const runs = await store();
-    await runs.putMemo("r1", "process-incoming-data#0", { status: "processed", originalMessage: "Hello World" });
-    await runs.putMemo("r1", "nothing#0", null);
-    expect(await runs.getMemo("r1", "process-incoming-data#0")).toEqual({ status: "processed", originalMessage: "Hello World" });
-    expect(await runs.getMemo("r1", "nothing#0")).toBeNull();
-    expect(await runs.getMemo("r1", "missing#0")).toBeUndefined();
-  });
-
-  it("accepts a result up to the 400 KB item limit and refuses one byte more", async () => {
-    const runs = await store();
-    const overhead = "pk".length + "RUN#r1".length + "sk".length + "MEMO#big#0".length + "valueJson".length;
-    const limit = MAX_ITEM_BYTES - overhead;
-    const fitting = "x".repeat(limit - 2); // JSON adds the two quotes
-    await runs.putMemo("r1", "big#0", fitting);
-    expect(await runs.getMemo("r1", "big#0")).toBe(fitting);
-
-    const tooLarge = `${fitting}x`;
-    const error = await runs.putMemo("r1", "big#0", tooLarge).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(TaskOutputTooLargeError);
-    expect(error).toMatchObject({ name: "TaskOutputTooLargeError", taskKey: "big#0", size: limit + 1, limit });
-    expect((error as Error).message).toBe(`task "big#0" returned ${limit + 1} bytes of JSON; the limit is ${limit} bytes`);
-  });
-
-  it("uses the same boundary DynamoDB (here dynalite) enforces", async () => {
+describe("DynamoRunStore's attempt counter (the cloud runner's ctx.attempt.number) on dynalite", () => {
+  it("counts 1, 2, 3 per (run, task key), separately per key, with a TTL set on the first count, under ATTEMPTS#", async () => {
     const tableName = await db.freshTable();
-    const overhead = "pk".length + "RUN#r1".length + "sk".length + "MEMO#big#0".length + "valueJson".length;
-    const item = (bytes: number) => ({ TableName: tableName, Item: { pk: "RUN#r1", sk: "MEMO#big#0", valueJson: "y".repeat(bytes) } });
-    await db.client().send(new PutCommand(item(MAX_ITEM_BYTES - overhead)));
-    await expect(db.client().send(new PutCommand(item(MAX_ITEM_BYTES - overhead + 1)))).rejects.toThrow(
-      "Item size has exceeded the maximum allowed size",
-    );
+    let now = new Date(1_000_000_000_000);
+    const runs = new DynamoRunStore({ client: db.client(), tableName, now: () => now });
+    const counts = [await runs.countAttempt("r1", "a#0"), await runs.countAttempt("r1", "a#0")];
+    now = new Date(2_000_000_000_000);
+    counts.push(await runs.countAttempt("r1", "b#0"), await runs.countAttempt("r1", "a#0"));
+    expect(counts).toEqual([1, 2, 1, 3]);
+    // The key and attributes of the counters deployed runners wrote before it was a store method: their data stays valid.
+    const { Item } = await db.client().send(new GetCommand({ TableName: tableName, Key: { pk: "RUN#r1", sk: "ATTEMPTS#a#0" } }));
+    expect(Item).toEqual({ pk: "RUN#r1", sk: "ATTEMPTS#a#0", attempts: 3, expiresAt: 1_000_000_000 + ATTEMPT_COUNTER_TTL_SECONDS });
+    expect(ATTEMPT_COUNTER_TTL_SECONDS).toBe(400 * 24 * 3600);
+    // A counter is not an attempt.
+    expect(await runs.listAttempts("r1")).toEqual([]);
   });
 });

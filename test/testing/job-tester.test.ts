@@ -1,3 +1,4 @@
+import { defined } from "../helpers/defined.ts";
 import { beforeAll, describe, expect, it } from "vitest";
 import { flags } from "../fixtures/jobs/nondeterministic.ts";
 import { ROOT } from "../helpers/load-job.ts";
@@ -52,7 +53,11 @@ describe("the tutorial job", () => {
   it("send(): an event runs every job listening to it", async () => {
     const runs = await app.send({ name: "priority.event", payload: { message: "m", shouldFail: true, priority: "high" }, id: "evt-9" });
     expect(runs.map((r) => [r.jobId, r.runId, r.status])).toEqual([["priority-workflow", "priority-workflow--evt-9", "SUCCEEDED"]]);
-    expect(runs[0].task("process-incoming-data").attempts.map((a) => a.status)).toEqual(["FAILED", "FAILED", "SUCCEEDED"]);
+    expect(
+      defined(runs[0], "the run")
+        .task("process-incoming-data")
+        .attempts.map((a) => a.status),
+    ).toEqual(["FAILED", "FAILED", "SUCCEEDED"]);
     expect(await app.send({ name: "nobody.listens", payload: {} })).toEqual([]);
   });
 });
@@ -121,12 +126,9 @@ describe("jobs beyond the tutorial", () => {
     expect(run.waitedSeconds).toBe(45);
     expect(run.statesEntered).toContain("Parallel");
     // The sent event, sent on, runs the job it triggers.
-    const [receipt] = await steps.send({
-      name: run.sentEvents[0].name,
-      payload: run.sentEvents[0].detail.payload,
-      id: run.sentEvents[0].detail.id,
-    });
-    expect([receipt.jobId, receipt.status]).toEqual(["send-receipt", "SUCCEEDED"]);
+    const sent = defined(run.sentEvents[0], "the sent event");
+    const [receipt] = await steps.send({ name: sent.name, payload: sent.detail.payload, id: sent.detail.id });
+    expect([receipt?.jobId, receipt?.status]).toEqual(["send-receipt", "SUCCEEDED"]);
   });
 
   it("a job whose replay diverges fails its test with NonDeterminismError, naming both keys", async () => {

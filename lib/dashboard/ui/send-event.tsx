@@ -81,7 +81,7 @@ function SendEventDialog(props: {
   const dialog = useRef<HTMLDialogElement>(null);
   const payloadRef = useRef<HTMLTextAreaElement>(null);
   const eventNames = useMemo(() => [...new Set(jobs.map((j) => j.trigger.event))].sort(), [jobs]);
-  const [name, setName] = useState(props.initialName || (eventNames.length === 1 ? eventNames[0] : ""));
+  const [name, setName] = useState(props.initialName || (eventNames.length === 1 ? (eventNames[0] ?? "") : ""));
   const listeners = useMemo(() => jobs.filter((j) => j.trigger.event === name.trim()), [jobs, name]);
   const sample = useMemo(() => samplePayloadText(listeners[0]?.trigger.schema), [listeners]);
   const [payload, setPayload] = useState<string | undefined>(props.initialPayload);
@@ -104,7 +104,8 @@ function SendEventDialog(props: {
     if (el && !el.open) el.showModal();
   }, []);
   useEffect(() => {
-    if (!props.initialName && eventNames.length === 1 && name === "") setName(eventNames[0]);
+    const [only] = eventNames;
+    if (!props.initialName && eventNames.length === 1 && only !== undefined && name === "") setName(only);
   }, [eventNames]);
 
   const close = (): void => {

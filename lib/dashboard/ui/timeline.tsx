@@ -64,7 +64,7 @@ export function Timeline(props: { readonly run: Run; readonly job: Job | undefin
 /** Where something that happened at `at` outside the tasks goes: before the first task that started after it. */
 function slotOf(at: string, rows: readonly TimelineRow[]): number {
   const ms = Date.parse(at);
-  const index = rows.findIndex((row) => row.attempts.length > 0 && Date.parse(row.attempts[0].startedAt) > ms);
+  const index = rows.findIndex((row) => row.attempts[0] !== undefined && Date.parse(row.attempts[0].startedAt) > ms);
   return index === -1 ? rows.length : index;
 }
 

@@ -18,7 +18,10 @@ export interface AppInfo {
 
 /** One task a job declares, with its retry policy in words ("3 attempts, 1 s apart"). */
 export interface JobTask {
+  /** The literal id, or for a template literal the pattern with `*` per substitution. */
   readonly id: string;
+  /** How `Route` matches the id: `StringEquals` (`literal`) or `StringMatches` (`pattern`). */
+  readonly match: "literal" | "pattern";
   readonly stateName: string;
   readonly maxAttempts: number;
   readonly retry: unknown;

@@ -93,7 +93,9 @@ interface RawEdge {
 /** Lays out the top-level states of an ASL definition (states inside `Map`/`Parallel` are not expanded). */
 export function layoutStateMachine(asl: AslDocument, options: GraphOptions = {}): GraphLayout {
   const hidden = options.hidden ?? new Set<string>();
-  const names = Object.keys(asl.States).filter((n) => !hidden.has(n));
+  const states = new Map(Object.entries(asl.States).filter(([n]) => !hidden.has(n)));
+  const names = [...states.keys()];
+  const terminal = (name: string) => Number(isTerminal(states.get(name) ?? { Type: "" }));
   const edges = collectEdges(asl, names);
   const order = discoveryOrder(asl.StartAt, names, edges);
   const backKeys = findBackEdges(asl.StartAt, order, edges);
@@ -103,8 +105,7 @@ export function layoutStateMachine(asl: AslDocument, options: GraphOptions = {})
   );
   const layers: string[][] = [];
   for (const name of order) (layers[layerOf.get(name)!] ??= []).push(name);
-  for (const layer of layers)
-    layer.sort((a, b) => Number(isTerminal(asl.States[a])) - Number(isTerminal(asl.States[b])) || order.indexOf(a) - order.indexOf(b));
+  for (const layer of layers) layer.sort((a, b) => terminal(a) - terminal(b) || order.indexOf(a) - order.indexOf(b));
 
   const backTargets = [...new Set(edges.filter((e) => backKeys.has(edgeKey(e))).map((e) => e.to))].sort(
     (a, b) => layerOf.get(b)! - layerOf.get(a)! || order.indexOf(a) - order.indexOf(b),
@@ -114,10 +115,10 @@ export function layoutStateMachine(asl: AslDocument, options: GraphOptions = {})
   const contentWidth = Math.max(0, ...rowWidths);
   const nodes = new Map<string, GraphNode>();
   layers.forEach((layer, index) => {
-    let x = MARGIN + laneSpace + (contentWidth - rowWidths[index]) / 2;
+    let x = MARGIN + laneSpace + (contentWidth - (rowWidths[index] ?? 0)) / 2;
     const y = MARGIN + index * (NODE_HEIGHT + LAYER_GAP);
     for (const name of layer) {
-      nodes.set(name, { id: name, type: asl.States[name].Type, layer: index, x, y, width: nodeWidth(name), height: NODE_HEIGHT });
+      nodes.set(name, { id: name, type: states.get(name)?.Type ?? "", layer: index, x, y, width: nodeWidth(name), height: NODE_HEIGHT });
       x += nodeWidth(name) + NODE_GAP;
     }
   });
@@ -147,7 +148,8 @@ function collectEdges(asl: AslDocument, names: readonly string[]): RawEdge[] {
   const seen = new Set<string>();
   const edges: RawEdge[] = [];
   for (const from of names) {
-    for (const t of stateTransitions(asl.States[from])) {
+    const state = asl.States[from];
+    for (const t of state ? stateTransitions(state) : []) {
       const edge = { from, to: t.to, kind: t.kind };
       if (!visible.has(t.to) || seen.has(edgeKey(edge))) continue;
       seen.add(edgeKey(edge));

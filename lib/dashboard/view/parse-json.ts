@@ -19,7 +19,7 @@ export function parseJsonText(text: string): ParsedJson {
     const offset = reportedOffset(raw) ?? firstBadOffset(text);
     const before = text.slice(0, offset).split("\n");
     const message = raw.replace(/, ".*" is not valid JSON$/s, "").replace(/\s*(in JSON )?at position \d+.*$/s, "") || "Invalid JSON";
-    return { ok: false, message, line: before.length, column: before[before.length - 1].length + 1 };
+    return { ok: false, message, line: before.length, column: (before.at(-1) ?? "").length + 1 };
   }
 }
 

@@ -66,7 +66,8 @@ function primaryType(schema: JsonSchema): string | undefined {
 }
 
 function sampleString(schema: JsonSchema): string {
-  if (typeof schema.format === "string" && FORMAT_SAMPLES[schema.format]) return FORMAT_SAMPLES[schema.format];
+  const formatted = typeof schema.format === "string" ? FORMAT_SAMPLES[schema.format] : undefined;
+  if (formatted) return formatted;
   const minLength = typeof schema.minLength === "number" ? schema.minLength : 0;
   return "x".repeat(minLength);
 }

@@ -79,7 +79,7 @@ export const MAX_TICKS = 5;
 
 /** The tick spacing for a span: the first of {@link TICK_STEPS_MS} giving at most {@link MAX_TICKS} intervals. */
 export function tickStep(spanMs: number): number {
-  return TICK_STEPS_MS.find((step) => spanMs / step <= MAX_TICKS) ?? TICK_STEPS_MS[TICK_STEPS_MS.length - 1];
+  return TICK_STEPS_MS.find((step) => spanMs / step <= MAX_TICKS) ?? Math.max(...TICK_STEPS_MS);
 }
 
 /** Ticks at every multiple of {@link tickStep} from 0 to the span, labelled as offsets from the run's start. */

@@ -1,3 +1,4 @@
+import { stateNameForTask } from "../../compiler/task-routing.ts";
 import type { AslDocument, Job, Run } from "./api-types.ts";
 import type { GraphEdge } from "./asl-graph.ts";
 
@@ -19,12 +20,9 @@ export interface VisitedStates {
 /** Fixed states stepjobs adds for tasks synth could not see; the graph hides them until a run uses them. */
 export const DYNAMIC_STATES = ["DynamicTask", "DynamicRetry", "DynamicWait"] as const;
 
-/** The state a task id runs in: the job task with that literal id, or whose `*` pattern matches it. */
+/** The state a task id runs in, as the machine's `Route` decides it (lib/compiler/task-routing.ts). */
 export function stateForTask(job: Pick<Job, "tasks">, taskId: string): string {
-  const exact = job.tasks.find((t) => t.id === taskId);
-  if (exact) return exact.stateName;
-  const pattern = job.tasks.find((t) => t.id.includes("*") && wildcard(t.id).test(taskId));
-  return pattern ? pattern.stateName : "DynamicTask";
+  return stateNameForTask(job.tasks, taskId);
 }
 
 /**
@@ -97,13 +95,4 @@ export function edgeTaken(edge: Pick<GraphEdge, "from" | "to" | "kind">, states:
 
 function endState(job: Pick<Job, "asl">, type: string, fallback: string): string {
   return Object.entries(job.asl.States).find(([, s]) => s.Type === type)?.[0] ?? fallback;
-}
-
-function wildcard(pattern: string): RegExp {
-  return new RegExp(
-    `^${pattern
-      .split("*")
-      .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
-      .join(".*")}$`,
-  );
 }

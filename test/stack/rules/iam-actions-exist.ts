@@ -25,7 +25,7 @@ export async function iamActionsExist(app: Parameters<typeof resourcesOf>[0]): P
     const actions = ([] as string[]).concat(s.Action ?? []);
     for (const action of actions) {
       const [service, name] = action.split(":");
-      if (name === undefined || name.includes("*")) continue;
+      if (service === undefined || name === undefined || name.includes("*")) continue;
       if (!(await iamActionExists(service, name))) {
         violations.push(`${at}: ${action} is not an IAM action`);
         continue;

@@ -36,9 +36,17 @@ export interface ArnParts {
 
 /** Splits an ARN; undefined for anything that is not one. */
 export function parseArn(text: string): ArnParts | undefined {
-  const parts = text.split(":");
-  if (parts.length < 6 || parts[0] !== "arn") return undefined;
-  return { partition: parts[1], service: parts[2], region: parts[3], account: parts[4], resource: parts.slice(5).join(":") };
+  const [arn, partition, service, region, account, ...resource] = text.split(":");
+  if (
+    arn !== "arn" ||
+    partition === undefined ||
+    service === undefined ||
+    region === undefined ||
+    account === undefined ||
+    resource.length === 0
+  )
+    return undefined;
+  return { partition, service, region, account, resource: resource.join(":") };
 }
 
 /**
@@ -57,9 +65,9 @@ export function splitStateMachineArn(text: string): { readonly arn: string; read
 export function splitFunctionRef(text: string): { readonly name: string; readonly qualifier?: string } {
   const parsed = parseArn(text);
   if (!parsed) {
-    const [name, qualifier] = text.split(":");
+    const [name = "", qualifier] = text.split(":");
     return qualifier === undefined ? { name } : { name, qualifier };
   }
-  const [, name, qualifier] = parsed.resource.split(":");
+  const [, name = "", qualifier] = parsed.resource.split(":");
   return qualifier === undefined ? { name } : { name, qualifier };
 }

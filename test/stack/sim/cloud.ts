@@ -23,6 +23,16 @@ import { SimClock, SqsService } from "./sqs-service.ts";
  * over HTTP, and every AWS call any of them makes authorized against the template's IAM policies for the caller's
  * role. Denied calls are collected in `denials`: a lane test asserts there are none.
  */
+/** The environment the operator's CLI (and an SDK client) runs with against the simulated account. */
+export interface OperatorEnv {
+  readonly AWS_ENDPOINT_URL: string;
+  readonly AWS_REGION: string;
+  readonly AWS_ACCESS_KEY_ID: string;
+  readonly AWS_SECRET_ACCESS_KEY: string;
+  readonly AWS_SESSION_TOKEN: string;
+  readonly AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: string;
+}
+
 export class SimCloud {
   readonly account: SimAccount;
   readonly background = new Background();
@@ -153,7 +163,7 @@ export class SimCloud {
   }
 
   /** Environment variables that point an AWS SDK (the CLI, a test's client) at this account as the operator. */
-  operatorEnv(): Record<string, string> {
+  operatorEnv(): OperatorEnv {
     const { credentials } = this.operator();
     return {
       AWS_ENDPOINT_URL: this.endpoint.url,

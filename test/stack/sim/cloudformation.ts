@@ -162,6 +162,7 @@ export class CloudFormation {
     const replaced: DeployedResource[] = [];
     for (const logicalId of order(template, stackName)) {
       const resource = template.Resources[logicalId];
+      if (!resource) continue;
       if (resource.Condition && !resolveValue({ Condition: resource.Condition }, context)) continue;
       const properties = (resolveValue(resource.Properties ?? {}, context) ?? {}) as Record<string, any>;
       const problems = this.spec.validate(resource.Type, properties);
@@ -284,8 +285,7 @@ export function generatedName(stackName: string, logicalId: string, max: number,
 export function order(template: Template, stackName: string): string[] {
   const ids = Object.keys(template.Resources);
   const deps = new Map(
-    ids.map((id) => {
-      const r = template.Resources[id];
+    Object.entries(template.Resources).map(([id, r]) => {
       const refs = referencedIds(r.Properties ?? {});
       for (const d of [r.DependsOn ?? []].flat()) refs.add(d);
       return [id, [...refs].filter((d) => Object.hasOwn(template.Resources, d))];

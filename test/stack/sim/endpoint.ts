@@ -97,7 +97,7 @@ export class Endpoint {
     try {
       const caller = this.callerOf(request);
       if (target) {
-        const [prefix, action] = target.split(".");
+        const [prefix = "", action = ""] = target.split(".");
         const service = TARGET_PREFIXES[prefix];
         const raw = service === undefined ? undefined : this.services.raw[service];
         if (raw) return await raw.handle(action, body, caller);

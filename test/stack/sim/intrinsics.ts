@@ -37,8 +37,9 @@ function resolveInner(value: unknown, context: ResolveContext): unknown {
   if (Array.isArray(value)) return value.map((v) => resolveInner(v, context)).filter((v) => v !== NO_VALUE);
   if (value === null || typeof value !== "object") return value;
   const entries = Object.entries(value as Record<string, unknown>);
-  if (entries.length === 1) {
-    const [key, argument] = entries[0];
+  const [only] = entries;
+  if (only && entries.length === 1) {
+    const [key, argument] = only;
     if (key === "Ref" || key.startsWith("Fn::") || key === "Condition") return resolveFunction(key, argument, context);
   }
   const out: Record<string, unknown> = {};
@@ -59,7 +60,7 @@ function resolveFunction(name: string, argument: unknown, context: ResolveContex
       return context.ref(id);
     }
     case "Fn::GetAtt": {
-      const [id, ...attribute] = Array.isArray(argument) ? (argument as string[]) : String(argument).split(".");
+      const [id = "", ...attribute] = Array.isArray(argument) ? (argument as string[]) : String(argument).split(".");
       return context.getAtt(id, attribute.join("."));
     }
     case "Fn::Join": {
@@ -93,7 +94,7 @@ function resolveFunction(name: string, argument: unknown, context: ResolveContex
     case "Condition":
       return conditionValue(argument as string, context);
     case "Fn::FindInMap": {
-      const [map, top, second] = (argument as unknown[]).map((v) => String(resolve(v)));
+      const [map = "", top = "", second = ""] = (argument as unknown[]).map((v) => String(resolve(v)));
       const found = context.mappings?.[map]?.[top]?.[second];
       if (found === undefined) throw new Error(`Fn::FindInMap: no ${map}.${top}.${second}`);
       return found;
@@ -132,10 +133,10 @@ export function referencedIds(value: unknown, into: Set<string> = new Set()): Se
   if (value === null || typeof value !== "object") return into;
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
     if (key === "Ref" && typeof v === "string") into.add(v);
-    else if (key === "Fn::GetAtt") into.add(Array.isArray(v) ? String(v[0]) : String(v).split(".")[0]);
+    else if (key === "Fn::GetAtt") into.add(Array.isArray(v) ? String(v[0]) : String(v).split(".", 1).join(""));
     else if (key === "Fn::Sub") {
       const template = Array.isArray(v) ? String(v[0]) : String(v);
-      for (const m of template.matchAll(/\$\{([^!}][^}.]*)[^}]*\}/g)) into.add(m[1]);
+      for (const [, id = ""] of template.matchAll(/\$\{([^!}][^}.]*)[^}]*\}/g)) into.add(id);
       if (Array.isArray(v)) referencedIds(v[1], into);
     } else referencedIds(v, into);
   }

@@ -2,8 +2,8 @@ import "../../../lib/local/polyfills.ts";
 import { createHash, randomUUID } from "node:crypto";
 import { ExecutionError, StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import type { AslRetrier } from "../../../lib/compiler/compile-retry.ts";
-import { allStates } from "../../../lib/local/executor.ts";
-import { decideRetry } from "../../../lib/local/native-retry.ts";
+import { allStates } from "../../../lib/local/asl-walk.ts";
+import { decideRetry } from "../../../lib/compiler/asl-retry.ts";
 import type { AccessDeniedError, SimAccount } from "./account.ts";
 import { AwsApiError } from "./api-error.ts";
 import { arn, splitStateMachineArn } from "./arn.ts";
@@ -545,5 +545,7 @@ function pickWeighted(routing: readonly { stateMachineVersionArn: string; weight
     roll -= r.weight;
     if (roll < 0) return r.stateMachineVersionArn;
   }
-  return routing[routing.length - 1].stateMachineVersionArn;
+  const last = routing.at(-1);
+  if (!last) throw new Error("an alias routes to no version");
+  return last.stateMachineVersionArn;
 }
