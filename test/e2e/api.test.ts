@@ -140,7 +140,14 @@ describe("jobs and app", () => {
       version: "1.0.0",
       file: "src/jobs/my-first-workflow.ts",
       mode: "standard",
-      trigger: { event: "my.event", source: null, schema: compiled.plan.trigger.schema, schedule: null },
+      trigger: {
+        event: "my.event",
+        source: null,
+        schema: compiled.plan.trigger.schema,
+        schedule: null,
+        filter: null,
+        pattern: { "detail-type": ["my.event"] },
+      },
       tasks: [
         {
           id: "process-incoming-data",
