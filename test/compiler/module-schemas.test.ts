@@ -34,7 +34,7 @@ describe("trigger schemas read from the job's module", () => {
           required: ["email", "plan"],
         },
       },
-      "fulfil-order": {
+      "ship-order": {
         event: "order.paid",
         filter: { currency: ["EUR"] },
         schema: {
