@@ -1,5 +1,6 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { ZOD_EMAIL_SCHEMA, ZOD_POSITIVE_INT_SCHEMA } from "../helpers/zod.ts";
 import { compileProject } from "../../lib/compiler/compile-project.ts";
 import { compileValidators } from "../../lib/ingest/validate.ts";
 
@@ -23,13 +24,9 @@ describe("trigger schemas read from the job's module", () => {
         schema: {
           type: "object",
           properties: {
-            email: {
-              type: "string",
-              format: "email",
-              pattern: "^(?:[A-Za-z0-9_'+\\-]+\\.)*[A-Za-z0-9_'+\\-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9\\-]*\\.)+[A-Za-z]{2,}$",
-            },
+            email: ZOD_EMAIL_SCHEMA,
             plan: { type: "string", enum: ["free", "pro"] },
-            seats: { type: "integer", minimum: 1, maximum: 9007199254740991 },
+            seats: ZOD_POSITIVE_INT_SCHEMA,
           },
           required: ["email", "plan"],
         },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ZOD_EMAIL_SCHEMA, ZOD_POSITIVE_INT_SCHEMA } from "../helpers/zod.ts";
 import { z } from "zod";
 import { fieldOfSchemaPath, isZod3Schema, isZodSchema, jsonSchemaOfZod } from "../../lib/compiler/zod-json-schema.ts";
 
@@ -17,13 +18,9 @@ describe("jsonSchemaOfZod", () => {
       schema: {
         type: "object",
         properties: {
-          email: {
-            type: "string",
-            format: "email",
-            pattern: "^(?:[A-Za-z0-9_'+\\-]+\\.)*[A-Za-z0-9_'+\\-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9\\-]*\\.)+[A-Za-z]{2,}$",
-          },
+          email: ZOD_EMAIL_SCHEMA,
           plan: { type: "string", enum: ["free", "pro"] },
-          seats: { type: "integer", minimum: 1, maximum: 9007199254740991 },
+          seats: ZOD_POSITIVE_INT_SCHEMA,
           tags: { type: "array", items: { type: "string", maxLength: 20 } },
           address: { anyOf: [{ type: "object", properties: { city: { type: "string" } }, required: ["city"] }, { type: "null" }] },
         },

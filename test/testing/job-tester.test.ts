@@ -2,6 +2,7 @@ import { defined } from "../helpers/defined.ts";
 import { beforeAll, describe, expect, it } from "vitest";
 import { flags } from "../fixtures/jobs/nondeterministic.ts";
 import { ROOT } from "../helpers/load-job.ts";
+import { ZOD_EMAIL_PATTERN } from "../helpers/zod.ts";
 import { type JobTester, testJobs } from "../../lib/testing/index.ts";
 import { EventValidationError } from "../../lib/sdk/errors.ts";
 
@@ -229,10 +230,7 @@ describe("zod trigger schemas (test/fixtures/zod)", () => {
     const error = await zodJobs.send({ name: "user.created", payload: { email: "nope", plan: "team", seats: 0 } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EventValidationError);
     expect((error as EventValidationError).issues.map((i) => [i.path, i.message])).toEqual([
-      [
-        "/email",
-        "must match pattern \"^(?:[A-Za-z0-9_'+\\-]+\\.)*[A-Za-z0-9_'+\\-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9\\-]*\\.)+[A-Za-z]{2,}$\"",
-      ],
+      ["/email", `must match pattern "${ZOD_EMAIL_PATTERN}"`],
       ["/email", 'must match format "email"'],
       ["/plan", "must be equal to one of the allowed values"],
       ["/seats", "must be >= 1"],
