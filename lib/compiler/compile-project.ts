@@ -2,7 +2,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { type DiscoverOptions, discoverJobs, type Discovery } from "./discover-jobs.ts";
 import type { JobPlan } from "./job-plan.ts";
+import { importClosure } from "./import-closure.ts";
 import { listJobFiles } from "./job-files.ts";
+import { readModuleSchemas } from "./module-schemas.ts";
+import type { ModuleSchemasPort } from "./read/module-schema.ts";
 import { type AslDefinition, renderStateMachine } from "./render-state-machine.ts";
 
 /** A compiled job: its plan, its ASL and the module that defines it (what the runner bundle imports). */
@@ -41,7 +44,17 @@ export function compileProject(options: {
       const abs = path.resolve(root, rel);
       return fs.existsSync(abs) ? fs.readFileSync(abs, "utf8") : undefined;
     });
-  const discovery = discoverJobs(files, { readFile, ...(options.owners ? { owners: options.owners } : {}) });
+  const moduleSchemas: ModuleSchemasPort = (requests) => {
+    // What the schemas depend on, read through `readFile` so that a caller caching the compile (stepjobs/testing)
+    // sees every input: the job files' local imports and the zod that converts them.
+    for (const request of requests) importClosure(request.file, readFile);
+    readFile("node_modules/zod/package.json");
+    return readModuleSchemas(
+      root,
+      requests.map((request) => ({ ...request, absolutePath: path.resolve(root, request.file) })),
+    );
+  };
+  const discovery = discoverJobs(files, { readFile, moduleSchemas, ...(options.owners ? { owners: options.owners } : {}) });
   return {
     errors: discovery.errors,
     warnings: discovery.warnings,

@@ -6,6 +6,7 @@ import type { CompilerWarning, JobPlan } from "./job-plan.ts";
 import { ioParameterName, isCallOf, locate, objectProperty, runFunction, stringProperty } from "./read/ast.ts";
 import { clientDefaults } from "./read/client-defaults.ts";
 import { readMode, readSteps } from "./read/steps.ts";
+import { type PendingSchema, resolveModuleSchemas } from "./read/module-schema.ts";
 import { readTasks } from "./read/tasks.ts";
 import { readTrigger } from "./read/trigger.ts";
 import { type DiscoverOptions, type Discovery, failed, type JobSource, mistake, type Read } from "./read/types.ts";
@@ -24,6 +25,7 @@ export function discoverJobs(files: readonly JobSource[], options: DiscoverOptio
   const found: JobPlan[] = [];
   const errors: JobDefinitionError[] = [];
   const warnings: CompilerWarning[] = [];
+  const pending: PendingSchema[] = [];
   const parsed = files.map((source) => ts.createSourceFile(source.path, source.text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS));
   const broken = syntaxErrors(parsed);
   for (const file of parsed) {
@@ -34,13 +36,20 @@ export function discoverJobs(files: readonly JobSource[], options: DiscoverOptio
     }
     const visit = (node: TS.Node): void => {
       if (!isCallOf(node, "defineJob")) return void ts.forEachChild(node, visit);
-      const job = readJob(file, node, options, warnings);
+      const job = readJob(file, node, options, warnings, pending);
       if (failed(job)) errors.push(...job.errors);
       else found.push(job.value);
     };
     visit(file);
   }
-  const { plans, duplicates } = withoutDuplicateIds(found, options.owners);
+  const fromModules = resolveModuleSchemas(pending, options.moduleSchemas);
+  errors.push(...fromModules.errors);
+  const complete = found.flatMap((plan) => {
+    const isPending = pending.some((p) => p.plan === plan);
+    const resolved = fromModules.resolved.get(plan);
+    return isPending ? (resolved ? [resolved] : []) : [plan];
+  });
+  const { plans, duplicates } = withoutDuplicateIds(complete, options.owners);
   return { plans, errors: [...errors, ...duplicates], warnings };
 }
 
@@ -81,6 +90,7 @@ export function readJob(
   call: TS.CallExpression & { expression: TS.PropertyAccessExpression },
   options: DiscoverOptions,
   warnings: CompilerWarning[],
+  pending: PendingSchema[] = [],
 ): Read<JobPlan> {
   const arg = call.arguments[0] && unwrap(call.arguments[0]);
   if (!arg || !ts.isObjectLiteralExpression(arg))
@@ -103,17 +113,18 @@ export function readJob(
   const steps = readSteps(file, run, ioParameterName(run));
   const mode = readMode(file, arg, id.value, steps);
   if (failed(mode)) return mode;
-  return {
-    value: {
-      id: id.value,
-      name: name.value,
-      version: version.value,
-      location: locate(file, call),
-      trigger: trigger.value,
-      ...(defaults.value ? { defaults: defaults.value } : {}),
-      tasks: tasks.value,
-      ...(steps ? { steps } : {}),
-      ...(mode.value ? { mode: mode.value } : {}),
-    },
+  const plan: JobPlan = {
+    id: id.value,
+    name: name.value,
+    version: version.value,
+    location: locate(file, call),
+    trigger: trigger.value.plan,
+    ...(defaults.value ? { defaults: defaults.value } : {}),
+    tasks: tasks.value,
+    ...(steps ? { steps } : {}),
+    ...(mode.value ? { mode: mode.value } : {}),
   };
+  const { schemaNode, optionsNode } = trigger.value;
+  if (schemaNode && optionsNode) pending.push({ plan, file, schemaNode, optionsNode });
+  return { value: plan };
 }

@@ -1,4 +1,5 @@
 import type { FromSchema, JSONSchema } from "json-schema-to-ts";
+import type { $ZodType, output as ZodOutput } from "zod/v4/core";
 import { eventApiFrom, type SendEvent, type SendEventResult, sendEventsTo, sendEventTo } from "./send-event.ts";
 import type { Context, EventFilter, IO, RetryOptions } from "./types.ts";
 
@@ -17,14 +18,20 @@ export interface TriggerClientOptions {
   readonly defaults?: { readonly retry?: RetryOptions };
 }
 
-/** An event trigger: the event name a job listens to and the JSON Schema its payload must match. */
+/**
+ * What a trigger's payload must match: JSON Schema, or a zod 4 schema (Trigger.dev v2's default), which synth converts
+ * to JSON Schema with zod's own converter (transforms, defaults and refinements are synth errors: ingest runs no zod).
+ */
+export type TriggerSchema = JSONSchema | $ZodType;
+
+/** An event trigger: the event name a job listens to and the schema its payload must match. */
 export interface EventTrigger<TPayload = unknown> {
   readonly type: "event";
   /** EventBridge `detail-type` the job's rule matches. */
   readonly name: string;
   /** EventBridge `source` the rule also matches, when set. */
   readonly source?: string;
-  readonly schema: JSONSchema;
+  readonly schema: TriggerSchema;
   /** Trigger.dev v2's filter over the payload: more keys of the rule's EventBridge pattern. @default none */
   readonly filter?: EventFilter;
   /** Phantom field carrying the payload type; never set at run time. */
@@ -70,7 +77,7 @@ export function intervalTrigger(options: { readonly seconds: number }): Schedule
 
 /** Options of `client.on(name, options)`. */
 export interface EventTriggerOptions<S> {
-  /** JSON Schema (draft 2020-12 / draft-07 keywords ajv supports) the payload must match. */
+  /** JSON Schema (draft-07 keywords ajv supports), or a zod 4 schema, the payload must match. */
   readonly schema: S;
   /** Restrict to events from this EventBridge `source`. @default any source */
   readonly source?: string;
@@ -92,14 +99,16 @@ export interface EventTriggerDefinition<S> extends EventTriggerOptions<S> {
  * Trigger.dev v2's `eventTrigger({ name, schema, source, filter })`: the same trigger as
  * `client.on(name, { schema, source, filter })`, an EventBridge rule on the event name (and source, and filter).
  */
-export function eventTrigger<const S extends JSONSchema>(options: EventTriggerDefinition<S>): NoInfer<EventTrigger<FromSchema<S>>> {
+export function eventTrigger<S extends $ZodType>(options: EventTriggerDefinition<S>): NoInfer<EventTrigger<ZodOutput<S>>>;
+export function eventTrigger<const S extends JSONSchema>(options: EventTriggerDefinition<S>): NoInfer<EventTrigger<FromSchema<S>>>;
+export function eventTrigger(options: EventTriggerDefinition<TriggerSchema>): Omit<EventTrigger, "__payload"> {
   return eventTriggerOf(options);
 }
 
 /** The trigger object itself, without its phantom payload type (relating one to `FromSchema<S>` is TS2589). */
 function eventTriggerOf(options: EventTriggerDefinition<unknown>): Omit<EventTrigger, "__payload"> {
   const { name, source, schema, filter } = options;
-  return { type: "event", name, source, schema: schema as JSONSchema, filter };
+  return { type: "event", name, source, schema: schema as TriggerSchema, filter };
 }
 
 /** What `client.defineJob` takes. */
@@ -154,10 +163,12 @@ export class TriggerClient {
   }
 
   /**
-   * Declares an event trigger. The payload type is inferred from the inline schema (no `as const`
-   * needed); `NoInfer` keeps the nested inference inside `defineJob` shallow (TS2589 otherwise).
+   * Declares an event trigger. The payload type is inferred from the schema: a zod schema's output type, or an inline
+   * JSON Schema's (no `as const` needed); `NoInfer` keeps the nested inference inside `defineJob` shallow (TS2589 otherwise).
    */
-  on<const S extends JSONSchema>(name: string, options: EventTriggerOptions<S>): NoInfer<EventTrigger<FromSchema<S>>> {
+  on<S extends $ZodType>(name: string, options: EventTriggerOptions<S>): NoInfer<EventTrigger<ZodOutput<S>>>;
+  on<const S extends JSONSchema>(name: string, options: EventTriggerOptions<S>): NoInfer<EventTrigger<FromSchema<S>>>;
+  on(name: string, options: EventTriggerOptions<TriggerSchema>): Omit<EventTrigger, "__payload"> {
     return eventTriggerOf({ ...options, name });
   }
 

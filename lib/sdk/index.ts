@@ -13,6 +13,7 @@ export type {
   ScheduledPayload,
   ScheduleTrigger,
   TriggerClientOptions,
+  TriggerSchema,
 } from "./client.ts";
 export * from "./errors.ts";
 export type { SendEvent, SendEventResult } from "./send-event.ts";

@@ -159,12 +159,17 @@ describe("discoverJobs reports job source errors as one line with file:line:col"
     [
       "a missing schema",
       job("j", "", `client.on("e", {})`),
-      'j.ts:5:27: job "j" trigger "e" has no schema; add { schema: { type: "object", ... } }',
+      'j.ts:5:27: job "j" trigger "e" has no schema; add { schema: { type: "object", ... } } or a zod schema',
     ],
     [
-      "a computed schema",
+      "a computed schema, when the compile cannot import modules (compileProject can: test/compiler/module-schemas.test.ts)",
       job("j", "", `client.on("e", { schema: makeSchema() })`),
-      'j.ts:5:37: job "j" trigger options must be literal JSON (schema included) so synth can compile the validator',
+      'j.ts:5:37: job "j" trigger schema is not literal JSON, and this compile cannot import the job\'s module to read it',
+    ],
+    [
+      "a computed source beside a zod schema: the other options stay literal",
+      job("j", "", `client.on("e", { schema: z.object({}), source: process.env.SOURCE })`),
+      'j.ts:5:59: job "j" trigger options must be written in place as literal JSON (the schema may be a zod schema) so synth can read them',
     ],
     [
       "an unknown format in the schema (ajv strict mode): at the format keyword",

@@ -1,4 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { jsonSchemaOfZod } from "../../lib/compiler/zod-json-schema.ts";
+import { compileValidators, toValidationIssues } from "../../lib/ingest/validate.ts";
 import type { JsonSchema } from "../../lib/dashboard/view/api-types.ts";
 import { parseJsonText } from "../../lib/dashboard/view/parse-json.ts";
 import { FORMAT_SAMPLES, samplePayload, samplePayloadText } from "../../lib/dashboard/view/sample-payload.ts";
@@ -133,5 +136,22 @@ describe("listenersOf: the jobs an event from the Send Event dialog starts, by t
   it("a job on another source does not hear the dialog's events (sent with source stepjobs); without a pattern, the name decides", () => {
     expect(listenersOf([billingOnly], "order.created", {})).toEqual([]);
     expect(listenersOf([tutorialJob], "my.event", {}).map((j) => j.id)).toEqual(["my-first-workflow"]);
+  });
+});
+
+describe("a zod trigger schema in the Send Event dialog (the JSON Schema synth converted it to)", () => {
+  const converted = jsonSchemaOfZod(
+    z.object({ email: z.email(), plan: z.enum(["free", "pro"]), seats: z.number().int().min(1).optional() }),
+  );
+  const schema = ("schema" in converted ? converted.schema : {}) as JsonSchema;
+  const job = { id: "welcome-user", trigger: { event: "user.created", schema } };
+
+  it("pre-fills a payload the schema accepts, and flags what the API would refuse with the API's own issues", () => {
+    expect(validatePayload([job], samplePayload(schema))).toEqual([]);
+    const payload = { email: "nope", plan: "team" };
+    const server = compileValidators([{ id: job.id, trigger: { event: "user.created", schema } }])[job.id]!;
+    expect(server(payload)).toBe(false);
+    expect(validatePayload([job], payload)).toEqual(toValidationIssues(job.id, server.errors));
+    expect(validatePayload([job], payload).map((i) => i.path)).toEqual(["/email", "/email", "/plan"]);
   });
 });

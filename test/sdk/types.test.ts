@@ -1,5 +1,6 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { eventTrigger, TriggerClient, type Jsonify } from "stepjobs";
+import { z } from "zod";
 
 // These assertions are checked by `tsc --noEmit` (the first half of `npm test`); a wrong inference
 // or a missing compile error fails the typecheck, and @ts-expect-error fails when no error occurs.
@@ -95,5 +96,38 @@ describe("payload inference from the inline JSON Schema (no `as const`)", () => 
   it("maps task results through Jsonify", () => {
     expectTypeOf<Jsonify<{ d: Date; f: () => void; n: number[] }>>().toEqualTypeOf<{ d: string; n: number[] }>();
     expectTypeOf<Jsonify<void>>().toEqualTypeOf<undefined>();
+  });
+});
+
+describe("payload inference from a zod schema (Trigger.dev v2's default)", () => {
+  const signup = z.object({ email: z.email(), plan: z.enum(["free", "pro"]), seats: z.number().int().optional() });
+
+  it("client.on and eventTrigger type the payload as z.infer of the schema, and keep the schema object", () => {
+    const job = client.defineJob({
+      id: "types-zod",
+      name: "Types",
+      version: "1.0.0",
+      trigger: client.on("user.created", { schema: signup, filter: { plan: ["pro"] } }),
+      run: async (payload) => {
+        expectTypeOf(payload).toEqualTypeOf<z.infer<typeof signup>>();
+        expectTypeOf(payload.plan).toEqualTypeOf<"free" | "pro">();
+        expectTypeOf(payload.seats).toEqualTypeOf<number | undefined>();
+        // @ts-expect-error a field the schema does not have is a compile error
+        void payload.name;
+      },
+    });
+    expect(job.trigger.type === "event" && job.trigger.schema).toBe(signup);
+    client.defineJob({
+      id: "types-zod-event-trigger",
+      name: "Types",
+      version: "1.0.0",
+      trigger: eventTrigger({
+        name: "order.paid",
+        schema: z.object({ orderId: z.string(), lines: z.array(z.object({ sku: z.string() })) }),
+      }),
+      run: async (payload) => {
+        expectTypeOf(payload.lines).toEqualTypeOf<{ sku: string }[]>();
+      },
+    });
   });
 });

@@ -66,6 +66,23 @@ describe("the compiled-jobs cache of stepjobs/testing", () => {
     expect((await compileProjectCached(root, "src/jobs")).jobs.map((j) => j.plan.id)).toEqual(["a"]);
   });
 
+  it("sees an edit of a module a zod schema is imported from (what the job's module import read)", async () => {
+    fs.symlinkSync(path.join(ROOT, "node_modules", "zod"), path.join(root, "node_modules", "zod"));
+    fs.writeFileSync(path.join(root, "package.json"), JSON.stringify({ type: "module" }));
+    const schema = (field: string) => `import { z } from "zod";\nexport const shape = z.object({ ${field}: z.string() });\n`;
+    fs.writeFileSync(path.join(root, "src", "schema.ts"), schema("first"));
+    fs.writeFileSync(
+      path.join(root, "src", "jobs", "a.ts"),
+      `import { client } from "../trigger";\nimport { shape } from "../schema";\n` +
+        `client.defineJob({ id: "a", name: "a", version: "1.0.0", trigger: client.on("a.happened", { schema: shape }), run: async () => {} });\n`,
+    );
+    const requiredOf = async () => (await compileProjectCached(root, "src/jobs")).jobs[0]?.plan.trigger.schema.required;
+    expect(await requiredOf()).toEqual(["first"]);
+    expect(await requiredOf()).toEqual(["first"]);
+    fs.writeFileSync(path.join(root, "src", "schema.ts"), schema("second"));
+    expect(await requiredOf()).toEqual(["second"]);
+  });
+
   it("does not keep a project with errors, and writes nothing where there is no node_modules", async () => {
     fs.writeFileSync(path.join(root, "src", "jobs", "a.ts"), "client.defineJob({ id: ");
     expect((await compileProjectCached(root, "src/jobs")).errors.length).toBeGreaterThan(0);

@@ -2,6 +2,7 @@ import { defined } from "../helpers/defined.ts";
 import { beforeAll, describe, expect, it } from "vitest";
 import { flags } from "../fixtures/jobs/nondeterministic.ts";
 import { ROOT } from "../helpers/load-job.ts";
+import { ZOD_EMAIL_PATTERN } from "../helpers/zod.ts";
 import { type JobTester, testJobs } from "../../lib/testing/index.ts";
 import { EventValidationError } from "../../lib/sdk/errors.ts";
 
@@ -194,6 +195,45 @@ describe("trigger filters (test/fixtures/filters)", () => {
     expect(error).toBeInstanceOf(EventValidationError);
     expect((error as EventValidationError).issues).toEqual([
       { jobId: "eu-vat", path: "/vatId", message: "must have required property 'vatId'" },
+    ]);
+  });
+});
+
+describe("zod trigger schemas (test/fixtures/zod)", () => {
+  let zodJobs: JobTester;
+  beforeAll(async () => {
+    zodJobs = await testJobs({ root: ROOT, jobsDir: "test/fixtures/zod" });
+  });
+
+  it("send() runs a job whose zod schema the payload matches, with the payload as sent", async () => {
+    const runs = await zodJobs.send({ name: "user.created", id: "u1", payload: { email: "ada@example.com", plan: "pro" } });
+    expect(runs.map((r) => [r.runId, r.status, r.output])).toEqual([
+      ["welcome-user--u1", "SUCCEEDED", { to: "ada@example.com", plan: "pro", seats: 1 }],
+    ]);
+    const order = {
+      orderId: "o1",
+      amount: 12.5,
+      currency: "EUR",
+      lines: [
+        { sku: "a", quantity: 2 },
+        { sku: "b", quantity: 1 },
+      ],
+    };
+    const fulfilled = await zodJobs.send({ name: "order.paid", id: "o1", payload: order });
+    expect(fulfilled.map((r) => [r.runId, r.status, r.error, r.output])).toEqual([
+      ["ship-order--o1", "SUCCEEDED", undefined, { orderId: "o1", units: 3 }],
+    ]);
+    expect(await zodJobs.send({ name: "order.paid", payload: { ...order, currency: "USD" } })).toEqual([]);
+  });
+
+  it("a payload the zod schema refuses is an EventValidationError naming each field, as ingest answers", async () => {
+    const error = await zodJobs.send({ name: "user.created", payload: { email: "nope", plan: "team", seats: 0 } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EventValidationError);
+    expect((error as EventValidationError).issues.map((i) => [i.path, i.message])).toEqual([
+      ["/email", `must match pattern "${ZOD_EMAIL_PATTERN}"`],
+      ["/email", 'must match format "email"'],
+      ["/plan", "must be equal to one of the allowed values"],
+      ["/seats", "must be >= 1"],
     ]);
   });
 });

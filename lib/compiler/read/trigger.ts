@@ -5,7 +5,7 @@ import { EventFilterError, SchemaCompileError } from "../../ingest/errors.ts";
 import { compileEventFilter } from "../../ingest/event-filter.ts";
 import { eventNameProblem } from "../../ingest/ingest-event.ts";
 import { compileValidators } from "../../ingest/validate.ts";
-import { evaluateLiteral, unwrap } from "../evaluate-literal.ts";
+import { evaluateLiteral, type LiteralResult, propertyName, unwrap } from "../evaluate-literal.ts";
 import type { JobPlan } from "../job-plan.ts";
 import {
   cronProblem,
@@ -23,11 +23,21 @@ import { failed, mistake, type Read } from "./types.ts";
 export type TriggerPlan = JobPlan["trigger"];
 
 /**
+ * A trigger as read from source. `schemaNode` is set when the schema is not literal JSON (a zod schema): the plan's
+ * `schema` is then empty until `resolveModuleSchemas` fills it in from the job's module.
+ */
+export interface TriggerRead {
+  readonly plan: TriggerPlan;
+  readonly schemaNode?: TS.Expression;
+  readonly optionsNode?: TS.Expression;
+}
+
+/**
  * Reads a job's `trigger`: `client.on("event", { schema, source? })`, `eventTrigger({ name, schema })`,
  * `cronTrigger({ cron })` or `intervalTrigger({ seconds })`, written in place with literal options. The schema is
  * compiled as ingest will compile it, so a schema ajv refuses is a mistake at the keyword's file:line:col.
  */
-export function readTrigger(file: TS.SourceFile, jobObj: TS.ObjectLiteralExpression, jobId: string): Read<TriggerPlan> {
+export function readTrigger(file: TS.SourceFile, jobObj: TS.ObjectLiteralExpression, jobId: string): Read<TriggerRead> {
   const node = objectProperty(jobObj, "trigger");
   if (!node) return mistake(locate(file, jobObj), `job "${jobId}" has no trigger; add trigger: client.on("event.name", { schema })`);
   const call = unwrap(node);
@@ -43,9 +53,10 @@ export function readTrigger(file: TS.SourceFile, jobObj: TS.ObjectLiteralExpress
   return readEventTrigger(file, call, isOn, jobId);
 }
 
-function readEventTrigger(file: TS.SourceFile, call: TS.CallExpression, isOn: boolean, jobId: string): Read<TriggerPlan> {
+function readEventTrigger(file: TS.SourceFile, call: TS.CallExpression, isOn: boolean, jobId: string): Read<TriggerRead> {
   const optionsNode = isOn ? call.arguments[1] : call.arguments[0];
-  const options = optionsNode ? evaluateLiteral(optionsNode, file) : { ok: true as const, value: undefined };
+  const schemaNode = optionsNode && optionProperty(optionsNode, "schema");
+  const options = optionsNode ? evaluateOptions(optionsNode, file, schemaNode) : { ok: true as const, value: undefined };
   if (!options.ok) {
     const filterNode = optionsNode && optionProperty(optionsNode, "filter");
     const inFilter = filterNode !== undefined && options.node.pos >= filterNode.pos && options.node.end <= filterNode.end;
@@ -53,7 +64,7 @@ function readEventTrigger(file: TS.SourceFile, call: TS.CallExpression, isOn: bo
       locate(file, options.node),
       inFilter
         ? `job "${jobId}" trigger filter must be literal JSON so synth can compile it into the rule's event pattern`
-        : `job "${jobId}" trigger options must be literal JSON (schema included) so synth can compile the validator`,
+        : `job "${jobId}" trigger options must be written in place as literal JSON (the schema may be a zod schema) so synth can read them`,
     );
   }
   const opts = (options.value ?? {}) as { name?: unknown; schema?: unknown; source?: unknown; filter?: unknown };
@@ -70,25 +81,51 @@ function readEventTrigger(file: TS.SourceFile, call: TS.CallExpression, isOn: bo
   const nameProblem = eventNameProblem(event);
   if (nameProblem) return mistake(locate(file, call), `job "${jobId}" trigger event name ${nameProblem}`);
   const at = locate(file, optionsNode ?? call);
-  if (opts.schema === undefined || typeof opts.schema !== "object" || opts.schema === null || Array.isArray(opts.schema)) {
-    return mistake(at, `job "${jobId}" trigger "${event}" has no schema; add { schema: { type: "object", ... } }`);
+  const fromModule = options.schemaFromModule && schemaNode !== undefined;
+  if (!fromModule && (opts.schema === undefined || typeof opts.schema !== "object" || opts.schema === null || Array.isArray(opts.schema))) {
+    return mistake(at, `job "${jobId}" trigger "${event}" has no schema; add { schema: { type: "object", ... } } or a zod schema`);
   }
   if (opts.source !== undefined && typeof opts.source !== "string") return mistake(at, `job "${jobId}" trigger source must be a string`);
-  const schema = opts.schema as Record<string, unknown>;
-  const compiles = checkSchemaCompiles(file, jobId, event, schema, optionsNode ?? call);
-  if (failed(compiles)) return compiles;
+  const schema = fromModule ? {} : (opts.schema as Record<string, unknown>);
+  if (!fromModule) {
+    const compiles = checkSchemaCompiles(file, jobId, event, schema, optionsNode ?? call);
+    if (failed(compiles)) return compiles;
+  }
   if (opts.filter !== undefined && optionsNode) {
     const filterCompiles = checkFilterCompiles(file, jobId, opts.filter, optionsNode);
     if (failed(filterCompiles)) return filterCompiles;
   }
-  return {
-    value: {
-      event,
-      schema,
-      ...(opts.source ? { source: opts.source as string } : {}),
-      ...(opts.filter !== undefined ? { filter: opts.filter as EventFilter } : {}),
-    },
+  const plan: TriggerPlan = {
+    event,
+    schema,
+    ...(opts.source ? { source: opts.source as string } : {}),
+    ...(opts.filter !== undefined ? { filter: opts.filter as EventFilter } : {}),
   };
+  return { value: fromModule ? { plan, schemaNode, optionsNode } : { plan } };
+}
+
+/**
+ * The trigger options as literal JSON, except a `schema` that is not (a zod schema, a schema built in code): that one
+ * is read from the job's module once the job is imported (`resolveModuleSchemas`), and flagged here.
+ */
+function evaluateOptions(
+  optionsNode: TS.Expression,
+  file: TS.SourceFile,
+  schemaNode: TS.Expression | undefined,
+): LiteralResult & { readonly schemaFromModule?: true } {
+  const whole = evaluateLiteral(optionsNode, file);
+  if (whole.ok || !schemaNode || !(whole.node.pos >= schemaNode.pos && whole.node.end <= schemaNode.end)) return whole;
+  const options = unwrap(optionsNode) as TS.ObjectLiteralExpression;
+  const value: Record<string, unknown> = {};
+  for (const prop of options.properties) {
+    const name = prop.name && propertyName(prop.name);
+    if (name === "schema") continue;
+    if (!name || !(ts.isPropertyAssignment(prop) || ts.isShorthandPropertyAssignment(prop))) return { ok: false, node: prop };
+    const read = evaluateLiteral(ts.isPropertyAssignment(prop) ? prop.initializer : prop.name, file);
+    if (!read.ok) return read;
+    value[name] = read.value;
+  }
+  return { ok: true, value, schemaFromModule: true };
 }
 
 /** The property `name` of a literal options object, where it is written in place. */
@@ -118,7 +155,7 @@ function checkFilterCompiles(file: TS.SourceFile, jobId: string, filter: unknown
  * or format, a misspelt type) is a mistake at the keyword's file:line:col (the error's JSON pointer), in
  * `stepjobs dev` and in synth alike, instead of a failure when the validators are built.
  */
-function checkSchemaCompiles(
+export function checkSchemaCompiles(
   file: TS.SourceFile,
   jobId: string,
   event: string,
@@ -159,7 +196,7 @@ function literalNodeAt(literal: TS.Expression | undefined, path: readonly (strin
 }
 
 /** `cronTrigger({ cron })` / `intervalTrigger({ seconds })` (called directly or as a property), checked as Scheduler would. */
-function readSchedule(file: TS.SourceFile, call: TS.Expression, jobId: string): Read<TriggerPlan> | undefined {
+function readSchedule(file: TS.SourceFile, call: TS.Expression, jobId: string): Read<TriggerRead> | undefined {
   if (!ts.isCallExpression(call)) return undefined;
   const callee = ts.isIdentifier(call.expression)
     ? call.expression.text
@@ -175,7 +212,9 @@ function readSchedule(file: TS.SourceFile, call: TS.Expression, jobId: string): 
   const plan = schedulePlanOf(callee, value.value as { cron?: unknown; seconds?: unknown });
   if ("problem" in plan) return mistake(locate(file, arg), `job "${jobId}" ${plan.problem}`);
   return {
-    value: { event: scheduleEventName(jobId), source: SCHEDULE_SOURCE, schema: { ...SCHEDULED_PAYLOAD_SCHEMA }, schedule: plan.value },
+    value: {
+      plan: { event: scheduleEventName(jobId), source: SCHEDULE_SOURCE, schema: { ...SCHEDULED_PAYLOAD_SCHEMA }, schedule: plan.value },
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import { JobDefinitionError, type SourceLocation } from "../../sdk/errors.ts";
 import type { JobPlan } from "../job-plan.ts";
 import type { CompilerWarning } from "../job-plan.ts";
+import type { ModuleSchemasPort } from "./module-schema.ts";
 
 /** A job source file: its path (printed in errors, relative to the project) and text. */
 export interface JobSource {
@@ -24,6 +25,11 @@ export interface DiscoverOptions {
    * other file's error, whatever the file order. @default none: the first definition in file order is kept
    */
   readonly owners?: ReadonlyMap<string, string>;
+  /**
+   * Imports job modules to read the trigger schemas that are not literal JSON (zod schemas), as `compileProject` does
+   * in a child process. @default none: such a schema is a mistake
+   */
+  readonly moduleSchemas?: ModuleSchemasPort;
 }
 
 /**
