@@ -3,6 +3,8 @@ import path from "node:path";
 import { type DiscoverOptions, discoverJobs, type Discovery } from "./discover-jobs.ts";
 import type { JobPlan } from "./job-plan.ts";
 import { listJobFiles } from "./job-files.ts";
+import { RUN_FAILED_STATE } from "./state-names.ts";
+import { withConcurrencySlot } from "./concurrency-limit.ts";
 import { type AslDefinition, renderStateMachine } from "./render-state-machine.ts";
 
 /** A compiled job: its plan, its ASL and the module that defines it (what the runner bundle imports). */
@@ -47,10 +49,16 @@ export function compileProject(options: {
     warnings: discovery.warnings,
     jobs: discovery.plans.map((plan) => ({
       plan,
-      definition: renderStateMachine(plan),
+      definition: renderJobMachine(plan),
       entry: path.resolve(root, plan.location.file),
     })),
   };
+}
+
+/** The job's state machine: the renderer's, with the concurrency slot around it when the job has a limit. */
+export function renderJobMachine(plan: JobPlan): AslDefinition {
+  const machine = renderStateMachine(plan);
+  return plan.concurrency ? withConcurrencySlot(machine, plan.concurrency, { runEnding: [RUN_FAILED_STATE] }) : machine;
 }
 
 export { listJobFiles } from "./job-files.ts";

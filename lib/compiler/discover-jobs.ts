@@ -5,6 +5,7 @@ import { unwrap } from "./evaluate-literal.ts";
 import type { CompilerWarning, JobPlan } from "./job-plan.ts";
 import { ioParameterName, isCallOf, locate, objectProperty, runFunction, stringProperty } from "./read/ast.ts";
 import { clientDefaults } from "./read/client-defaults.ts";
+import { readConcurrency } from "./read/concurrency.ts";
 import { readMode, readSteps } from "./read/steps.ts";
 import { readTasks } from "./read/tasks.ts";
 import { readTrigger } from "./read/trigger.ts";
@@ -103,6 +104,8 @@ export function readJob(
   const steps = readSteps(file, run, ioParameterName(run));
   const mode = readMode(file, arg, id.value, steps);
   if (failed(mode)) return mode;
+  const concurrency = readConcurrency({ file, jobObj: arg, jobId: id.value, schema: trigger.value.schema, mode: mode.value, options });
+  if (failed(concurrency)) return concurrency;
   return {
     value: {
       id: id.value,
@@ -114,6 +117,7 @@ export function readJob(
       tasks: tasks.value,
       ...(steps ? { steps } : {}),
       ...(mode.value ? { mode: mode.value } : {}),
+      ...(concurrency.value ? { concurrency: concurrency.value } : {}),
     },
   };
 }
