@@ -286,7 +286,16 @@ function renderReentryStates(start: string, reentries: readonly string[]): Recor
     },
     SlotTaken: {
       Type: "Choice",
-      Choices: [{ Variable: "$.slotThen", StringEquals: target, Next: target }],
+      // A Choice rule on an absent field fails the execution (States.Runtime): test presence first.
+      Choices: [
+        {
+          And: [
+            { Variable: "$.slotThen", IsPresent: true },
+            { Variable: "$.slotThen", StringEquals: target },
+          ],
+          Next: target,
+        },
+      ],
       Default: start,
     },
   };

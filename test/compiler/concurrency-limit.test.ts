@@ -160,7 +160,19 @@ describe("withConcurrencySlot", () => {
           ResultPath: "$.slotThen",
           Next: "AcquireSlot",
         },
-        SlotTaken: { Type: "Choice", Choices: [{ Variable: "$.slotThen", StringEquals: "Route", Next: "Route" }], Default: "Plan" },
+        SlotTaken: {
+          Type: "Choice",
+          Choices: [
+            {
+              And: [
+                { Variable: "$.slotThen", IsPresent: true },
+                { Variable: "$.slotThen", StringEquals: "Route" },
+              ],
+              Next: "Route",
+            },
+          ],
+          Default: "Plan",
+        },
         Plan,
         Route: { ...Route, Choices: choices },
         ...tasks,
