@@ -14,8 +14,8 @@ import { useDynalite } from "../store/dynalite-fixture.ts";
 /** `concurrencyLimit` in the dev runtime: the compiled slot states on aws-local-stepfunctions, on real dynalite. */
 const db = useDynalite();
 
-async function devRuntime() {
-  const tableName = await db.freshTable();
+async function devRuntime(existingTable?: string) {
+  const tableName = existingTable ?? (await db.freshTable());
   const runs = new DynamoRunStore({ client: db.client(), tableName });
   const registry = new JobRegistry({ root: ROOT, jobsDir: "test/fixtures/limits", waits: "zero" });
   const report = await registry.load();
@@ -150,5 +150,26 @@ describe("concurrencyLimit in stepjobs dev", () => {
     ]);
     expect(await counter(rt.dynamo, "keyed", "KEY#t")).toEqual({ nextTicket: 3, serving: 4, released: 3 });
     expect(rt.errors).toEqual([]);
+  });
+
+  it("a restart while runs hold slots and wait: every slot is accounted for and the queued runs finish", async () => {
+    const first = await devRuntime();
+    const ids: string[] = [];
+    for (let n = 0; n < 5; n++) ids.push(await arrive(first, "limited", `restart-${n}`, { n, ms: 300 }, n + 1));
+    // Two hold a slot (their task in flight), three wait; the process stops (the runs stay RUNNING).
+    await first.runtime.suspend(5000);
+    const before = await counter(first.dynamo, "limited");
+    expect([before.nextTicket, before.serving, before.released]).toEqual([5, 3, 0]);
+    expect(await Promise.all(ids.map(async (id) => (await first.runs.getRun(id))?.status))).toEqual(ids.map(() => "RUNNING"));
+
+    // The next start resumes them from the top: each finds its own ticket (FindSlotTicket) instead of taking another.
+    const second = await devRuntime(first.dynamo.tableName);
+    expect(await second.runtime.resumeUnfinished()).toBe(5);
+    await second.runtime.idle();
+    expect(await Promise.all(ids.map(async (id) => (await second.runs.getRun(id))?.status))).toEqual(ids.map(() => "SUCCEEDED"));
+    expect(await counter(second.dynamo, "limited")).toEqual({ nextTicket: 5, serving: 6, released: 5 });
+    const attempts = (await Promise.all(ids.map((id) => second.runs.listAttempts(id)))).flat();
+    expect(mostAtOnce(attempts)).toBeLessThanOrEqual(2);
+    expect([...first.errors, ...second.errors]).toEqual([]);
   });
 });
