@@ -6,6 +6,8 @@ import { importClosure } from "./import-closure.ts";
 import { listJobFiles } from "./job-files.ts";
 import { readModuleSchemas } from "./module-schemas.ts";
 import type { ModuleSchemasPort } from "./read/module-schema.ts";
+import { RUN_FAILED_STATE } from "./state-names.ts";
+import { withConcurrencySlot } from "./concurrency-limit.ts";
 import { type AslDefinition, renderStateMachine } from "./render-state-machine.ts";
 
 /** A compiled job: its plan, its ASL and the module that defines it (what the runner bundle imports). */
@@ -60,10 +62,16 @@ export function compileProject(options: {
     warnings: discovery.warnings,
     jobs: discovery.plans.map((plan) => ({
       plan,
-      definition: renderStateMachine(plan),
+      definition: renderJobMachine(plan),
       entry: path.resolve(root, plan.location.file),
     })),
   };
+}
+
+/** The job's state machine: the renderer's, with the concurrency slot around it when the job has a limit. */
+export function renderJobMachine(plan: JobPlan): AslDefinition {
+  const machine = renderStateMachine(plan);
+  return plan.concurrency ? withConcurrencySlot(machine, plan.concurrency, { runEnding: [RUN_FAILED_STATE] }) : machine;
 }
 
 export { listJobFiles } from "./job-files.ts";

@@ -5,6 +5,7 @@ import { unwrap } from "./evaluate-literal.ts";
 import type { CompilerWarning, JobPlan } from "./job-plan.ts";
 import { ioParameterName, isCallOf, locate, objectProperty, runFunction, stringProperty } from "./read/ast.ts";
 import { clientDefaults } from "./read/client-defaults.ts";
+import { readConcurrency } from "./read/concurrency.ts";
 import { readMode, readSteps } from "./read/steps.ts";
 import { type PendingSchema, resolveModuleSchemas } from "./read/module-schema.ts";
 import { readTasks } from "./read/tasks.ts";
@@ -113,6 +114,15 @@ export function readJob(
   const steps = readSteps(file, run, ioParameterName(run));
   const mode = readMode(file, arg, id.value, steps);
   if (failed(mode)) return mode;
+  const concurrency = readConcurrency({
+    file,
+    jobObj: arg,
+    jobId: id.value,
+    schema: trigger.value.schemaNode ? undefined : trigger.value.plan.schema,
+    mode: mode.value,
+    options,
+  });
+  if (failed(concurrency)) return concurrency;
   const plan: JobPlan = {
     id: id.value,
     name: name.value,
@@ -123,6 +133,7 @@ export function readJob(
     tasks: tasks.value,
     ...(steps ? { steps } : {}),
     ...(mode.value ? { mode: mode.value } : {}),
+    ...(concurrency.value ? { concurrency: concurrency.value } : {}),
   };
   const { schemaNode, optionsNode } = trigger.value;
   if (schemaNode && optionsNode) pending.push({ plan, file, schemaNode, optionsNode });

@@ -1,6 +1,7 @@
 import type { SourceLocation } from "../sdk/errors.ts";
 import type { EventFilter, RetryOptions, RunTaskOptions } from "../sdk/types.ts";
 import type { AslRetrier } from "./compile-retry.ts";
+import type { ConcurrencyPlan } from "./concurrency-limit.ts";
 import type { SchedulePlan } from "./schedule.ts";
 
 /** A job as `stepjobs synth` sees it statically: plain JSON, the input of every renderer. */
@@ -35,6 +36,8 @@ export interface JobPlan {
    * (https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html). @default "standard"
    */
   readonly mode?: "standard" | "express";
+  /** `concurrencyLimit`: the run queues for a slot before its first state (concurrency-limit.ts). Absent: no limit. */
+  readonly concurrency?: ConcurrencyPlan;
 }
 
 /** Where the job calls `io.wait`, `io.sendEvent` and `Promise.all`-style combinators (parallel tasks). */

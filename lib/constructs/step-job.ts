@@ -3,6 +3,7 @@ import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as cloudwatchActions from "aws-cdk-lib/aws-cloudwatch-actions";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
+import * as targets from "aws-cdk-lib/aws-events-targets";
 import type * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as logs from "aws-cdk-lib/aws-logs";
@@ -12,6 +13,7 @@ import type * as sqs from "aws-cdk-lib/aws-sqs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import type { CompiledJob } from "../compiler/compile-project.ts";
+import { type ConcurrencyPlan, renderSlotReleaseMachine, TABLE_VARIABLE } from "../compiler/concurrency-limit.ts";
 import { EVENT_BUS_VARIABLE, PARTITION_VARIABLE, RUNNER_ARN_VARIABLE, supportedSteps } from "../compiler/render-state-machine.ts";
 import { SCHEDULE_SOURCE } from "../compiler/schedule.ts";
 import { eventPatternFor } from "../ingest/event-pattern.ts";
@@ -146,6 +148,8 @@ export class StepJob extends Construct {
   readonly schedule?: scheduler.CfnSchedule;
   /** ExecutionsFailed and ExecutionsTimedOut alarms. */
   readonly alarms: readonly cloudwatch.Alarm[];
+  /** With `concurrencyLimit`: the machine that releases the slot of a run that ended without releasing it, and its rule. */
+  readonly slotRelease?: { readonly stateMachine: sfn.StateMachine; readonly rule: events.Rule };
 
   constructor(scope: Construct, id: string, props: StepJobProps) {
     super(scope, id);
@@ -178,6 +182,7 @@ export class StepJob extends Construct {
         [RUNNER_ARN_VARIABLE]: this.runner.currentVersion.functionArn,
         [PARTITION_VARIABLE]: Aws.PARTITION,
         ...(sendsEvents ? { [EVENT_BUS_VARIABLE]: shared.bus.eventBusName } : {}),
+        ...(plan.concurrency ? { [TABLE_VARIABLE]: shared.table.tableName } : {}),
       },
       role: shared.stateMachineRole,
       logs: { destination: shared.executionLogs, level: props.logLevel ?? sfn.LogLevel.ERROR, includeExecutionData: true },
@@ -242,6 +247,8 @@ export class StepJob extends Construct {
       });
     }
 
+    if (plan.concurrency) this.slotRelease = this.slotReleaseOnEnd(plan.concurrency, shared, props);
+
     const pattern = eventPatternFor(plan.trigger);
     this.rule = new events.Rule(this, "Rule", {
       description: `stepjobs: "${plan.trigger.event}" events to the ingest queue for job ${plan.id}`,
@@ -259,5 +266,44 @@ export class StepJob extends Construct {
         }),
       ],
     });
+  }
+
+  /**
+   * A run that ends where no state of its own releases its slot (aborted, timed out, failed outside `RunFailed`):
+   * the default bus's "Step Functions Execution Status Change" event for this machine starts the release machine
+   * (https://docs.aws.amazon.com/step-functions/latest/dg/cw-events.html; Standard workflows only, best-effort
+   * delivery). The release is a conditional write, so a run that did release counts once.
+   */
+  private slotReleaseOnEnd(concurrency: ConcurrencyPlan, shared: SharedJobResources, props: StepJobProps) {
+    const definition = renderSlotReleaseMachine(concurrency);
+    const stateMachine = new sfn.StateMachine(this, "SlotRelease", {
+      comment: definition.Comment,
+      definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(definition)),
+      definitionSubstitutions: { [PARTITION_VARIABLE]: Aws.PARTITION, [TABLE_VARIABLE]: shared.table.tableName },
+      role: shared.stateMachineRole,
+      logs: { destination: shared.executionLogs, level: sfn.LogLevel.ERROR, includeExecutionData: true },
+      tracingEnabled: props.tracing ?? false,
+    });
+    acknowledge(
+      stateMachine,
+      {
+        id: "AwsSolutions::AwsSolutions-SF1",
+        reason: "Every event is already in the execution history; ERROR keeps log cost proportional to failures",
+      },
+      {
+        id: "AwsSolutions::AwsSolutions-SF2",
+        reason: "X-Ray is opt-in (tracing: true); the release machine's history shows its few steps",
+      },
+    );
+    const rule = new events.Rule(this, "SlotReleaseRule", {
+      description: `stepjobs: releases the concurrency slot of a run of limit "${concurrency.id}" that ended without releasing it`,
+      eventPattern: {
+        source: ["aws.states"],
+        detailType: ["Step Functions Execution Status Change"],
+        detail: { status: ["FAILED", "TIMED_OUT", "ABORTED"], stateMachineArn: [this.stateMachine.stateMachineArn] },
+      },
+      targets: [new targets.SfnStateMachine(stateMachine, { retryAttempts: 185, maxEventAge: Duration.hours(24) })],
+    });
+    return { stateMachine, rule };
   }
 }

@@ -340,6 +340,15 @@ export class StepJobs extends Construct {
       }),
     );
     if (jobs.some(({ plan }) => supportedSteps(plan).includes("sendEvent"))) this.bus.grantPutEventsTo(stateMachineRole);
+    // concurrencyLimit's slot states: the counter items only (partition keys LIMIT#...), read and conditionally updated.
+    if (jobs.some(({ plan }) => plan.concurrency))
+      stateMachineRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+          resources: [this.table.tableArn],
+          conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["LIMIT#*"] } },
+        }),
+      );
     // Vended log delivery does not support resource-level permissions (https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html).
     stateMachineRole.addToPrincipalPolicy(
       new iam.PolicyStatement({

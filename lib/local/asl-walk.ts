@@ -9,6 +9,9 @@ import {
   RUNNER_ARN_VARIABLE,
   substitute,
 } from "../compiler/render-state-machine.ts";
+import { TABLE_VARIABLE } from "../compiler/concurrency-limit.ts";
+import { SLOT_STATE_NAMES } from "../compiler/state-names.ts";
+import { STEPJOBS_TABLE } from "../store/table-definition.ts";
 
 /**
  * Reading a compiled definition the way the dev executor needs it: every state (those inside `Map` item processors
@@ -27,7 +30,18 @@ export function allStates(definition: { readonly States: Record<string, AslState
 }
 
 /** What the dev runtime binds the substitution variables to (the partition is the commercial one, `aws`). */
-const LOCAL_SUBSTITUTIONS = { [RUNNER_ARN_VARIABLE]: "local", [EVENT_BUS_VARIABLE]: "local", [PARTITION_VARIABLE]: "aws" };
+const LOCAL_SUBSTITUTIONS = {
+  [RUNNER_ARN_VARIABLE]: "local",
+  [EVENT_BUS_VARIABLE]: "local",
+  [PARTITION_VARIABLE]: "aws",
+  [TABLE_VARIABLE]: STEPJOBS_TABLE.defaultName,
+};
+
+/**
+ * Milliseconds a concurrency slot's poll waits in tests: zero would have every queued run re-read the table in a
+ * tight loop, starving the runs that hold the slots.
+ */
+export const ZERO_MODE_SLOT_WAIT_MS = 20;
 
 /** A resource ARN as it reads in the local copy of a definition. */
 function localResource(resource: string): string {
@@ -71,7 +85,11 @@ export function zeroWaitOverrides(definition: AslDefinition): {
   const entries = allStates(definition);
   return {
     retryIntervalOverrides: Object.fromEntries(entries.filter(([, s]) => Array.isArray(s.Retry)).map(([n]) => [n, 0])),
-    waitTimeOverrides: Object.fromEntries(entries.filter(([, s]) => s.Type === "Wait").map(([n]) => [n, 0])),
+    waitTimeOverrides: Object.fromEntries(
+      entries
+        .filter(([, s]) => s.Type === "Wait")
+        .map(([n]) => [n, (SLOT_STATE_NAMES as readonly string[]).includes(n) || n === "WaitForTurn" ? ZERO_MODE_SLOT_WAIT_MS : 0]),
+    ),
   };
 }
 

@@ -5,7 +5,9 @@ import { incomingFromOutgoing } from "../ingest/bus-event.ts";
 import { ingestEvent, type IngestResult } from "../ingest/ingest-event.ts";
 import type { IncomingEvent } from "../ingest/types.ts";
 import type { OutgoingEvent } from "../runtime/run-state.ts";
-import { startDynalite, createDocumentClient } from "../store/dynalite.ts";
+import { startDynalite, createDocumentClient, createLocalClient } from "../store/dynalite.ts";
+import type { SlotTable } from "./dynamodb-binding.ts";
+import { STEPJOBS_TABLE } from "../store/table-definition.ts";
 import { DynamoEventStore } from "../store/dynamo-event-store.ts";
 import { DynamoRunStore } from "../store/dynamo-run-store.ts";
 import { createTable } from "../store/table.ts";
@@ -82,7 +84,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const format = new TerminalFormat(options.color);
   const apiKey = readApiKey(root, print);
   const dataDir = path.resolve(root, options.dataDir ?? ".stepjobs");
-  const { dynalite, stores } = await openStore(dataDir, print);
+  const { dynalite, stores, dynamo } = await openStore(dataDir, print);
   const registry = new JobRegistry({
     root,
     jobsDir: options.jobsDir ?? "src/jobs",
@@ -103,6 +105,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     format,
     waits: options.waits,
     onError,
+    dynamo,
   });
   const resumed = await runtime.resumeUnfinished();
   if (resumed > 0) print(`resuming ${resumed} unfinished run${resumed === 1 ? "" : "s"}`);
@@ -162,7 +165,7 @@ async function openStore(dataDir: string, print: (line: string) => void) {
   const client = createDocumentClient(dynalite.endpoint);
   await createTable(client);
   const stores: LocalStores = { events: new DynamoEventStore({ client }), runs: new DynamoRunStore({ client }) };
-  return { dynalite, stores };
+  return { dynalite, stores, dynamo: { client: createLocalClient(dynalite.endpoint), tableName: STEPJOBS_TABLE.defaultName } };
 }
 
 /** What runs jobs: ingest (the API's and `io.sendEvent`'s, the in-process bus), the runtime it starts runs on, the scheduler. */
@@ -174,6 +177,7 @@ function wireRuntime(deps: {
   readonly format: TerminalFormat;
   readonly waits: WaitMode | undefined;
   readonly onError: (error: unknown) => void;
+  readonly dynamo: SlotTable;
 }) {
   const { registry, stores, changes, onError } = deps;
   const ingest = async (incoming: IncomingEvent): Promise<IngestResult> => {

@@ -30,6 +30,8 @@ import { type PublishEvent, putEventsHandler } from "./put-events-binding.ts";
 import { type ResumePoint, type WaitMode, withDoneBranches } from "./resume.ts";
 import type { RunObserver } from "./run-observer.ts";
 import { RunnerBinding } from "./runner-binding.ts";
+import { dynamoHandler, dynamoStates, type SlotTable } from "./dynamodb-binding.ts";
+import { localExecutionArn } from "./slot-release.ts";
 
 /**
  * The dev runtime's executor: runs a job's compiled ASL — the very JSON `cdk deploy` ships — with
@@ -64,6 +66,8 @@ export interface ExecuteOptions {
    * its attempts after them, in the record and in `ctx.attempt.number`, as the AWS runner's attempt counter does.
    */
   readonly attemptsBefore?: ReadonlyMap<string, number>;
+  /** The table the DynamoDB states (`concurrencyLimit`) read and write: dev's dynalite. @default none (such a state fails) */
+  readonly dynamo?: SlotTable;
 }
 
 /** Options of {@link JobMachine}. */
@@ -141,7 +145,10 @@ export class JobMachine {
     const observer = options.observer ?? {};
     const runId = start.runId;
     // The library reads `$$` from this object (shallow-copied, so `State` stays ours): the binding keeps it in step.
-    const context = { State: { RetryCount: 0 }, Execution: { RedriveCount: options.redriveCount ?? 0 } };
+    const context = {
+      State: { RetryCount: 0 },
+      Execution: { Id: localExecutionArn(this.job.id, runId), RedriveCount: options.redriveCount ?? 0 },
+    };
     const binding = new RunnerBinding({
       ...options,
       job: this.job,
@@ -159,7 +166,7 @@ export class JobMachine {
       context,
       noThrowOnAbort: true,
       overrides: {
-        taskResourceLocalHandlers: this.handlers(binding, options.publish),
+        taskResourceLocalHandlers: this.handlers(binding, options.publish, options.dynamo),
         ...(this.waits === "zero" ? zeroWaitOverrides(this.definition) : {}),
       },
     });
@@ -176,11 +183,12 @@ export class JobMachine {
   }
 
   /** The library's task handlers: every runner state to the binding, every `PutEvents` state to the bus. */
-  private handlers(binding: RunnerBinding, publish: PublishEvent | undefined): Handlers {
+  private handlers(binding: RunnerBinding, publish: PublishEvent | undefined, dynamo: SlotTable | undefined): Handlers {
     const putEvents = putEventsHandler(publish);
     return Object.fromEntries([
       ...runnerStateNames(this.definition).map((name) => [name, binding.handler(name)]),
       ...putEventsStateNames(this.definition).map((name) => [name, putEvents]),
+      ...dynamoStates(this.definition).map(([name, action]) => [name, dynamo ? dynamoHandler(dynamo, action) : noTable]),
     ]) as Handlers;
   }
 
@@ -206,6 +214,13 @@ export class JobMachine {
     }
     return machine;
   }
+}
+
+/** A DynamoDB state of an execution given no table (a caller that does not pass `dynamo`). */
+async function noTable(): Promise<never> {
+  throw Object.assign(new Error("no DynamoDB table is bound to this execution (concurrencyLimit needs dev's store)"), {
+    name: "DynamoDB.ResourceNotFoundException",
+  });
 }
 
 /** How the library's execution ended, before its log is joined; `HANDOFF`: stopped to continue from `state`. */

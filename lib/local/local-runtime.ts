@@ -14,6 +14,8 @@ import { pendingStepKey, stepKeyOf } from "../history/step-states.ts";
 import { countedAttempts, INTERRUPTED_ERROR, planResume, splitDoneBranches, type WaitMode } from "./resume.ts";
 import type { LocalStores } from "./stores.ts";
 import type { TerminalFormat } from "./terminal.ts";
+import { releaseSlot } from "./slot-release.ts";
+import type { SlotTable } from "./dynamodb-binding.ts";
 
 /**
  * The dev runtime's `Starter` (what ingest calls, where the cloud calls StartExecution): records the run and
@@ -36,6 +38,8 @@ export interface LocalRuntimeOptions {
   readonly onError?: (error: unknown) => void;
   /** The in-process bus `io.sendEvent` publishes to (ingest). */
   readonly publish?: PublishEvent;
+  /** The table `concurrencyLimit`'s states use (dev's dynalite). @default none: a limited job's runs fail at AcquireSlot */
+  readonly dynamo?: SlotTable;
 }
 
 /** Why a run cannot be redriven or cancelled (`code` as the API reports it; AWS: ExecutionNotRedrivable). */
@@ -303,6 +307,7 @@ export class LocalRuntime implements Starter {
           suspend: this.suspension.signal,
           doneBranches: how.doneBranches,
           attemptsBefore: how.attemptsBefore,
+          dynamo: this.options.dynamo,
         });
     this.controllers.delete(run.id);
     // The step records of the last states are written before the run ends (and before a stop closes the store).
@@ -332,12 +337,29 @@ export class LocalRuntime implements Starter {
       | { status: "ABORTED"; state?: RunState }
     ) & { statesEntered?: readonly string[] },
   ): Promise<void> {
+    await this.releaseSlot(jobId, runId, end.state);
     const completedAt = this.now();
     await this.options.stores.runs.updateRun(runId, { ...end, completedAt: completedAt.toISOString() });
     const { print, format } = this.options;
     if (print && format)
       print(format.runEnded(jobId, runId, end.status, completedAt.getTime() - startedMs, end.status === "FAILED" ? end.error : undefined));
     this.options.changes.emit({ type: "run", id: runId });
+  }
+
+  /**
+   * A limited job's slot, after any end of a run: what the stack's status-change rule does (slot-release.ts). Before the
+   * run is recorded as ended, so a run that reads as ended holds no slot. A failure is reported, not thrown: the run
+   * still ends, and its slot stays taken (docs/limits.md says how to give it back).
+   */
+  private async releaseSlot(jobId: string, runId: string, state: RunState | undefined): Promise<void> {
+    const plan = this.options.registry.get(jobId)?.compiled.plan.concurrency;
+    const dynamo = this.options.dynamo;
+    if (!plan || !dynamo) return;
+    const event = state?.event ?? (await this.options.stores.runs.getRun(runId))?.state?.event;
+    if (!event) return;
+    await releaseSlot({ plan, jobId, runId, event, dynamo, waits: this.options.waits ?? "real" }).catch((error: unknown) =>
+      this.options.onError?.(error),
+    );
   }
 
   /** Runs `write` after the run's previous serialized write (parallel items finish concurrently). */

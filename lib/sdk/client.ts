@@ -128,8 +128,29 @@ export interface JobDefinition<TPayload> {
    * it cannot prove shorter than 5 minutes. @default "standard"
    */
   readonly mode?: "standard" | "express";
+  /**
+   * At most this many runs at once; the others wait (no Lambda running) and start in arrival order as slots free.
+   * A number, a limit shared by jobs (`client.defineConcurrencyLimit`), or `{ limit, key: "payload.tenantId" }` for
+   * one limit per value of a payload field. Read at synth (literal values, or a `const` made by
+   * `defineConcurrencyLimit`); compiled to DynamoDB states before the job's first state. Standard workflows only.
+   * @default no limit
+   */
+  readonly concurrencyLimit?: number | ConcurrencyLimit | ConcurrencyKeyLimit;
   /** The job body: replayed on every step, so task order must depend only on payload and task results. */
   readonly run: (payload: TPayload, io: IO, ctx: Context) => Promise<unknown>;
+}
+
+/** A limit several jobs share (Trigger.dev v2's `client.defineConcurrencyLimit({ id, limit })`). */
+export interface ConcurrencyLimit {
+  readonly id: string;
+  readonly limit: number;
+}
+
+/** One limit per value of a payload field: `{ limit: 2, key: "payload.tenantId" }`. */
+export interface ConcurrencyKeyLimit {
+  readonly limit: number;
+  /** `payload.` and a dotted path of property names; the field must be required by the trigger's schema. */
+  readonly key: string;
 }
 
 /** A registered job. */
@@ -188,6 +209,11 @@ export class TriggerClient {
    */
   async sendEvents(events: readonly SendEvent[]): Promise<SendEventResult[]> {
     return sendEventsTo(eventApiFrom(this.options), events);
+  }
+
+  /** A concurrency limit to share between jobs: pass it as their `concurrencyLimit` (Trigger.dev v2). */
+  defineConcurrencyLimit(options: ConcurrencyLimit): ConcurrencyLimit {
+    return { id: options.id, limit: options.limit };
   }
 
   /** Defines (and registers) a job. Redefining an id replaces it, which is what a dev reload wants. */

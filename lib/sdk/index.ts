@@ -5,6 +5,8 @@
  */
 export { TriggerClient, cronTrigger, eventTrigger, intervalTrigger, registeredJobs } from "./client.ts";
 export type {
+  ConcurrencyKeyLimit,
+  ConcurrencyLimit,
   EventTrigger,
   EventTriggerDefinition,
   EventTriggerOptions,

@@ -135,6 +135,11 @@ const LOCAL_AMZ_DATE = "20260101T000000Z";
  * https://docs.aws.amazon.com/AWSJavaScriptSDK/v3/latest/Package/-aws-sdk-lib-dynamodb/
  */
 export function createDocumentClient(endpoint: string): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(createLocalClient(endpoint), { marshallOptions: { removeUndefinedValues: true } });
+}
+
+/** The plain DynamoDB client for a local endpoint (the dev runtime's DynamoDB states send the API's own requests). */
+export function createLocalClient(endpoint: string): DynamoDBClient {
   const client = new DynamoDBClient({
     endpoint,
     region: "us-east-1",
@@ -155,5 +160,5 @@ export function createDocumentClient(endpoint: string): DynamoDBDocumentClient {
     },
     { step: "finalizeRequest", name: "stepjobsLocalAuthorization" },
   );
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  return client;
 }

@@ -29,6 +29,10 @@ describe("cdk-nag AwsSolutionsChecks", () => {
     expect(synthWithNag(undefined, "test/fixtures/steps")).toBeUndefined();
   });
 
+  it("so has a stack with concurrency limits (release machines and their status-change rules)", () => {
+    expect(synthWithNag(undefined, "test/fixtures/limits")).toBeUndefined();
+  });
+
   it("the pack is really checking: an unacknowledged queue beside it is reported", () => {
     const message = synthWithNag((stack) => new sqs.Queue(stack, "Unreviewed"));
     expect(message).toContain("Nag/Unreviewed/Resource");

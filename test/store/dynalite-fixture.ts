@@ -8,7 +8,7 @@ import { createDocumentClient, startDynalite, type DynaliteServer } from "../../
 import { createTable } from "../../lib/store/table.ts";
 
 /** One in-memory dynalite per test file, and a fresh table per `freshTable()` so tests do not see each other. */
-export function useDynalite(): { client: () => DynamoDBDocumentClient; freshTable: () => Promise<string> } {
+export function useDynalite(): { client: () => DynamoDBDocumentClient; endpoint: () => string; freshTable: () => Promise<string> } {
   let server: DynaliteServer;
   let client: DynamoDBDocumentClient;
   let tables = 0;
@@ -22,6 +22,7 @@ export function useDynalite(): { client: () => DynamoDBDocumentClient; freshTabl
   });
   return {
     client: () => client,
+    endpoint: () => server.endpoint,
     freshTable: async () => {
       const name = `stepjobs-test-${++tables}`;
       await createTable(client, name);

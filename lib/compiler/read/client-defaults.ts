@@ -12,7 +12,7 @@ import { mistake } from "./types.ts";
  * TypeScript's own module resolution. A non-literal `defaults` is a mistake: synth could not compile it.
  */
 export function clientDefaults(file: TS.SourceFile, clientName: string, options: DiscoverOptions): Read<RetryOptions | undefined> {
-  const found = clientDeclaration(file, clientName, options);
+  const found = constDeclaration(file, clientName, options);
   if (!found) return { value: undefined };
   const created = unwrap(found.init);
   const argument = ts.isNewExpression(created) ? created.arguments?.[0] : undefined;
@@ -25,8 +25,8 @@ export function clientDefaults(file: TS.SourceFile, clientName: string, options:
   return { value: (value.value as { retry?: RetryOptions } | undefined)?.retry };
 }
 
-/** The initializer of the client's `const`, in `file` or in the relative module it is imported from. */
-function clientDeclaration(
+/** The initializer of a `const` (the client, a shared limit), in `file` or in the relative module it is imported from. */
+export function constDeclaration(
   file: TS.SourceFile,
   clientName: string,
   options: DiscoverOptions,

@@ -52,8 +52,13 @@ export class SimCloud {
     this.sqs = new SqsService(this.account, this.clock, () => this.endpoint.url);
     this.lambda = new LambdaService(this.account, () => this.endpoint.url, this.background);
     this.events = new EventsService(this.account, { sqs: this.sqs, lambda: this.lambda, background: this.background });
-    this.sfn = new SfnService(this.account, { lambda: this.lambda, events: this.events, background: this.background });
     this.dynamodb = new DynamoDbService(this.account);
+    this.sfn = new SfnService(this.account, {
+      lambda: this.lambda,
+      events: this.events,
+      dynamodb: this.dynamodb,
+      background: this.background,
+    });
     this.secrets = new SecretsService(this.account);
     this.services = {
       account: this.account,

@@ -8,6 +8,7 @@ import type { AccessDeniedError, SimAccount } from "./account.ts";
 import { AwsApiError } from "./api-error.ts";
 import { arn, splitStateMachineArn } from "./arn.ts";
 import type { Background } from "./background.ts";
+import type { DynamoDbService } from "./dynamodb-service.ts";
 import type { EventsService } from "./events-service.ts";
 import type { Caller } from "./iam-policy.ts";
 import type { LambdaService } from "./lambda-service.ts";
@@ -70,7 +71,15 @@ export interface SimExecution {
 /** One event of the engine's event log. */
 type EventLog = ReturnType<StateMachine["run"]>["eventLogs"] extends AsyncGenerator<infer E> ? E : never;
 
-const TASK_ERROR_PREFIX: Readonly<Record<string, string>> = { lambda: "Lambda", events: "EventBridge" };
+const TASK_ERROR_PREFIX: Readonly<Record<string, string>> = { lambda: "Lambda", events: "EventBridge", dynamodb: "DynamoDB" };
+
+/** The optimized DynamoDB integration's actions (https://docs.aws.amazon.com/step-functions/latest/dg/connect-ddb.html). */
+const DYNAMODB_ACTIONS: Readonly<Record<string, string>> = {
+  getItem: "GetItem",
+  putItem: "PutItem",
+  updateItem: "UpdateItem",
+  deleteItem: "DeleteItem",
+};
 
 export class SfnService {
   readonly stateMachines = new Map<string, SimStateMachine>();
@@ -79,12 +88,17 @@ export class SfnService {
   private readonly account: SimAccount;
   private readonly lambda: LambdaService;
   private readonly events: EventsService;
+  private readonly dynamodb: DynamoDbService;
   private readonly background: Background;
 
-  constructor(account: SimAccount, services: { lambda: LambdaService; events: EventsService; background: Background }) {
+  constructor(
+    account: SimAccount,
+    services: { lambda: LambdaService; events: EventsService; dynamodb: DynamoDbService; background: Background },
+  ) {
     this.account = account;
     this.lambda = services.lambda;
     this.events = services.events;
+    this.dynamodb = services.dynamodb;
     this.background = services.background;
   }
 
@@ -382,6 +396,14 @@ export class SfnService {
           StatusCode: 200,
           SdkHttpMetadata: { HttpStatusCode: 200 },
         };
+      }
+      const dynamoAction = service === "dynamodb" ? DYNAMODB_ACTIONS[integration?.[2] ?? ""] : undefined;
+      if (dynamoAction) {
+        // The API's answer is the state's result; an error is the API's exception, `DynamoDB.<name>` below.
+        const answer = await this.dynamodb.handle(dynamoAction, JSON.stringify(parameters), role);
+        const body = JSON.parse(answer.body) as { __type?: string; message?: string; Message?: string };
+        if (answer.status !== 200) throw new AwsApiError(String(body.__type).split("#").pop()!, body.message ?? body.Message ?? "");
+        return body;
       }
       if (service === "events" && integration?.[2] === "putEvents") {
         const entries = (parameters.Entries as any[]).map((e) => ({
